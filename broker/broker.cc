@@ -1,0 +1,38 @@
+#include "broker/broker.h"
+
+#include <vector>
+
+#include "broker/broker_context.h"
+#include "broker/connection.h"
+#include "broker/listener.h"
+
+namespace saferun::broker {
+
+Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Secret caller_token,
+               BrokerSettings settings)
+    : context_(std::make_shared<BrokerContext>(std::move(routes), std::move(caller_token),
+                                               std::move(settings))),
+      listener_(std::make_shared<Listener>(io, context_)) {}
+
+Broker::~Broker() { stop(); }
+
+std::uint16_t Broker::bind_loopback() {
+  context_->port = listener_->bind_loopback();
+  if (!context_->settings.audit_path.empty())
+    context_->audit = AuditLog(context_->settings.audit_path);
+  return context_->port;
+}
+
+void Broker::start() { listener_->start(); }
+
+void Broker::stop() {
+  listener_->stop();
+  std::vector<Connection*> open(context_->connections.begin(), context_->connections.end());
+  for (auto* connection : open) connection->close();
+}
+
+std::string Broker::base_url(const Route& route) const { return context_->base_url(route); }
+
+BrokerStats Broker::stats() const { return context_->stats; }
+
+}  // namespace saferun::broker

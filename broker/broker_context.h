@@ -1,0 +1,41 @@
+#pragma once
+// State every connection of one broker shares. Lives on the session's single event-loop
+// thread, so nothing here is locked.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/audit_log.h"
+#include "broker/broker_settings.h"
+#include "broker/route.h"
+#include "broker/secret.h"
+
+namespace saferun::broker {
+
+class Connection;
+
+struct BrokerContext {
+  BrokerContext(std::vector<ActiveRoute> active_routes, Secret caller_token, BrokerSettings s)
+      : routes(std::move(active_routes)), token(std::move(caller_token)), settings(std::move(s)) {}
+
+  std::vector<ActiveRoute> routes;
+  Secret token;
+  BrokerSettings settings;
+  AuditLog audit;
+  BrokerStats stats;
+  std::uint16_t port = 0;
+  std::uint64_t next_request = 1;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::unordered_set<Connection*> connections;  // live ones, so stop() can close them
+  std::function<void()> on_connection_closed;   // the listener resumes accepting
+
+  std::string base_url(const Route& route) const {
+    return "http://127.0.0.1:" + std::to_string(port) + route.base_path;
+  }
+};
+
+}  // namespace saferun::broker

@@ -1,0 +1,35 @@
+#pragma once
+// The knobs of one broker: limits, deadlines, mode and where it reports.
+
+#include <chrono>
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+namespace saferun::broker {
+
+struct BrokerLimits {
+  std::size_t max_body_bytes = 32u << 20;
+  std::size_t max_header_bytes = 64u << 10;
+  std::size_t max_connections = 512;
+  std::chrono::seconds header_timeout{60};  // also the keep-alive idle time
+  std::chrono::seconds body_timeout{300};
+  std::chrono::seconds write_timeout{60};
+};
+
+struct BrokerSettings {
+  std::string session_id;
+  bool dry_run = false;
+  BrokerLimits limits;
+  std::string audit_path;        // "" = no audit file
+  std::ostream* log = nullptr;   // per-request lines when verbose; nullptr = silent
+};
+
+struct BrokerStats {
+  std::uint64_t served = 0;  // answered below 400
+  std::uint64_t denied = 0;  // answered 400 or above
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+}  // namespace saferun::broker

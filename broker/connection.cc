@@ -1,0 +1,239 @@
+#include "broker/connection.h"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <ostream>
+
+#include "broker/dry_run.h"
+#include "broker/error_body.h"
+#include "broker/status_report.h"
+
+namespace saferun::broker {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+std::optional<std::string_view> field(const http::fields& fields, std::string_view name) {
+  auto it = fields.find(beast::string_view(name.data(), name.size()));
+  if (it == fields.end()) return std::nullopt;
+  auto value = it->value();
+  return std::string_view(value.data(), value.size());
+}
+
+RequestHead head_of(const http::request<http::string_body>& request) {
+  auto method = request.method_string();
+  auto target = request.target();
+  return {std::string_view(method.data(), method.size()),
+          std::string_view(target.data(), target.size()),
+          {field(request, "x-api-key"), field(request, "authorization")}};
+}
+
+bool is_client_gone(beast::error_code ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == beast::error::timeout;
+}
+
+// Statuses for a request Beast could not parse; everything unexpected is a plain 400.
+int status_for_parse_error(beast::error_code ec) {
+  if (ec == http::error::body_limit) return 413;
+  if (ec == http::error::header_limit) return 431;
+  return 400;
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context)
+    : stream_(std::move(socket)), context_(std::move(context)) {
+  context_->connections.insert(this);
+}
+
+Connection::~Connection() {
+  context_->connections.erase(this);
+  if (context_->on_connection_closed) context_->on_connection_closed();
+}
+
+void Connection::start() { read_header(); }
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+}
+
+void Connection::read_header() {
+  if (closed_) return;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
+  parser_->body_limit(context_->settings.limits.max_body_bytes);
+  stream_.expires_after(context_->settings.limits.header_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->header_bytes_ = bytes;
+                            self->on_header(ec);
+                          });
+}
+
+void Connection::on_header(beast::error_code ec) {
+  if (ec) return on_header_failed(ec);
+  started_ = std::chrono::steady_clock::now();
+  request_id_ = "req_" + std::to_string(context_->next_request++);
+  dispatch_ = dispatch_request(head_of(parser_->get()), context_->routes, context_->token);
+  switch (dispatch_.action) {
+    case Action::preflight:
+    case Action::status:
+    case Action::forward:
+      return read_body();
+    case Action::refuse:
+      return answer_refusal(dispatch_.status, dispatch_.decision, dispatch_.reason);
+  }
+}
+
+void Connection::on_header_failed(beast::error_code ec) {
+  if (is_client_gone(ec) || closed_) return close();
+  started_ = std::chrono::steady_clock::now();
+  request_id_ = "req_" + std::to_string(context_->next_request++);
+  const auto& partial = parser_->get();
+  auto target = partial.target();
+  dispatch_ = Dispatch{};
+  dispatch_.path = std::string(target.substr(0, target.find('?')));
+  dispatch_.route = find_route(context_->routes, dispatch_.path);
+  if (dispatch_.route != nullptr) dispatch_.provider = dispatch_.route->route.provider;
+  int status = status_for_parse_error(ec);
+  auto what = status == 413   ? "request body exceeds the broker's limit of " +
+                                  std::to_string(context_->settings.limits.max_body_bytes) +
+                                  " bytes"
+              : status == 431 ? std::string("request header fields too large")
+                              : "malformed HTTP request: " + ec.message();
+  answer_refusal(status, status == 400 ? "bad_request" : "too_large", what);
+}
+
+void Connection::read_body() {
+  if (parser_->is_done()) return on_body({});
+  if (auto expect = field(parser_->get(), "expect");
+      expect && beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue")) {
+    // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    beast::error_code ignored;
+    asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
+  }
+  stream_.expires_after(context_->settings.limits.body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->on_body(ec);
+                   });
+}
+
+void Connection::on_body(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return answer_refusal(413, "too_large",
+                          "request body exceeds the broker's limit of " +
+                              std::to_string(context_->settings.limits.max_body_bytes) + " bytes");
+  }
+  if (ec == beast::error::timeout) return answer_refusal(408, "timeout", "request body timed out");
+  if (is_client_gone(ec) || closed_) return close();
+  if (ec) return answer_refusal(400, "bad_request", "malformed HTTP request: " + ec.message());
+  const bool keep_alive = parser_->get().keep_alive();
+  switch (dispatch_.action) {
+    case Action::preflight: {
+      Response response{http::status::ok, 11};
+      response.content_length(0);
+      return answer(std::move(response), keep_alive);
+    }
+    case Action::status: {
+      Response response{http::status::ok, 11};
+      response.set(http::field::content_type, "application/json");
+      response.body() = status_report(*context_);
+      return answer(std::move(response), keep_alive);
+    }
+    default:
+      return answer_forward();
+  }
+}
+
+void Connection::answer_forward() {
+  if (!context_->settings.dry_run) {
+    return answer_refusal(501, "not_implemented",
+                          "this build of safe-run only answers in dry-run mode");
+  }
+  const auto& request = parser_->get();
+  auto method = request.method_string();
+  Response response{http::status::ok, 11};
+  response.set(http::field::content_type, "application/json");
+  response.body() = dry_run_body(dispatch_, std::string_view(method.data(), method.size()),
+                                 request.body());
+  answer(std::move(response), request.keep_alive());
+}
+
+void Connection::answer_refusal(int status, std::string decision, std::string reason) {
+  dispatch_.action = Action::refuse;
+  dispatch_.status = status;
+  dispatch_.decision = std::move(decision);
+  dispatch_.reason = std::move(reason);
+  Response response{static_cast<http::status>(status), 11};
+  response.set(http::field::content_type, "application/json");
+  if (status == 401) response.set("x-should-retry", "false");
+  response.body() = error_body(dispatch_.provider, status, dispatch_.reason);
+  // Once a request is refused before its body was read, the stream cannot be trusted to be
+  // at a message boundary: answer and close.
+  bool keep_alive = parser_->is_done() && parser_->get().keep_alive();
+  answer(std::move(response), keep_alive);
+}
+
+void Connection::answer(Response response, bool keep_alive) {
+  response.set("x-safe-run-request-id", request_id_);
+  response.keep_alive(keep_alive);
+  if (response.body().size() > 0 || response.result() != http::status::ok) response.prepare_payload();
+  response_ = std::move(response);
+  record(response_.result_int(), response_.body().size());
+  stream_.expires_after(context_->settings.limits.write_timeout);
+  http::async_write(stream_, response_,
+                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                      self->on_sent(keep_alive, ec);
+                    });
+}
+
+void Connection::on_sent(bool keep_alive, beast::error_code ec) {
+  if (ec || !keep_alive) return close();
+  read_header();
+}
+
+void Connection::record(int status, std::size_t bytes_out) {
+  auto& stats = context_->stats;
+  (status < 400 ? stats.served : stats.denied) += 1;
+  std::uint64_t bytes_in = header_bytes_ + (parser_ ? parser_->get().body().size() : 0);
+  stats.bytes_in += bytes_in;
+  stats.bytes_out += bytes_out;
+  AuditEvent event;
+  event.time = rfc3339_now();
+  event.request_id = request_id_;
+  event.route = dispatch_.route ? dispatch_.route->route.name : "";
+  event.method = std::string(parser_ ? parser_->get().method_string() : "");
+  event.path = dispatch_.path;
+  event.status = status;
+  event.decision = dispatch_.decision;
+  event.reason = dispatch_.reason;
+  event.bytes_in = bytes_in;
+  event.bytes_out = bytes_out;
+  event.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+  context_->audit.record(event);
+  log_line(status);
+}
+
+void Connection::log_line(int status) const {
+  if (context_->settings.log == nullptr) return;
+  auto method = parser_->get().method_string();
+  *context_->settings.log << "safe-run: " << std::string_view(method.data(), method.size()) << ' '
+                          << dispatch_.path << " -> " << status << ' ' << dispatch_.decision
+                          << '\n';
+}
+
+}  // namespace saferun::broker

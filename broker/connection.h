@@ -1,0 +1,59 @@
+#pragma once
+// One accepted client connection: reads requests (keep-alive and pipelining included) with
+// header/body limits and deadlines, decides each with dispatch_request(), and answers.
+// Owned by the shared_ptr its pending handler holds; never throws out of a handler.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "broker/broker_context.h"
+#include "broker/dispatch.h"
+
+namespace saferun::broker {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(boost::asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start();
+  void close();  // cancels whatever is pending; the handlers then let go of this
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  void read_header();
+  void on_header(boost::beast::error_code ec);
+  void on_header_failed(boost::beast::error_code ec);
+  void read_body();
+  void on_body(boost::beast::error_code ec);
+  void answer_forward();
+  void answer_refusal(int status, std::string decision, std::string reason);
+  void answer(Response response, bool keep_alive);
+  void on_sent(bool keep_alive, boost::beast::error_code ec);
+  void record(int status, std::size_t bytes_out);
+  void log_line(int status) const;
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::shared_ptr<BrokerContext> context_;
+  std::optional<Parser> parser_;
+  Response response_;
+  Dispatch dispatch_;
+  std::string request_id_;
+  std::size_t header_bytes_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  bool closed_ = false;
+};
+
+}  // namespace saferun::broker

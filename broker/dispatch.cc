@@ -1,0 +1,109 @@
+#include "broker/dispatch.h"
+
+#include "broker/request_target.h"
+
+namespace saferun::broker {
+namespace {
+
+bool has_segment_prefix(std::string_view path, std::string_view base) {
+  if (!path.starts_with(base)) return false;
+  return path.size() == base.size() || path[base.size()] == '/';
+}
+
+bool is_route_base(const std::vector<ActiveRoute>& routes, std::string_view path) {
+  if (path == "/") return true;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  for (const auto& active : routes) {
+    if (active.route.base_path == path) return true;
+  }
+  return false;
+}
+
+// The raw (still encoded) path after the route base: same segment count as the decoded base.
+std::string_view strip_segments(std::string_view raw_path, std::size_t count) {
+  while (count-- > 0 && !raw_path.empty()) {
+    auto next = raw_path.find('/', 1);
+    raw_path = next == std::string_view::npos ? std::string_view{} : raw_path.substr(next);
+  }
+  return raw_path;
+}
+
+Dispatch refuse(Dispatch d, int status, std::string decision, std::string reason) {
+  d.action = Action::refuse;
+  d.status = status;
+  d.decision = std::move(decision);
+  d.reason = std::move(reason);
+  return d;
+}
+
+Dispatch decide_for_route(Dispatch d, const RequestTarget& target, std::string_view method) {
+  const Route& route = d.route->route;
+  auto base_segments = split_path_segments(route.base_path).size();
+  auto rest_raw = strip_segments(target.path, base_segments);
+  auto rest_decoded = std::string(strip_segments(target.decoded_path, base_segments));
+  if (rest_decoded.empty()) rest_decoded = "/";
+  const AllowRule* rule = find_allowing_rule(route.allow, method, rest_decoded);
+  if (rule == nullptr) {
+    return refuse(std::move(d), 403, "denied_policy",
+                  "route '" + route.name + "' does not allow " + std::string(method) + " " +
+                      rest_decoded + " (no rule in its allowlist matches)");
+  }
+  d.action = Action::forward;
+  d.rule = rule->text;
+  d.upstream_target = route.upstream.base_path + std::string(rest_raw);
+  if (d.upstream_target.empty()) d.upstream_target = "/";
+  if (target.has_query) d.upstream_target += "?" + target.query;
+  return d;
+}
+
+}  // namespace
+
+const ActiveRoute* find_route(const std::vector<ActiveRoute>& routes, std::string_view decoded_path) {
+  const ActiveRoute* best = nullptr;
+  for (const auto& active : routes) {
+    const auto& base = active.route.base_path;
+    if (has_segment_prefix(decoded_path, base) &&
+        (best == nullptr || base.size() > best->route.base_path.size()))
+      best = &active;
+  }
+  return best;
+}
+
+Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute>& routes,
+                          const Secret& token) {
+  Dispatch d;
+  std::string why;
+  auto target = parse_request_target(head.target, why);
+  if (!target) return refuse(std::move(d), 400, "bad_request", "malformed request target: " + why);
+  d.path = target->path;
+  d.route = find_route(routes, target->decoded_path);
+  if (d.route != nullptr) d.provider = d.route->route.provider;
+
+  if (head.method == "HEAD" && is_route_base(routes, target->decoded_path)) {
+    d.action = Action::preflight;
+    d.decision = "preflight";
+    return d;
+  }
+  switch (check_caller_token(head.credentials, token)) {
+    case TokenVerdict::accepted: break;
+    case TokenVerdict::missing:
+      return refuse(std::move(d), 401, "denied_auth",
+                    "missing caller token: send the session token as x-api-key or "
+                    "Authorization: Bearer");
+    case TokenVerdict::rejected:
+      return refuse(std::move(d), 401, "denied_auth", "invalid caller token");
+  }
+  if (target->decoded_path == kStatusPath) {
+    if (head.method != "GET") return refuse(std::move(d), 405, "denied_policy", "use GET");
+    d.action = Action::status;
+    d.decision = "status";
+    return d;
+  }
+  if (d.route == nullptr) {
+    return refuse(std::move(d), 404, "no_route",
+                  "no route serves " + target->decoded_path);
+  }
+  return decide_for_route(std::move(d), *target, head.method);
+}
+
+}  // namespace saferun::broker

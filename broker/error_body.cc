@@ -1,0 +1,66 @@
+#include "broker/error_body.h"
+
+#include <nlohmann/json.hpp>
+
+namespace saferun::broker {
+
+bool parse_provider(std::string_view text, Provider& out) {
+  if (text == "anthropic") return out = Provider::anthropic, true;
+  if (text == "openai") return out = Provider::openai, true;
+  if (text == "generic") return out = Provider::generic, true;
+  return false;
+}
+
+std::string_view provider_name(Provider provider) {
+  switch (provider) {
+    case Provider::anthropic: return "anthropic";
+    case Provider::openai: return "openai";
+    case Provider::generic: return "generic";
+  }
+  return "generic";
+}
+
+std::string_view error_type_for(Provider provider, int status) {
+  const bool openai = provider == Provider::openai;
+  switch (status) {
+    case 400: return "invalid_request_error";
+    case 401: return openai ? "invalid_request_error" : "authentication_error";
+    case 403: return openai ? "invalid_request_error" : "permission_error";
+    case 404: return openai ? "invalid_request_error" : "not_found_error";
+    case 413: return openai ? "invalid_request_error" : "request_too_large";
+    case 429: return openai ? "rate_limit_exceeded" : "rate_limit_error";
+    case 504: return openai ? "server_error" : "timeout_error";
+    default: return openai ? "server_error" : "api_error";
+  }
+}
+
+namespace {
+
+std::string_view openai_code_for(int status) {
+  switch (status) {
+    case 401: return "invalid_api_key";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 413: return "request_too_large";
+    case 504: return "timeout";
+    default: return status >= 500 ? "upstream_error" : "invalid_request";
+  }
+}
+
+}  // namespace
+
+std::string error_body(Provider provider, int status, std::string_view message) {
+  nlohmann::json body;
+  if (provider == Provider::openai) {
+    body["error"] = {{"message", message},
+                     {"type", error_type_for(provider, status)},
+                     {"param", nullptr},
+                     {"code", openai_code_for(status)}};
+  } else {
+    body = {{"type", "error"},
+            {"error", {{"type", error_type_for(provider, status)}, {"message", message}}}};
+  }
+  return body.dump();
+}
+
+}  // namespace saferun::broker

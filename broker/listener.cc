@@ -1,0 +1,104 @@
+#include "broker/listener.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "broker/connection.h"
+
+namespace saferun::broker {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+int make_loopback_socket(std::uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) throw_errno("socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(fd, SOMAXCONN) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    throw_errno("bind 127.0.0.1:0");
+  }
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+}  // namespace
+
+Listener::Listener(asio::io_context& io, std::shared_ptr<BrokerContext> context)
+    : io_(io), acceptor_(io), context_(std::move(context)) {}
+
+std::uint16_t Listener::bind_loopback() {
+  std::uint16_t port = 0;
+  int fd = make_loopback_socket(port);
+  acceptor_.assign(tcp::v4(), fd);
+  return port;
+}
+
+void Listener::start() {
+  context_->on_connection_closed = [weak = weak_from_this()] {
+    if (auto self = weak.lock(); self && !self->waiting_) self->wait_for_client();
+  };
+  wait_for_client();
+}
+
+void Listener::stop() {
+  stopped_ = true;
+  context_->on_connection_closed = nullptr;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+bool Listener::at_capacity() const {
+  return context_->connections.size() >= context_->settings.limits.max_connections;
+}
+
+void Listener::wait_for_client() {
+  if (stopped_ || waiting_ || at_capacity()) return;
+  waiting_ = true;
+  acceptor_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](auto ec) {
+    self->waiting_ = false;
+    if (ec || self->stopped_) return;
+    self->accept_ready();
+    self->wait_for_client();
+  });
+}
+
+// Accepts everything queued, up to the connection limit.
+void Listener::accept_ready() {
+  while (!at_capacity()) {
+    int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;  // EAGAIN, or a client that already left: wait again
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    tcp::socket socket(io_);
+    boost::system::error_code ec;
+    socket.assign(tcp::v4(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      continue;
+    }
+    std::make_shared<Connection>(std::move(socket), context_)->start();
+  }
+}
+
+}  // namespace saferun::broker

@@ -1,0 +1,111 @@
+#include "launcher/cli.h"
+
+#include <charconv>
+
+#include "session/exit_status.h"
+
+namespace saferun::launcher {
+namespace {
+
+using Action = CommandLine::Action;
+
+CommandLine failed(std::string message) {
+  CommandLine out;
+  out.action = Action::error;
+  out.error = std::move(message);
+  return out;
+}
+
+bool parse_seconds(const std::string& text, std::chrono::seconds& out) {
+  long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > 86400) return false;
+  out = std::chrono::seconds(value);
+  return true;
+}
+
+// Splits "--name=value" into name and value; plain "--name" gives no value.
+std::pair<std::string, std::optional<std::string>> split_option(const std::string& arg) {
+  auto eq = arg.find('=');
+  if (arg.starts_with("--") && eq != std::string::npos) return {arg.substr(0, eq), arg.substr(eq + 1)};
+  return {arg, std::nullopt};
+}
+
+}  // namespace
+
+CommandLine parse_command_line(const std::vector<std::string>& args) {
+  CommandLine out;
+  auto& options = out.options;
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg.empty() || arg.front() != '-' || arg == "-") break;
+    auto [name, inline_value] = split_option(arg);
+    auto value = [&]() -> std::optional<std::string> {
+      if (inline_value) return inline_value;
+      if (i + 1 < args.size()) return args[++i];
+      return std::nullopt;
+    };
+    const bool takes_value = name == "--config" || name == "--pass-env" || name == "--grace";
+    if (!takes_value && inline_value) return failed("option " + name + " takes no value");
+    if (name == "--help" || name == "-h") return out.action = Action::help, out;
+    if (name == "--version") return out.action = Action::version, out;
+    if (name == "--dry-run") { options.dry_run = true; continue; }
+    if (name == "-v" || name == "--verbose") { options.verbosity = session::Verbosity::verbose; continue; }
+    if (name == "-q" || name == "--quiet") { options.verbosity = session::Verbosity::quiet; continue; }
+    if (name == "--allow-new-privileges") { options.no_new_privs = false; continue; }
+    if (!takes_value) return failed("unknown option " + name);
+    auto given = value();
+    if (!given || given->empty()) return failed("option " + name + " needs a value");
+    if (name == "--config") {
+      options.config_path = *given;
+    } else if (name == "--pass-env") {
+      options.pass_env.push_back(*given);
+    } else {
+      std::chrono::seconds grace{};
+      if (!parse_seconds(*given, grace)) return failed("--grace: expected whole seconds, 0 to 86400");
+      options.grace = grace;
+    }
+  }
+  options.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  if (options.command.empty()) return failed("missing command (usage: safe-run [OPTIONS] [--] COMMAND [ARGS...])");
+  return out;
+}
+
+std::string usage_text() {
+  return R"(Usage: safe-run [OPTIONS] [--] COMMAND [ARGS...]
+
+Run COMMAND so it can call model APIs without holding the real API key. safe-run
+unlocks the keys, starts a broker on 127.0.0.1 with a fresh caller token, and gives
+COMMAND only the broker's base URLs and that token. Everything ends with COMMAND.
+
+Options:
+  --config FILE          config file (default: $XDG_CONFIG_HOME/safe-run/config.json
+                         if it exists, else the built-in anthropic + openai routes)
+  --dry-run              enable every route without secrets; the broker answers with
+                         the request it would forward instead of forwarding it
+  --pass-env NAME        also pass NAME (or NAME_* pattern) to COMMAND; repeatable
+  --grace SECONDS        after SIGTERM/SIGINT/SIGHUP, kill COMMAND if it has not
+                         exited within SECONDS (default 10)
+  --allow-new-privileges let COMMAND gain privileges (setuid programs such as sudo);
+                         off by default
+  -v, --verbose          log every request and the session's set-up
+  -q, --quiet            no notices and no end-of-session summary
+  -h, --help             show this help
+      --version          show the version
+
+Exit status:
+  the status of COMMAND, or 128+N if it died of signal N
+  125  safe-run itself failed (bad option or config, secret unavailable, ...)
+  126  COMMAND was found but cannot be executed
+  127  COMMAND was not found
+)";
+}
+
+std::string version_text() { return "safe-run 0.1.0\n"; }
+
+}  // namespace saferun::launcher

@@ -1,0 +1,39 @@
+#pragma once
+// A session's configuration: the routes the broker serves, where each route's secret comes
+// from, which variables the child gets, and the limits. Parsed and validated up front; a
+// Config that exists is valid.
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/broker_settings.h"
+#include "broker/route.h"
+
+namespace saferun::session {
+
+struct SecretSource {
+  enum class Kind { none, env };
+  Kind kind = Kind::none;
+  std::vector<std::string> env_names;  // env: the first variable that is set wins
+
+  std::string label() const;  // "env:ANTHROPIC_API_KEY" (first name), "none"
+};
+
+struct RouteConfig {
+  broker::Route route;
+  SecretSource secret;
+  // NAME -> template; `{base_url}` and `{token}` are filled in for the child.
+  std::vector<std::pair<std::string, std::string>> child_env;
+};
+
+struct Config {
+  std::string origin;  // the file it came from, or "built-in default"
+  std::vector<RouteConfig> routes;
+  std::vector<std::string> pass_env;  // extra allowlist names / NAME_* patterns
+  std::chrono::seconds grace{10};
+  broker::BrokerLimits limits;
+};
+
+}  // namespace saferun::session

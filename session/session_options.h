@@ -1,0 +1,23 @@
+#pragma once
+// What the command line asks of one session.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace saferun::session {
+
+enum class Verbosity { quiet, normal, verbose };
+
+struct SessionOptions {
+  std::optional<std::string> config_path;  // --config; else the XDG file, else built-in
+  bool dry_run = false;
+  std::vector<std::string> pass_env;        // --pass-env NAME (names or NAME_* patterns)
+  Verbosity verbosity = Verbosity::normal;
+  std::optional<std::chrono::seconds> grace;  // --grace; else config; else 10 s
+  bool no_new_privs = true;                 // off with --allow-new-privileges
+  std::vector<std::string> command;         // argv of the child, never empty
+};
+
+}  // namespace saferun::session
