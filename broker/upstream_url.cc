@@ -10,8 +10,8 @@ namespace {
 
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
-  return std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
+  return std::equal(prefix.begin(), prefix.end(), text.begin(), [](char expected, char actual) {
+    return std::tolower(static_cast<unsigned char>(actual)) == expected;
   });
 }
 

@@ -38,7 +38,8 @@ std::string no_proxy_value(const std::map<std::string_view, std::string_view>& p
       break;
     }
   }
-  auto existing = split(value, ',');
+  std::vector<std::string> existing;
+  for (auto host : split(value, ',')) existing.emplace_back(host);
   for (auto host : kNoProxyHosts) {
     if (std::find(existing.begin(), existing.end(), host) != existing.end()) continue;
     if (!value.empty()) value += ',';

@@ -1,0 +1,49 @@
+#include "broker/allow_rule.h"
+
+#include <catch2/catch.hpp>
+
+using namespace saferun::broker;
+
+static AllowRule rule(const char* text) {
+  std::string why;
+  auto parsed = parse_allow_rule(text, why);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+TEST_CASE("an allow rule matches its method and exact path", "[allow_rule]") {
+  auto r = rule("POST /v1/messages");
+  CHECK(rule_allows(r, "POST", "/v1/messages"));
+  CHECK_FALSE(rule_allows(r, "GET", "/v1/messages"));
+  CHECK_FALSE(rule_allows(r, "POST", "/v1/messages/count_tokens"));
+  CHECK_FALSE(rule_allows(r, "POST", "/v1"));
+}
+
+TEST_CASE("a star segment matches exactly one segment", "[allow_rule]") {
+  auto r = rule("GET /v1/models/*");
+  CHECK(rule_allows(r, "GET", "/v1/models/claude-x"));
+  CHECK_FALSE(rule_allows(r, "GET", "/v1/models"));
+  CHECK_FALSE(rule_allows(r, "GET", "/v1/models/a/b"));
+}
+
+TEST_CASE("a star method matches any method", "[allow_rule]") {
+  auto r = rule("* /v1/files");
+  CHECK(rule_allows(r, "DELETE", "/v1/files"));
+}
+
+TEST_CASE("malformed allow rules are refused with a reason", "[allow_rule]") {
+  std::string why;
+  for (const char* bad : {"POST", "post /v1", "POST v1/messages", "POST /v1/mod*", "POST /../x", "POST /a//b"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_allow_rule(bad, why));
+    CHECK_FALSE(why.empty());
+  }
+}
+
+TEST_CASE("the first allowing rule is reported", "[allow_rule]") {
+  std::vector<AllowRule> rules = {rule("GET /models"), rule("GET /models/*")};
+  auto* found = find_allowing_rule(rules, "GET", "/models/gpt");
+  REQUIRE(found != nullptr);
+  CHECK(found->text == "GET /models/*");
+  CHECK(find_allowing_rule(rules, "POST", "/models") == nullptr);
+}

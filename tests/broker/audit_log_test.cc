@@ -1,0 +1,41 @@
+#include "broker/audit_log.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace saferun::broker;
+
+TEST_CASE("an audit event is one JSON line with every field", "[audit_log]") {
+  AuditEvent event;
+  event.time = "2026-01-01T00:00:00.000Z";
+  event.request_id = "req_1";
+  event.route = "anthropic";
+  event.method = "POST";
+  event.path = "/anthropic/v1/messages";
+  event.status = 200;
+  event.decision = "allowed";
+  event.bytes_in = 10;
+  event.bytes_out = 20;
+  event.latency_ms = 1.5;
+  auto line = to_json_line(event);
+  REQUIRE(line.back() == '\n');
+  CHECK(line.find('\n') == line.size() - 1);
+  auto parsed = nlohmann::json::parse(line);
+  for (const char* key : {"time", "request_id", "route", "method", "path", "status", "decision",
+                          "reason", "bytes_in", "bytes_out", "latency_ms"})
+    CHECK(parsed.contains(key));
+  CHECK(parsed["status"] == 200);
+}
+
+TEST_CASE("invalid UTF-8 in a path does not break the audit line", "[audit_log]") {
+  AuditEvent event;
+  event.path = "/x\xff";
+  CHECK_NOTHROW(nlohmann::json::parse(to_json_line(event)));
+}
+
+TEST_CASE("timestamps are RFC 3339 UTC with milliseconds", "[audit_log]") {
+  auto now = rfc3339_now();
+  CHECK(now.size() == 24);
+  CHECK(now.back() == 'Z');
+  CHECK(now[10] == 'T');
+}

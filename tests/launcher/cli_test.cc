@@ -1,0 +1,44 @@
+#include "launcher/cli.h"
+
+#include <catch2/catch.hpp>
+
+using namespace saferun::launcher;
+using Action = CommandLine::Action;
+
+TEST_CASE("the first non-option word starts the command", "[cli]") {
+  auto line = parse_command_line({"--dry-run", "claude", "--verbose", "-p"});
+  REQUIRE(line.action == Action::run);
+  CHECK(line.options.dry_run);
+  CHECK(line.options.command == std::vector<std::string>{"claude", "--verbose", "-p"});
+  CHECK(line.options.verbosity == saferun::session::Verbosity::normal);
+}
+
+TEST_CASE("-- ends the options", "[cli]") {
+  auto line = parse_command_line({"-v", "--", "--dry-run"});
+  REQUIRE(line.action == Action::run);
+  CHECK_FALSE(line.options.dry_run);
+  CHECK(line.options.command == std::vector<std::string>{"--dry-run"});
+}
+
+TEST_CASE("options with values take them separately or after =", "[cli]") {
+  auto line = parse_command_line({"--config", "a.json", "--pass-env=FOO", "--pass-env", "BAR_*", "--grace=3", "x"});
+  REQUIRE(line.action == Action::run);
+  CHECK(line.options.config_path == "a.json");
+  CHECK(line.options.pass_env == std::vector<std::string>{"FOO", "BAR_*"});
+  CHECK(line.options.grace == std::chrono::seconds(3));
+}
+
+TEST_CASE("bad command lines are one-line errors", "[cli]") {
+  CHECK(parse_command_line({"--frobnicate", "x"}).error == "unknown option --frobnicate");
+  CHECK(parse_command_line({"--dry-run"}).error.starts_with("missing command"));
+  CHECK(parse_command_line({}).action == Action::error);
+  CHECK(parse_command_line({"--config"}).error == "option --config needs a value");
+  CHECK(parse_command_line({"--grace", "soon", "x"}).action == Action::error);
+  CHECK(parse_command_line({"--dry-run=yes", "x"}).error == "option --dry-run takes no value");
+}
+
+TEST_CASE("help and version win over everything after them", "[cli]") {
+  CHECK(parse_command_line({"--help"}).action == Action::help);
+  CHECK(parse_command_line({"--version", "x"}).action == Action::version);
+  CHECK(usage_text().find("Exit status") != std::string::npos);
+}

@@ -1,0 +1,178 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace saferun::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+int shell_status(int raw) {
+  if (WIFEXITED(raw)) return WEXITSTATUS(raw);
+  if (WIFSIGNALED(raw)) return 128 + WTERMSIG(raw);
+  return -1;
+}
+
+}  // namespace
+
+Process::Process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
+    throw std::runtime_error("pipe2 failed");
+  auto args = c_strings(argv);
+  auto envp = c_strings(env);
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  in_ = in[1];
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &raw_status_, 0);
+  }
+  for (int fd : {in_, out_fd_, err_fd_})
+    if (fd >= 0) ::close(fd);
+}
+
+void Process::write_stdin(const std::string& data) {
+  if (in_ >= 0) [[maybe_unused]] auto n = ::write(in_, data.data(), data.size());
+}
+
+void Process::close_stdin() {
+  if (in_ >= 0) ::close(in_);
+  in_ = -1;
+}
+
+bool Process::pump(std::chrono::milliseconds budget) {
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  if (out_fd_ < 0 && err_fd_ < 0) return false;
+  int ready = ::poll(fds, 2, static_cast<int>(budget.count()));
+  if (ready <= 0) return true;
+  char buffer[65536];
+  for (int i = 0; i < 2; ++i) {
+    int& fd = i == 0 ? out_fd_ : err_fd_;
+    if (fd < 0 || fds[i].revents == 0) continue;
+    auto n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      (i == 0 ? out_ : err_).append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  return out_fd_ >= 0 || err_fd_ >= 0;
+}
+
+bool Process::wait_for(const std::string& stream, const std::string& needle,
+                       std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  const std::string& text = stream == "out" ? out_ : err_;
+  while (text.find(needle) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    if (!pump(std::min(left, std::chrono::milliseconds(100))) && text.find(needle) == std::string::npos)
+      return false;
+  }
+  return true;
+}
+
+bool Process::wait_for_stdout(const std::string& needle, std::chrono::milliseconds timeout) {
+  return wait_for("out", needle, timeout);
+}
+
+bool Process::wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout) {
+  return wait_for("err", needle, timeout);
+}
+
+ProcessResult Process::finish(std::chrono::milliseconds timeout) {
+  ProcessResult result;
+  auto deadline = Clock::now() + timeout;
+  while (!reaped_) {
+    pid_t done = ::waitpid(pid_, &raw_status_, WNOHANG);
+    if (done == pid_) {
+      reaped_ = true;
+      break;
+    }
+    if (Clock::now() > deadline) {
+      result.timed_out = true;
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &raw_status_, 0);
+      reaped_ = true;
+      break;
+    }
+    if (!pump(std::chrono::milliseconds(20))) ::usleep(5000);
+  }
+  // Output may still be held by descendants; take what arrives within a short bound.
+  auto drain_deadline = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < drain_deadline && pump(std::chrono::milliseconds(50))) {}
+  result.status = result.timed_out ? -1 : shell_status(raw_status_);
+  result.out = out_;
+  result.err = err_;
+  return result;
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                          std::chrono::milliseconds timeout) {
+  Process process(argv, env);
+  process.close_stdin();
+  return process.finish(timeout);
+}
+
+std::vector<std::string> base_env(const std::vector<std::string>& extra) {
+  std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"};
+  if (const char* home = std::getenv("HOME")) env.push_back(std::string("HOME=") + home);
+  for (const auto& entry : extra) {
+    auto name = entry.substr(0, entry.find('=') + 1);
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(name); });
+    env.push_back(entry);
+  }
+  return env;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool process_exists(pid_t pid) {
+  FILE* stat = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (stat == nullptr) return false;
+  char state = 'Z';
+  [[maybe_unused]] int fields = std::fscanf(stat, "%*d (%*[^)]) %c", &state);
+  std::fclose(stat);
+  return state != 'Z' && state != 'X';
+}
+
+}  // namespace saferun::test
