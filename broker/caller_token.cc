@@ -9,14 +9,24 @@
 namespace saferun::broker {
 namespace {
 
-std::optional<std::string_view> bearer_value(std::string_view authorization) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size()) return std::nullopt;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i])
-      return std::nullopt;
+bool starts_with_ci(std::string_view text, std::string_view lower_prefix) {
+  if (text.size() < lower_prefix.size()) return false;
+  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != lower_prefix[i]) return false;
   }
-  auto value = authorization.substr(kScheme.size());
+  return true;
+}
+
+// The credential of "Bearer <token>" or "token <token>" (GitHub's scheme, for generic routes).
+std::optional<std::string_view> credential_value(std::string_view authorization) {
+  std::string_view value;
+  if (starts_with_ci(authorization, "bearer ")) {
+    value = authorization.substr(7);
+  } else if (starts_with_ci(authorization, "token ")) {
+    value = authorization.substr(6);
+  } else {
+    return std::nullopt;
+  }
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   return value;
 }
@@ -36,7 +46,7 @@ TokenVerdict check_caller_token(const PresentedCredentials& presented, const Sec
   }
   if (presented.authorization) {
     any = true;
-    auto value = bearer_value(*presented.authorization);
+    auto value = credential_value(*presented.authorization);
     if (value && token_equals(*value, token.reveal())) return TokenVerdict::accepted;
   }
   return any ? TokenVerdict::rejected : TokenVerdict::missing;

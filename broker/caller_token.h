@@ -1,7 +1,8 @@
 #pragma once
 // Checks the caller token a client presents. Clients put their "API key" in either
 // `x-api-key` or `Authorization: Bearer` (Claude Code sends both when both are set), so
-// either header may carry it; the comparison is constant-time.
+// either header may carry it — and `Authorization: token` (GitHub's scheme) for generic
+// routes. Any other header is not looked at. The comparison is constant-time.
 
 #include <optional>
 #include <string_view>

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 #include "session/json_fields.h"
 #include "session/setup_error.h"
@@ -60,12 +59,40 @@ SecretSource parse_secret(JsonFields& route_fields, const std::string& origin) {
   return source;
 }
 
+// "/name" or "/name/v1": segments of unreserved URL characters, none starting with '.'.
+bool is_base_path(std::string_view path) {
+  if (path.size() < 2 || path.front() != '/') return false;
+  bool segment_start = true;
+  for (char c : path.substr(1)) {
+    if (c == '/') {
+      if (segment_start) return false;
+      segment_start = true;
+      continue;
+    }
+    if (segment_start && c == '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != '~')
+      return false;
+    segment_start = false;
+  }
+  return !segment_start;
+}
+
+// The names inside {braces} of a template, in order.
+std::vector<std::string> placeholders_in(std::string_view text) {
+  std::vector<std::string> names;
+  for (auto open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
+    auto close = text.find('}', open);
+    if (close == std::string_view::npos) break;
+    names.emplace_back(text.substr(open + 1, close - open - 1));
+  }
+  return names;
+}
+
 std::string parse_base_path(JsonFields& fields, const std::string& name) {
   if (!fields.has("base_path")) return "/" + name;
   auto base = fields.string("base_path");
   while (base.size() > 1 && base.back() == '/') base.pop_back();
-  static const std::regex kPath("(/[A-Za-z0-9._~-]+)+");
-  if (!std::regex_match(base, kPath) || base.find("/.") != std::string::npos)
+  if (!is_base_path(base))
     fields.fail("base_path", "expected a path like /name or /name/v1");
   if (base.starts_with("/_safe-run")) fields.fail("base_path", "/_safe-run is reserved");
   return base;
@@ -89,7 +116,6 @@ std::vector<std::pair<std::string, std::string>> parse_child_env(JsonFields& fie
   const auto* value = fields.optional("child_env");
   if (value == nullptr) return vars;
   if (!value->is_object()) fields.fail("child_env", "expected an object of NAME: template");
-  static const std::regex kPlaceholder("\\{([^}]*)\\}");
   for (const auto& item : value->items()) {
     auto where = fields.path_of("child_env") + "." + item.key();
     if (!is_env_name(item.key())) throw SetupError(origin + ": " + where + ": invalid variable name");
@@ -97,8 +123,7 @@ std::vector<std::pair<std::string, std::string>> parse_child_env(JsonFields& fie
       throw SetupError(origin + ": " + where + ": SAFE_RUN_* variables are set by safe-run");
     if (!item.value().is_string()) throw SetupError(origin + ": " + where + ": expected a string");
     auto text = item.value().get<std::string>();
-    for (std::sregex_iterator it(text.begin(), text.end(), kPlaceholder), end; it != end; ++it) {
-      auto name = (*it)[1].str();
+    for (const auto& name : placeholders_in(text)) {
       if (name != "base_url" && name != "token")
         throw SetupError(origin + ": " + where + ": unknown placeholder {" + name +
                          "} (known: {base_url}, {token})");

@@ -11,6 +11,7 @@ TEST_CASE("the caller token is accepted in x-api-key or Authorization: Bearer", 
   CHECK(check_caller_token({"srt_abc123", std::nullopt}, token) == TokenVerdict::accepted);
   CHECK(check_caller_token({std::nullopt, "Bearer srt_abc123"}, token) == TokenVerdict::accepted);
   CHECK(check_caller_token({std::nullopt, "bearer srt_abc123"}, token) == TokenVerdict::accepted);
+  CHECK(check_caller_token({std::nullopt, "token srt_abc123"}, token) == TokenVerdict::accepted);
   CHECK(check_caller_token({"wrong_value", "Bearer srt_abc123"}, token) == TokenVerdict::accepted);
 }
 

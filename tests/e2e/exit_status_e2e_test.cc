@@ -66,7 +66,7 @@ TEST_CASE("a missing command exits 125", "[e2e][exit]") {
   CHECK(contains(result.err, "missing command"));
 }
 
-TEST_CASE("--help and --version exit 0 on stdout", "[e2e][exit]") {
+TEST_CASE("help and version exit 0 on stdout", "[e2e][exit]") {
   auto help = run_process(safe_run_argv({"--help"}), base_env());
   CHECK(help.status == 0);
   CHECK(contains(help.out, "Usage: safe-run"));

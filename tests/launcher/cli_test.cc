@@ -13,7 +13,7 @@ TEST_CASE("the first non-option word starts the command", "[cli]") {
   CHECK(line.options.verbosity == saferun::session::Verbosity::normal);
 }
 
-TEST_CASE("-- ends the options", "[cli]") {
+TEST_CASE("a double dash ends the options", "[cli]") {
   auto line = parse_command_line({"-v", "--", "--dry-run"});
   REQUIRE(line.action == Action::run);
   CHECK_FALSE(line.options.dry_run);

@@ -68,7 +68,7 @@ TEST_CASE("credential-like variables are not passed by a pattern", "[child_env]"
   CHECK(env.warnings.size() == 2);
 }
 
-TEST_CASE("--pass-env of a credential-like name passes it with a warning", "[child_env]") {
+TEST_CASE("naming a credential-like name passes it with a warning", "[child_env]") {
   auto request = request_with({"GITHUB_TOKEN=ghp"});
   request.cli_pass_env = {"GITHUB_TOKEN"};
   auto env = build_child_env(request);

@@ -2,7 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "session/default_config.h"
 #include "session/setup_error.h"
+
+#include <fstream>
 
 using namespace saferun::session;
 
@@ -87,4 +90,21 @@ TEST_CASE("invalid JSON is reported with its position", "[config]") {
   CHECK(error.starts_with("c.json: invalid JSON: parse error at line 1"));
   CHECK(error_of("[]") == "c.json: top level: expected an object");
   CHECK(error_of("{\"routes\": []}") == "c.json: routes: expected a non-empty array of routes");
+}
+
+TEST_CASE("every example config in configs/ parses", "[config]") {
+  for (const char* name : {"default.json", "anthropic.json", "openai.json", "multi.json"}) {
+    INFO(name);
+    auto path = std::string(SAFE_RUN_SOURCE_DIR) + "/configs/" + name;
+    std::ifstream in(path);
+    REQUIRE(in.good());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_NOTHROW(parse_config_text(text, path));
+  }
+}
+
+TEST_CASE("configs/default.json is the built-in default", "[config]") {
+  std::ifstream in(std::string(SAFE_RUN_SOURCE_DIR) + "/configs/default.json");
+  auto file = nlohmann::json::parse(in);
+  CHECK(file == default_config_document([](const char*) -> const char* { return nullptr; }));
 }
