@@ -5,6 +5,7 @@
 #include "broker/broker_context.h"
 #include "broker/connection.h"
 #include "broker/listener.h"
+#include "broker/tls_context.h"
 
 namespace saferun::broker {
 
@@ -12,7 +13,13 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
                BrokerSettings settings)
     : context_(std::make_shared<BrokerContext>(std::move(routes), std::move(caller_token),
                                                std::move(settings))),
-      listener_(std::make_shared<Listener>(io, context_)) {}
+      listener_(std::make_shared<Listener>(io, context_)) {
+  if (context_->settings.dry_run) return;
+  std::vector<std::shared_ptr<boost::asio::ssl::context>> tls;
+  for (const auto& active : context_->routes)
+    tls.push_back(active.route.upstream.tls ? make_tls_client_context(active.route.ca_file) : nullptr);
+  context_->pool = std::make_unique<UpstreamPool>(io, std::move(tls), context_->settings.limits.connect_timeout);
+}
 
 Broker::~Broker() { stop(); }
 
@@ -29,10 +36,18 @@ void Broker::stop() {
   listener_->stop();
   std::vector<Connection*> open(context_->connections.begin(), context_->connections.end());
   for (auto* connection : open) connection->close();
+  if (context_->pool) context_->pool->clear();
 }
 
 std::string Broker::base_url(const Route& route) const { return context_->base_url(route); }
 
-BrokerStats Broker::stats() const { return context_->stats; }
+BrokerStats Broker::stats() const {
+  BrokerStats stats = context_->stats;
+  if (context_->pool) {
+    stats.upstream_connects = context_->pool->connects();
+    stats.upstream_handshakes = context_->pool->handshakes();
+  }
+  return stats;
+}
 
 }  // namespace saferun::broker

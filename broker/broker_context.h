@@ -13,6 +13,7 @@
 #include "broker/broker_settings.h"
 #include "broker/route.h"
 #include "broker/secret.h"
+#include "broker/upstream_pool.h"
 
 namespace saferun::broker {
 
@@ -32,6 +33,7 @@ struct BrokerContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unordered_set<Connection*> connections;  // live ones, so stop() can close them
   std::function<void()> on_connection_closed;   // the listener resumes accepting
+  std::unique_ptr<UpstreamPool> pool;           // proxy mode only
 
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;

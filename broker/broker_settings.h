@@ -15,6 +15,8 @@ struct BrokerLimits {
   std::chrono::seconds header_timeout{60};  // also the keep-alive idle time
   std::chrono::seconds body_timeout{300};
   std::chrono::seconds write_timeout{60};
+  std::chrono::seconds connect_timeout{10};          // upstream TCP connect and TLS handshake
+  std::chrono::seconds upstream_idle_timeout{300};   // silence allowed between upstream bytes
 };
 
 struct BrokerSettings {
@@ -30,6 +32,8 @@ struct BrokerStats {
   std::uint64_t denied = 0;  // answered 400 or above
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  std::uint64_t upstream_connects = 0;
+  std::uint64_t upstream_handshakes = 0;
 };
 
 }  // namespace saferun::broker

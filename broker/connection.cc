@@ -8,6 +8,7 @@
 
 #include "broker/dry_run.h"
 #include "broker/error_body.h"
+#include "broker/proxy_exchange.h"
 #include "broker/status_report.h"
 
 namespace saferun::broker {
@@ -159,10 +160,27 @@ void Connection::on_body(beast::error_code ec) {
 }
 
 void Connection::answer_forward() {
-  if (!context_->settings.dry_run) {
-    return answer_refusal(501, "not_implemented",
-                          "this build of safe-run only answers in dry-run mode");
+  if (parser_->get().find(http::field::upgrade) != parser_->get().end()) {
+    // Codex tries a WebSocket first and falls back to HTTP when refused: refuse at once.
+    return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
   }
+  if (context_->settings.dry_run) return answer_dry_run();
+  start_proxy_exchange(context_, stream_, dispatch_, parser_->get(),
+                       [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
+}
+
+void Connection::on_exchange_done(const ExchangeOutcome& outcome) {
+  if (!outcome.response_started) {
+    return answer_refusal(outcome.status, outcome.status == 504 ? "upstream_timeout" : "upstream_error",
+                          outcome.reason);
+  }
+  if (!outcome.reason.empty()) dispatch_.reason = outcome.reason;
+  record(outcome.status, outcome.bytes_out);
+  if (!outcome.client_keep_alive || closed_) return close();
+  read_header();
+}
+
+void Connection::answer_dry_run() {
   const auto& request = parser_->get();
   auto method = request.method_string();
   Response response{http::status::ok, 11};

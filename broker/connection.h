@@ -38,6 +38,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_body();
   void on_body(boost::beast::error_code ec);
   void answer_forward();
+  void answer_dry_run();
+  void on_exchange_done(const struct ExchangeOutcome& outcome);
   void answer_refusal(int status, std::string decision, std::string reason);
   void answer(Response response, bool keep_alive);
   void on_sent(bool keep_alive, boost::beast::error_code ec);

@@ -27,6 +27,7 @@ struct Route {
   Provider provider = Provider::generic;
   std::vector<AllowRule> allow;
   std::string secret_label;  // "env:ANTHROPIC_API_KEY": where the secret came from, never it
+  std::string ca_file;       // extra trusted CAs for this upstream ("" = system store only)
 };
 
 // A route the broker serves, with the secret it attaches (empty in dry-run).

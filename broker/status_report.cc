@@ -23,6 +23,9 @@ std::string status_report(const BrokerContext& context) {
       {"uptime_seconds", uptime.count()},
       {"requests", {{"served", context.stats.served}, {"denied", context.stats.denied}}},
       {"bytes", {{"in", context.stats.bytes_in}, {"out", context.stats.bytes_out}}},
+      {"upstream",
+       {{"connects", context.pool ? context.pool->connects() : 0},
+        {"tls_handshakes", context.pool ? context.pool->handshakes() : 0}}},
       {"routes", std::move(routes)},
   };
   return report.dump();

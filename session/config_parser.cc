@@ -38,6 +38,10 @@ broker::BrokerLimits parse_limits(JsonFields& top, const std::string& origin) {
   if (fields.has("header_timeout_seconds"))
     limits.header_timeout = seconds_field(fields, "header_timeout_seconds");
   if (fields.has("body_timeout_seconds")) limits.body_timeout = seconds_field(fields, "body_timeout_seconds");
+  if (fields.has("connect_timeout_seconds"))
+    limits.connect_timeout = seconds_field(fields, "connect_timeout_seconds");
+  if (fields.has("upstream_idle_timeout_seconds"))
+    limits.upstream_idle_timeout = seconds_field(fields, "upstream_idle_timeout_seconds");
   fields.reject_unknown_keys();
   return limits;
 }

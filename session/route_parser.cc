@@ -166,6 +166,10 @@ RouteConfig parse_route(const nlohmann::json& value, const std::string& origin,
       fields.fail("provider", "expected \"anthropic\", \"openai\" or \"generic\"");
   }
   route.allow = parse_allowlist(fields);
+  if (fields.has("ca_file")) {
+    route.ca_file = fields.string("ca_file");
+    if (route.ca_file.empty() || route.ca_file.front() != '/') fields.fail("ca_file", "expected an absolute path");
+  }
   config.secret = parse_secret(fields, origin);
   route.secret_label = config.secret.label();
   config.child_env = parse_child_env(fields, origin);

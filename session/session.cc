@@ -100,14 +100,16 @@ int Session::run() {
   SessionDir dir(kProcessEnv, session_id);
 
   boost::asio::io_context io;
-  broker::Broker broker(io, std::move(unlocked.active), broker::Secret(token.reveal()),
-                        broker_settings(config, session_id, dir, options_.dry_run, reporter_));
+  std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
   try {
-    port = broker.bind_loopback();
-  } catch (const std::system_error& e) {
+    broker_slot.emplace(io, std::move(unlocked.active), broker::Secret(token.reveal()),
+                        broker_settings(config, session_id, dir, options_.dry_run, reporter_));
+    port = broker_slot->bind_loopback();
+  } catch (const std::exception& e) {
     throw SetupError(std::string("broker: ") + e.what());
   }
+  broker::Broker& broker = *broker_slot;
 
   ChildEnvRequest request;
   request.parent = process_environment();

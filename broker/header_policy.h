@@ -1,0 +1,28 @@
+#pragma once
+// Which headers cross the broker, as data plus pure functions that fail closed.
+//
+// Upstream, the caller's credentials never pass (the route attaches its own), nor do
+// hop-by-hop headers or any header the request's Connection header names; Host is set to the
+// upstream's. Downstream, hop-by-hop headers stop at the broker; everything else — retry-after,
+// request ids, rate-limit headers, content-encoding — passes untouched.
+
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace saferun::broker {
+
+// Lower-cased tokens of a Connection header value ("keep-alive, X-Foo" -> {keep-alive, x-foo}).
+std::set<std::string> connection_tokens(std::string_view connection_value);
+
+bool is_hop_by_hop(std::string_view lower_name);
+
+// `credential_header` is the route's own credential header (lower case).
+bool forwards_request_header(std::string_view lower_name, const std::set<std::string>& connection_listed,
+                             std::string_view credential_header);
+
+bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed);
+
+std::string to_lower(std::string_view text);
+
+}  // namespace saferun::broker

@@ -1,0 +1,281 @@
+#include "broker/proxy_exchange.h"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <limits>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <optional>
+
+#include "broker/header_policy.h"
+#include "broker/secret_redactor.h"
+#include "broker/upstream_pool.h"
+
+namespace saferun::broker {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t kRelayBufferBytes = 64 * 1024;
+constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
+
+using ResponseParser = http::response_parser<http::buffer_body>;
+using ResponseSerializer = http::response_serializer<http::buffer_body>;
+
+// A reused connection the upstream closed while idle fails like this before any byte of the
+// answer arrives; the request is then sent once more on a fresh connection.
+bool is_stale_connection_error(beast::error_code ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
+}
+
+std::vector<std::string_view> secrets_of(const BrokerContext& context) {
+  std::vector<std::string_view> secrets;
+  for (const auto& active : context.routes) secrets.push_back(active.secret.reveal());
+  return secrets;
+}
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, const Dispatch& dispatch,
+           ClientRequest& request, ExchangeDone done)
+      : context_(std::move(context)),
+        client_(client),
+        route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
+        client_keep_alive_(request.keep_alive()),
+        head_request_(request.method() == http::verb::head),
+        request_(make_upstream_request(request, dispatch.route->route, dispatch.route->secret,
+                                       dispatch.upstream_target)),
+        redactor_(secrets_of(*context_)),
+        done_(std::move(done)) {}
+
+  void start() {
+    upstream_ = context_->pool->take(route_index_);
+    upstream_ ? send_request() : connect();
+  }
+
+ private:
+  const Route& route() const { return context_->routes[route_index_].route; }
+  const BrokerLimits& limits() const { return context_->settings.limits; }
+
+  template <class Operation>
+  void with_stream(Operation&& operation) {
+    std::visit([&](auto& stream) { operation(*stream); }, upstream_->stream);
+  }
+
+  void connect() {
+    context_->pool->connect(route(), route_index_,
+                            [self = shared_from_this()](ConnectFailure failure, std::string why,
+                                                        std::unique_ptr<UpstreamConnection> connection) {
+                              if (failure != ConnectFailure::none)
+                                return self->fail(failure == ConnectFailure::timeout ? 504 : 502, why);
+                              self->upstream_ = std::move(connection);
+                              self->send_request();
+                            });
+  }
+
+  void send_request() {
+    upstream_->tcp().expires_after(limits().body_timeout);
+    with_stream([&](auto& stream) {
+      http::async_write(stream, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->retry_or_fail(ec, "sending the request upstream failed");
+        self->read_response_head();
+      });
+    });
+  }
+
+  void read_response_head() {
+    parser_.emplace();
+    // Unlimited, but spelled as the largest value: Boost 1.74 compares Content-Length against
+    // an empty optional as "over the limit" (basic_parser.ipp finish_header).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser_->header_limit(kUpstreamHeaderLimit);
+    if (head_request_) parser_->skip(true);
+    upstream_->tcp().expires_after(limits().upstream_idle_timeout);
+    with_stream([&](auto& stream) {
+      http::async_read_header(stream, upstream_->buffer, *parser_,
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->retry_or_fail(ec, "reading the upstream's answer failed");
+                                self->start_response();
+                              });
+    });
+  }
+
+  void retry_or_fail(beast::error_code ec, const char* what) {
+    const bool nothing_received = !parser_ || !parser_->got_some();
+    if (upstream_->reused && !retried_ && nothing_received && is_stale_connection_error(ec)) {
+      retried_ = true;
+      upstream_->close();
+      upstream_.reset();
+      return connect();
+    }
+    upstream_->close();
+    if (ec == beast::error::timeout) return fail(504, "the upstream did not answer in time");
+    fail(502, std::string(what) + ": " + ec.message());
+  }
+
+  // The upstream's head, cleaned for the client, then relayed through a serializer over it.
+  void start_response() {
+    auto& response = parser_->get();
+    auto connection_value = response[http::field::connection];
+    auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
+    upstream_keep_alive_ = response.keep_alive();
+    for (auto it = response.begin(); it != response.end();) {
+      auto name = it->name_string();
+      auto lower = to_lower(std::string_view(name.data(), name.size()));
+      if (!forwards_response_header(lower, listed) || lower == "content-length") {
+        it = response.erase(it);
+        continue;
+      }
+      if (redactor_.active()) {
+        auto value = it->value();
+        auto clean = redactor_.redact(std::string_view(value.data(), value.size()));
+        if (clean != std::string_view(value.data(), value.size())) response.set(it->name_string(), clean);
+      }
+      ++it;
+    }
+    set_framing(response);
+    serializer_.emplace(response);
+    response_started_ = true;
+    watch_client();
+    client_.expires_after(limits().write_timeout);
+    http::async_write_header(client_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->abort();
+      self->bytes_out_ += n;
+      self->relay_next();
+    });
+  }
+
+  // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
+  void set_framing(http::response<http::buffer_body>& response) {
+    response.version(11);
+    response.keep_alive(client_keep_alive_);
+    auto length = parser_->content_length();
+    if (head_request_ || response.result_int() / 100 == 1 || response.result_int() == 204 ||
+        response.result_int() == 304) {
+      if (length) response.content_length(*length);
+      return;
+    }
+    if (length && !parser_->chunked()) {
+      response.content_length(*length);
+    } else {
+      response.chunked(true);
+    }
+  }
+
+  void relay_next() {
+    if (parser_->is_done()) return write_chunk(true);
+    auto& body = parser_->get().body();
+    body.data = read_buffer_.data();
+    body.size = read_buffer_.size();
+    upstream_->tcp().expires_after(limits().upstream_idle_timeout);
+    with_stream([&](auto& stream) {
+      http::async_read_some(stream, upstream_->buffer, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec == http::error::need_buffer) ec = {};
+                              if (ec) return self->abort();
+                              auto got = self->read_buffer_.size() - self->parser_->get().body().size;
+                              self->pending_.clear();
+                              self->redactor_.push(std::string_view(self->read_buffer_.data(), got), self->pending_);
+                              self->write_chunk(self->parser_->is_done());
+                            });
+    });
+  }
+
+  void write_chunk(bool last) {
+    if (last) redactor_.finish(pending_);
+    auto& body = parser_->get().body();
+    body.data = pending_.empty() ? nullptr : pending_.data();
+    body.size = pending_.size();
+    body.more = !last;
+    client_.expires_after(limits().write_timeout);
+    http::async_write(client_, *serializer_, [self = shared_from_this(), last](beast::error_code ec, std::size_t n) {
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return self->abort();
+      self->bytes_out_ += n;
+      self->pending_.clear();
+      last ? self->complete() : self->relay_next();
+    });
+  }
+
+  // While the answer streams, notice a client that goes away: its socket turns readable with
+  // EOF. Readable with data is a pipelined request, left for the connection to read later.
+  void watch_client() {
+    client_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->finished_) return;
+      char byte;
+      auto n = ::recv(self->client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) return;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return self->watch_client();
+      self->abort();
+    });
+  }
+
+  void complete() {
+    if (finished_) return;
+    finished_ = true;
+    if (upstream_keep_alive_ && parser_->is_done()) {
+      context_->pool->put(std::move(upstream_));
+    } else {
+      upstream_->close();
+    }
+    finish({true, static_cast<int>(parser_->get().result_int()), {}, client_keep_alive_, bytes_out_});
+  }
+
+  // After the response started, the only honest signal left is to cut both connections.
+  void abort() {
+    if (finished_) return;
+    finished_ = true;
+    if (upstream_) upstream_->close();
+    finish({true, parser_ ? static_cast<int>(parser_->get().result_int()) : 502, "stream cut", false, bytes_out_});
+  }
+
+  void fail(int status, std::string why) {
+    if (finished_) return;
+    finished_ = true;
+    finish({false, status, std::move(why), client_keep_alive_, 0});
+  }
+
+  void finish(ExchangeOutcome outcome) {
+    beast::error_code ignored;
+    if (response_started_) client_.socket().cancel(ignored);  // ends watch_client's wait
+    auto done = std::move(done_);
+    done(std::move(outcome));
+  }
+
+  std::shared_ptr<BrokerContext> context_;
+  beast::tcp_stream& client_;
+  std::size_t route_index_;
+  bool client_keep_alive_;
+  bool head_request_;
+  UpstreamRequest request_;
+  SecretRedactor redactor_;
+  ExchangeDone done_;
+  std::unique_ptr<UpstreamConnection> upstream_;
+  std::optional<ResponseParser> parser_;
+  std::optional<ResponseSerializer> serializer_;
+  std::array<char, kRelayBufferBytes> read_buffer_{};
+  std::string pending_;
+  std::uint64_t bytes_out_ = 0;
+  bool retried_ = false;
+  bool upstream_keep_alive_ = false;
+  bool response_started_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void start_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
+                          const Dispatch& dispatch, ClientRequest& request, ExchangeDone done) {
+  std::make_shared<Exchange>(std::move(context), client, dispatch, request, std::move(done))->start();
+}
+
+}  // namespace saferun::broker

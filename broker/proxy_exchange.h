@@ -1,0 +1,37 @@
+#pragma once
+// One forwarded request: upstream connection from the pool (or a new one), request written,
+// response relayed to the client chunk by chunk as it arrives — SSE and chunked answers are
+// never buffered whole; one 64 KiB buffer per exchange is the backpressure, since the next
+// upstream read starts only when the client has taken the last chunk.
+//
+// Deadlines: connect and TLS handshake (connect_timeout), each upstream read
+// (upstream_idle_timeout; no total deadline, so a long stream lives as long as it moves), each
+// client write (write_timeout). A client that disconnects mid-stream closes the upstream
+// connection at once. An upstream that fails mid-stream cuts the client connection, so an SDK
+// sees an error rather than a short success.
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "broker/broker_context.h"
+#include "broker/dispatch.h"
+#include "broker/upstream_request.h"
+
+namespace saferun::broker {
+
+struct ExchangeOutcome {
+  bool response_started = false;  // false: nothing was sent to the client; answer `status`
+  int status = 0;                 // upstream's status, or 502/504 when it failed before
+  std::string reason;             // for a failure before the response, safe to show
+  bool client_keep_alive = false;
+  std::uint64_t bytes_out = 0;
+};
+
+using ExchangeDone = std::function<void(ExchangeOutcome)>;
+
+void start_proxy_exchange(std::shared_ptr<BrokerContext> context, boost::beast::tcp_stream& client,
+                          const Dispatch& dispatch, ClientRequest& request, ExchangeDone done);
+
+}  // namespace saferun::broker

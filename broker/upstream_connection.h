@@ -1,0 +1,32 @@
+#pragma once
+// One connection to a route's upstream, plain (loopback http://) or TLS, with the bytes read
+// past the last response. Connections are made by UpstreamPool::connect and reused through it.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <memory>
+#include <variant>
+
+namespace saferun::broker {
+
+using PlainUpstream = boost::beast::tcp_stream;
+using TlsUpstream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+struct UpstreamConnection {
+  std::variant<std::unique_ptr<PlainUpstream>, std::unique_ptr<TlsUpstream>> stream;
+  boost::beast::flat_buffer buffer;
+  std::size_t route_index = 0;
+  bool reused = false;
+  std::chrono::steady_clock::time_point idle_since;
+
+  boost::beast::tcp_stream& tcp();
+  // False when the upstream closed it, or sent bytes nobody asked for, while it sat idle.
+  bool still_usable();
+  void close();
+};
+
+}  // namespace saferun::broker

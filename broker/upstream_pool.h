@@ -1,0 +1,53 @@
+#pragma once
+// Upstream connections per route: made on demand (resolve, connect within the deadline, TLS
+// handshake with SNI and host-name verification), kept idle after a clean keep-alive answer,
+// and handed out again — so sequential requests share one TLS handshake while concurrent ones
+// each get their own connection. Bounded: at most kMaxIdlePerRoute idle per route, each
+// dropped after kIdleLifetime or as soon as it is found closed.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "broker/route.h"
+#include "broker/upstream_connection.h"
+
+namespace saferun::broker {
+
+enum class ConnectFailure { none, refused, timeout, tls };
+
+class UpstreamPool {
+ public:
+  static constexpr std::size_t kMaxIdlePerRoute = 16;
+  static constexpr std::chrono::seconds kIdleLifetime{50};
+
+  using ConnectHandler = std::function<void(ConnectFailure, std::string why, std::unique_ptr<UpstreamConnection>)>;
+
+  // One TLS context per route (nullptr for a plain http:// route).
+  UpstreamPool(boost::asio::io_context& io, std::vector<std::shared_ptr<boost::asio::ssl::context>> tls,
+               std::chrono::seconds connect_timeout);
+
+  // An idle, still-open connection to the route's upstream, or nullptr.
+  std::unique_ptr<UpstreamConnection> take(std::size_t route_index);
+  void put(std::unique_ptr<UpstreamConnection> connection);
+  void connect(const Route& route, std::size_t route_index, ConnectHandler handler);
+  void clear();
+
+  std::uint64_t handshakes() const { return handshakes_; }
+  std::uint64_t connects() const { return connects_; }
+
+ private:
+  boost::asio::io_context& io_;
+  std::vector<std::shared_ptr<boost::asio::ssl::context>> tls_;
+  std::chrono::seconds connect_timeout_;
+  std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
+  std::uint64_t handshakes_ = 0;
+  std::uint64_t connects_ = 0;
+};
+
+}  // namespace saferun::broker
