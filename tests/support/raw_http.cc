@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -108,6 +110,49 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
                           const Headers& headers, const std::string& body) {
   auto responses = parse_responses(http_exchange(port, request_bytes(method, target, headers, body, true)));
   return responses.empty() ? HttpResponse{} : responses.front();
+}
+
+RawConnection::RawConnection(std::uint16_t port) : fd_(connect_loopback(port)) {}
+
+RawConnection::~RawConnection() { close(); }
+
+void RawConnection::send(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (fd_ >= 0 && sent < bytes.size()) {
+    auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+std::optional<RawConnection::Piece> RawConnection::read(std::chrono::milliseconds timeout) {
+  if (fd_ < 0) return Piece{};
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+  char buffer[65536];
+  auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  Piece piece{static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec, {}};
+  if (n > 0) piece.bytes.assign(buffer, static_cast<std::size_t>(n));
+  return piece;
+}
+
+std::string RawConnection::read_all(std::chrono::milliseconds timeout) {
+  std::string all;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto piece = read(std::chrono::milliseconds(50));
+    if (!piece) continue;
+    if (piece->bytes.empty()) break;
+    all += piece->bytes;
+  }
+  return all;
+}
+
+void RawConnection::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 bool port_accepts(std::uint16_t port) {

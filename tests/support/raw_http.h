@@ -38,4 +38,28 @@ std::string request_bytes(const std::string& method, const std::string& target,
 
 bool port_accepts(std::uint16_t port);
 
+// A client connection read piece by piece, each piece stamped with CLOCK_MONOTONIC on arrival.
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  void send(const std::string& bytes);
+  struct Piece {
+    std::int64_t at_ns = 0;
+    std::string bytes;  // empty: the server closed the connection
+  };
+  // The next piece, or nullopt when nothing came within `timeout`.
+  std::optional<Piece> read(std::chrono::milliseconds timeout);
+  // Everything until the server closes or `timeout` passes.
+  std::string read_all(std::chrono::milliseconds timeout);
+  void close();
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace saferun::test

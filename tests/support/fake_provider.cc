@@ -1,0 +1,172 @@
+#include "tests/support/fake_provider.h"
+
+#include <httplib.h>
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace saferun::test {
+namespace {
+
+using nlohmann::json;
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool wants_stream(const httplib::Request& request) {
+  auto body = json::parse(request.body, nullptr, false);
+  return body.is_object() && body.value("stream", false);
+}
+
+void send_sse(httplib::Response& response, std::vector<std::string> events) {
+  response.set_chunked_content_provider("text/event-stream", [events](std::size_t, httplib::DataSink& sink) {
+    for (const auto& event : events)
+      if (!sink.write(event.data(), event.size())) return false;
+    sink.done();
+    return true;
+  });
+}
+
+std::string event(const std::string& name, const json& data) {
+  return "event: " + name + "\ndata: " + data.dump() + "\n\n";
+}
+
+json anthropic_message() {
+  return {{"id", "msg_fake"}, {"type", "message"}, {"role", "assistant"}, {"model", "claude-test"},
+          {"content", json::array({{{"type", "text"}, {"text", "Hello from fake"}}})},
+          {"stop_reason", "end_turn"}, {"stop_sequence", nullptr},
+          {"usage", {{"input_tokens", 10}, {"output_tokens", 5}}}};
+}
+
+void anthropic_stream(httplib::Response& response) {
+  auto start = anthropic_message();
+  start["content"] = json::array();
+  start["stop_reason"] = nullptr;
+  auto delta = [](const char* text) {
+    return json{{"type", "content_block_delta"}, {"index", 0}, {"delta", {{"type", "text_delta"}, {"text", text}}}};
+  };
+  send_sse(response,
+           {event("message_start", {{"type", "message_start"}, {"message", start}}),
+            event("content_block_start", {{"type", "content_block_start"}, {"index", 0},
+                                          {"content_block", {{"type", "text"}, {"text", ""}}}}),
+            event("ping", {{"type", "ping"}}), event("content_block_delta", delta("Hello")),
+            event("content_block_delta", delta(" from fake")),
+            event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}),
+            event("message_delta", {{"type", "message_delta"},
+                                    {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
+                                    {"usage", {{"output_tokens", 5}}}}),
+            event("message_stop", {{"type", "message_stop"}})});
+}
+
+json anthropic_model(const std::string& id) {
+  return {{"type", "model"}, {"id", id}, {"display_name", "Claude Test"}, {"created_at", "2025-01-01T00:00:00Z"}};
+}
+
+void answer_anthropic(const httplib::Request& request, httplib::Response& response) {
+  const auto& path = request.path;
+  if (ends_with(path, "/v1/messages/count_tokens")) {
+    response.set_content(json{{"input_tokens", 42}}.dump(), "application/json");
+  } else if (ends_with(path, "/v1/messages")) {
+    if (wants_stream(request)) return anthropic_stream(response);
+    response.set_content(anthropic_message().dump(), "application/json");
+  } else if (ends_with(path, "/v1/models")) {
+    response.set_content(json{{"data", json::array({anthropic_model("claude-test")})}, {"has_more", false},
+                              {"first_id", "claude-test"}, {"last_id", "claude-test"}}
+                             .dump(),
+                         "application/json");
+  } else if (path.find("/v1/models/") != std::string::npos) {
+    response.set_content(anthropic_model(path.substr(path.rfind('/') + 1)).dump(), "application/json");
+  } else {
+    response.status = 404;
+    response.set_content(R"({"type":"error","error":{"type":"not_found_error","message":"fake: no such path"}})",
+                         "application/json");
+  }
+}
+
+json chat_chunk(const json& delta, const json& finish) {
+  return {{"id", "chatcmpl-fake"}, {"object", "chat.completion.chunk"}, {"created", 1700000000},
+          {"model", "gpt-test"},
+          {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
+}
+
+void openai_chat(const httplib::Request& request, httplib::Response& response) {
+  if (wants_stream(request)) {
+    auto data = [](const json& chunk) { return "data: " + chunk.dump() + "\n\n"; };
+    return send_sse(response, {data(chat_chunk({{"role", "assistant"}, {"content", "Hello"}}, nullptr)),
+                               data(chat_chunk({{"content", " from fake"}}, nullptr)),
+                               data(chat_chunk(json::object(), "stop")), "data: [DONE]\n\n"});
+  }
+  json completion = {{"id", "chatcmpl-fake"}, {"object", "chat.completion"}, {"created", 1700000000},
+                     {"model", "gpt-test"},
+                     {"choices", json::array({{{"index", 0},
+                                               {"message", {{"role", "assistant"}, {"content", "Hello from fake"}}},
+                                               {"finish_reason", "stop"}, {"logprobs", nullptr}}})},
+                     {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 3}, {"total_tokens", 8}}}};
+  response.set_content(completion.dump(), "application/json");
+}
+
+std::string base64_floats(const std::vector<float>& values) {
+  std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+void openai_embeddings(const httplib::Request& request, httplib::Response& response) {
+  auto body = json::parse(request.body, nullptr, false);
+  std::vector<float> vector = {0.25f, 0.5f, 0.75f};
+  json embedding = vector;
+  if (body.is_object() && body.value("encoding_format", "") == "base64") embedding = base64_floats(vector);
+  response.set_content(json{{"object", "list"},
+                            {"data", json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", embedding}}})},
+                            {"model", "text-embedding-test"},
+                            {"usage", {{"prompt_tokens", 2}, {"total_tokens", 2}}}}
+                           .dump(),
+                       "application/json");
+}
+
+void openai_responses(httplib::Response& response) {
+  json output_message = {{"type", "message"}, {"id", "msg_fake"}, {"status", "completed"}, {"role", "assistant"},
+                         {"content", json::array({{{"type", "output_text"}, {"text", "Hello from fake"},
+                                                   {"annotations", json::array()}}})}};
+  response.set_content(json{{"id", "resp_fake"}, {"object", "response"}, {"created_at", 1700000000},
+                            {"status", "completed"}, {"model", "gpt-test"},
+                            {"output", json::array({output_message})},
+                            {"usage", {{"input_tokens", 5}, {"output_tokens", 3}, {"total_tokens", 8}}}}
+                           .dump(),
+                       "application/json");
+}
+
+json openai_model(const std::string& id) {
+  return {{"id", id}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "fake"}};
+}
+
+void answer_openai(const httplib::Request& request, httplib::Response& response) {
+  const auto& path = request.path;
+  if (ends_with(path, "/chat/completions")) return openai_chat(request, response);
+  if (ends_with(path, "/embeddings")) return openai_embeddings(request, response);
+  if (ends_with(path, "/responses")) return openai_responses(response);
+  if (ends_with(path, "/models")) {
+    response.set_content(json{{"object", "list"}, {"data", json::array({openai_model("gpt-test")})}}.dump(),
+                         "application/json");
+  } else if (path.find("/models/") != std::string::npos) {
+    response.set_content(openai_model(path.substr(path.rfind('/') + 1)).dump(), "application/json");
+  } else {
+    response.status = 404;
+    response.set_content(R"({"error":{"message":"fake: no such path","type":"invalid_request_error"}})",
+                         "application/json");
+  }
+}
+
+}  // namespace
+
+void answer_like_provider(const httplib::Request& request, httplib::Response& response) {
+  if (request.path.find("/openai") != std::string::npos) return answer_openai(request, response);
+  answer_anthropic(request, response);
+}
+
+}  // namespace saferun::test
