@@ -161,7 +161,9 @@ void Connection::on_body(beast::error_code ec) {
 
 void Connection::answer_forward() {
   if (parser_->get().find(http::field::upgrade) != parser_->get().end()) {
-    // Codex tries a WebSocket first and falls back to HTTP when refused: refuse at once.
+    // Codex tries a WebSocket first and falls back to HTTP when refused: refuse at once, and
+    // close, since the client may already be speaking the other protocol.
+    close_after_answer_ = true;
     return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
   }
   if (context_->settings.dry_run) return answer_dry_run();
@@ -201,7 +203,7 @@ void Connection::answer_refusal(int status, std::string decision, std::string re
   response.body() = error_body(dispatch_.provider, status, dispatch_.reason);
   // Once a request is refused before its body was read, the stream cannot be trusted to be
   // at a message boundary: answer and close.
-  bool keep_alive = parser_->is_done() && parser_->get().keep_alive();
+  bool keep_alive = parser_->is_done() && parser_->get().keep_alive() && !close_after_answer_;
   answer(std::move(response), keep_alive);
 }
 

@@ -56,6 +56,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t header_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
+  bool close_after_answer_ = false;
 };
 
 }  // namespace saferun::broker

@@ -36,9 +36,13 @@ TEST_CASE("the upstream receives the real key and never the caller token", "[e2e
   REQUIRE(proxy.session->ready());
   auto headers = proxy.anthropic_headers();
   headers.insert(headers.end(), {{"Authorization", "Bearer " + proxy.token()}, {"anthropic-beta", "tools-2024"},
-                                 {"x-stainless-lang", "js"}, {"cookie", "session=1"}, {"Connection", "x-drop-me"},
+                                 {"x-stainless-lang", "js"}, {"cookie", "session=1"}, {"Connection", "close, x-drop-me"},
                                  {"x-drop-me", "1"}});
-  auto response = http_request(proxy.port(), "POST", "/anthropic/v1/messages?beta=true", headers, R"({"model":"m"})");
+  auto raw = http_exchange(proxy.port(), request_bytes("POST", "/anthropic/v1/messages?beta=true", headers,
+                                                       R"({"model":"m"})", /*close=*/false));
+  auto responses = parse_responses(raw);
+  REQUIRE(responses.size() == 1);
+  const auto& response = responses[0];
   REQUIRE(response.status == 200);
   CHECK(json::parse(response.body)["content"][0]["text"] == "Hello from fake");
   auto requests = proxy.upstream.requests();

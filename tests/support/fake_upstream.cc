@@ -68,6 +68,7 @@ FakeUpstream::FakeUpstream(const std::optional<TestCertificates>& certificates) 
   }
   auto& server = *server_;
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server.set_tcp_nodelay(true);  // else Nagle holds the body back behind the headers for 40 ms
   server.set_keep_alive_max_count(100000);
   server.set_keep_alive_timeout(30);
   server.set_payload_max_length(std::size_t{64} << 20);
