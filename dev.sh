@@ -30,6 +30,20 @@ install_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# Node.js and npm for the SDK tests: the machine's own when present, else Debian's.
+install_node_packages() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "installing nodejs npm"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  if [ ! -d tests/sdk/node_modules ] || [ tests/sdk/package-lock.json -nt tests/sdk/node_modules ]; then
+    say "installing the SDK test packages (npm ci, pinned by tests/sdk/package-lock.json)"
+    npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
+    touch tests/sdk/node_modules
+  fi
+}
+
 # build DIR [SANITIZERS] [TARGET]
 build() {
   local dir=$1 sanitize=${2:-} target=${3:-all}
@@ -58,6 +72,7 @@ demo() {
 
 test_all() {
   install_packages
+  install_node_packages
   build build
   run_tests build
   build build-asan address,undefined

@@ -50,7 +50,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       if (i + 1 < args.size()) return args[++i];
       return std::nullopt;
     };
-    const bool takes_value = name == "--config" || name == "--pass-env" || name == "--grace";
+    const bool takes_value =
+        name == "--config" || name == "--pass-env" || name == "--grace" || name == "--summary-json";
     if (!takes_value && inline_value) return failed("option " + name + " takes no value");
     if (name == "--help" || name == "-h") return out.action = Action::help, out;
     if (name == "--version") return out.action = Action::version, out;
@@ -65,6 +66,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       options.config_path = *given;
     } else if (name == "--pass-env") {
       options.pass_env.push_back(*given);
+    } else if (name == "--summary-json") {
+      options.summary_json_path = *given;
     } else {
       std::chrono::seconds grace{};
       if (!parse_seconds(*given, grace)) return failed("--grace: expected whole seconds, 0 to 86400");
@@ -93,10 +96,17 @@ Options:
                          exited within SECONDS (default 10)
   --allow-new-privileges let COMMAND gain privileges (setuid programs such as sudo);
                          off by default
+  --summary-json FILE    when the session ends, write its summary (exit status,
+                         duration, requests, bytes) to FILE as JSON
   -v, --verbose          log every request and the session's set-up
   -q, --quiet            no notices and no end-of-session summary
   -h, --help             show this help
       --version          show the version
+
+COMMAND runs in safe-run's process group and terminal. Signals sent to safe-run
+(TERM, INT, HUP, QUIT, USR1, USR2) reach COMMAND once; Ctrl-C and Ctrl-\ from the
+terminal reach it directly and are not sent twice. When COMMAND exits, whatever it
+left running is sent SIGTERM, then SIGKILL after the grace period.
 
 Exit status:
   the status of COMMAND, or 128+N if it died of signal N

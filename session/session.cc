@@ -3,23 +3,27 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <optional>
 #include <set>
-#include <system_error>
 
 #include "broker/broker.h"
 #include "session/child_env.h"
 #include "session/child_process.h"
 #include "session/command_path.h"
 #include "session/config_loader.h"
+#include "session/descendants.h"
 #include "session/exit_status.h"
+#include "session/github_actions.h"
 #include "session/secret_unlock.h"
 #include "session/session_dir.h"
 #include "session/session_summary.h"
 #include "session/setup_error.h"
 #include "session/signal_relay.h"
+#include "session/terminal_state.h"
 #include "session/token.h"
 
 extern char** environ;
@@ -28,6 +32,7 @@ namespace saferun::session {
 namespace {
 
 const EnvLookup kProcessEnv = [](const char* name) { return std::getenv(name); };
+constexpr std::chrono::seconds kOrphanReapInterval{2};
 
 std::vector<std::string_view> process_environment() {
   std::vector<std::string_view> entries;
@@ -46,8 +51,14 @@ std::set<std::string> secret_variables(const Config& config) {
   return names;
 }
 
-broker::BrokerSettings broker_settings(const Config& config, const std::string& session_id,
-                                       const SessionDir& dir, bool dry_run, const Reporter& reporter) {
+std::vector<std::string> served_route_names(const UnlockResult& unlocked) {
+  std::vector<std::string> names;
+  for (const auto& active : unlocked.active) names.push_back(active.route.name);
+  return names;
+}
+
+broker::BrokerSettings broker_settings(const Config& config, const std::string& session_id, const SessionDir& dir,
+                                       bool dry_run, const Reporter& reporter) {
   broker::BrokerSettings settings;
   settings.session_id = session_id;
   settings.dry_run = dry_run;
@@ -58,17 +69,18 @@ broker::BrokerSettings broker_settings(const Config& config, const std::string& 
 }
 
 // The child's variables for each route the broker serves.
-std::vector<std::pair<std::string, std::string>> route_variables(
-    const Config& config, const std::vector<std::string>& served, const broker::Broker& broker,
-    const broker::Secret& token, const std::string& argv0) {
+std::vector<std::pair<std::string, std::string>> route_variables(const Config& config,
+                                                                 const std::vector<std::string>& served,
+                                                                 const broker::Broker& broker,
+                                                                 std::string_view token, const std::string& argv0) {
   std::vector<std::pair<std::string, std::string>> vars;
   for (const auto& route_config : config.routes) {
     if (std::find(served.begin(), served.end(), route_config.route.name) == served.end()) continue;
     auto base_url = broker.base_url(route_config.route);
     for (const auto& [name, text] : route_config.child_env)
-      vars.emplace_back(name, render_env_template(text, base_url, token.reveal()));
+      vars.emplace_back(name, render_env_template(text, base_url, token));
   }
-  adapt_vars_for_command(vars, command_name(argv0), token.reveal());
+  adapt_vars_for_command(vars, command_name(argv0), token);
   return vars;
 }
 
@@ -83,22 +95,53 @@ void wipe_all(std::vector<std::string>& strings) {
   for (auto& s : strings) broker::wipe(s);
 }
 
+// Zombies of orphans re-parented to us are collected while the session runs; the child
+// itself is left to Boost.Process.
+void keep_reaping_orphans(boost::asio::steady_timer& timer, pid_t child) {
+  timer.expires_after(kOrphanReapInterval);
+  timer.async_wait([&timer, child](const boost::system::error_code& ec) {
+    if (ec) return;
+    reap_orphan_zombies(child);
+    keep_reaping_orphans(timer, child);
+  });
+}
+
 }  // namespace
+
+ChildEnv Session::child_environment(const Config& config, const std::vector<std::string>& served,
+                                    const broker::Broker& broker, std::uint16_t port, std::string_view token,
+                                    const std::string& session_id) const {
+  ChildEnvRequest request;
+  request.parent = process_environment();
+  request.config_pass_env = config.pass_env;
+  request.cli_pass_env = options_.pass_env;
+  request.secret_variables = secret_variables(config);
+  request.route_vars = route_variables(config, served, broker, token, options_.command.front());
+  request.broker_url = "http://127.0.0.1:" + std::to_string(port);
+  request.token = token;
+  request.session_id = session_id;
+  ChildEnv env = build_child_env(request);
+  for (auto& [name, value] : request.route_vars) broker::wipe(value);
+  for (const auto& warning : env.warnings) reporter_.warning(warning);
+  return env;
+}
 
 int Session::run() {
   const auto started = std::chrono::steady_clock::now();
   Config config = load_config(options_.config_path, kProcessEnv);
+  const auto grace = options_.grace.value_or(config.grace);
   UnlockResult unlocked = unlock_secrets(config, options_.dry_run);
   for (const auto& notice : unlocked.notices) reporter_.notice(notice);
   if (broker::Secret::memory_lock_failed())
     reporter_.warning("could not mlock secret memory (RLIMIT_MEMLOCK); secrets may reach swap");
-  std::vector<std::string> served;
-  for (const auto& active : unlocked.active) served.push_back(active.route.name);
+  const auto served = served_route_names(unlocked);
 
   broker::Secret token = make_caller_token();
   const std::string session_id = make_session_id();
   SessionDir dir(kProcessEnv, session_id);
+  TerminalState terminal;
 
+  // Bound before the child is spawned, so no broker work exists at fork and the port is known.
   boost::asio::io_context io;
   std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
@@ -111,47 +154,46 @@ int Session::run() {
   }
   broker::Broker& broker = *broker_slot;
 
-  ChildEnvRequest request;
-  request.parent = process_environment();
-  request.config_pass_env = config.pass_env;
-  request.cli_pass_env = options_.pass_env;
-  request.secret_variables = secret_variables(config);
-  request.route_vars = route_variables(config, served, broker, token, options_.command.front());
-  request.broker_url = "http://127.0.0.1:" + std::to_string(port);
-  request.token = token.reveal();
-  request.session_id = session_id;
-  ChildEnv env = build_child_env(request);
-  for (auto& [name, value] : request.route_vars) broker::wipe(value);
-  for (const auto& warning : env.warnings) reporter_.warning(warning);
-
+  ChildEnv env = child_environment(config, served, broker, port, token.reveal(), session_id);
   auto command = resolve_command(options_.command.front(), path_entry(env.entries));
   if (command.failure_status != 0) {
     wipe_all(env.entries);
     reporter_.warning(command.message);
     return command.failure_status;
   }
+  if (auto mask = github_mask_command(std::getenv("GITHUB_ACTIONS"), token.reveal())) {
+    std::cout << *mask << std::endl;
+    broker::wipe(*mask);
+  }
 
-  SignalRelay relay(io, options_.grace.value_or(config.grace));
+  become_subreaper();
+  SignalRelay relay(io, grace);
+  boost::asio::steady_timer orphan_timer(io);
   std::optional<int> raw_status;
   ChildSpec spec{command.path, options_.command, std::move(env.entries), options_.no_new_privs};
   ChildProcess child(io, spec, [&](std::optional<int> raw) {
     raw_status = raw;
     relay.stop();
+    orphan_timer.cancel();
     broker.stop();
     io.stop();
   });
   wipe_all(spec.env);
-  reporter_.detail("session " + session_id + ": broker on 127.0.0.1:" + std::to_string(port) +
-                   ", child pid " + std::to_string(child.pid()));
+  reporter_.detail("session " + session_id + ": broker on 127.0.0.1:" + std::to_string(port) + ", child pid " +
+                   std::to_string(child.pid()));
   relay.relay_to(child.pid());
+  keep_reaping_orphans(orphan_timer, child.pid());
   broker.start();
   io.run();
 
-  int status = raw_status ? exit_status_from_wait(*raw_status) : exit_code::kSetupFailed;
+  SessionSummary summary{session_id, exit_code::kSetupFailed, {}, broker.stats(), 0};
+  summary.leftovers_ended = end_descendants(grace);
+  summary.exit_status = raw_status ? exit_status_from_wait(*raw_status) : exit_code::kSetupFailed;
+  summary.elapsed = std::chrono::steady_clock::now() - started;
   if (!raw_status) reporter_.warning("lost track of the child's exit status");
-  report_summary(reporter_, session_id, status, std::chrono::steady_clock::now() - started,
-                 broker.stats());
-  return status;
+  reporter_.notice(summary_line(summary));
+  if (options_.summary_json_path) write_summary_file(*options_.summary_json_path, summary);
+  return summary.exit_status;
 }
 
 }  // namespace saferun::session

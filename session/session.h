@@ -1,8 +1,19 @@
 #pragma once
 // One safe-run session, from loading the config to the child's exit status.
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "session/child_env.h"
+#include "session/config.h"
 #include "session/reporter.h"
 #include "session/session_options.h"
+
+namespace saferun::broker {
+class Broker;
+}
 
 namespace saferun::session {
 
@@ -16,6 +27,10 @@ class Session {
   int run();
 
  private:
+  ChildEnv child_environment(const Config& config, const std::vector<std::string>& served,
+                             const broker::Broker& broker, std::uint16_t port, std::string_view token,
+                             const std::string& session_id) const;
+
   SessionOptions options_;
   Reporter reporter_;
 };

@@ -16,6 +16,7 @@ struct SessionOptions {
   std::vector<std::string> pass_env;        // --pass-env NAME (names or NAME_* patterns)
   Verbosity verbosity = Verbosity::normal;
   std::optional<std::chrono::seconds> grace;  // --grace; else config; else 10 s
+  std::optional<std::string> summary_json_path;  // --summary-json FILE
   bool no_new_privs = true;                 // off with --allow-new-privileges
   std::vector<std::string> command;         // argv of the child, never empty
 };

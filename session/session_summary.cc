@@ -1,25 +1,58 @@
 #include "session/session_summary.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "session/setup_error.h"
 
 namespace saferun::session {
+namespace {
 
-std::string summary_line(const std::string& session_id, int exit_status,
-                         std::chrono::steady_clock::duration elapsed, const broker::BrokerStats& stats) {
-  char text[256];
+double seconds(std::chrono::steady_clock::duration elapsed) {
+  return std::chrono::duration<double>(elapsed).count();
+}
+
+}  // namespace
+
+std::string summary_line(const SessionSummary& s) {
+  char text[320];
   std::snprintf(text, sizeof text,
                 "session %s ended: exit %d after %.1fs; requests: %llu served, %llu denied; "
                 "bytes: %llu in, %llu out",
-                session_id.c_str(), exit_status, std::chrono::duration<double>(elapsed).count(),
-                static_cast<unsigned long long>(stats.served), static_cast<unsigned long long>(stats.denied),
-                static_cast<unsigned long long>(stats.bytes_in),
-                static_cast<unsigned long long>(stats.bytes_out));
-  return text;
+                s.session_id.c_str(), s.exit_status, seconds(s.elapsed),
+                static_cast<unsigned long long>(s.stats.served), static_cast<unsigned long long>(s.stats.denied),
+                static_cast<unsigned long long>(s.stats.bytes_in), static_cast<unsigned long long>(s.stats.bytes_out));
+  std::string line = text;
+  if (s.leftovers_ended > 0)
+    line += "; ended " + std::to_string(s.leftovers_ended) + " process(es) the command left running";
+  return line;
 }
 
-void report_summary(const Reporter& reporter, const std::string& session_id, int exit_status,
-                    std::chrono::steady_clock::duration elapsed, const broker::BrokerStats& stats) {
-  reporter.notice(summary_line(session_id, exit_status, elapsed, stats));
+std::string summary_json(const SessionSummary& s) {
+  nlohmann::json summary = {
+      {"session", s.session_id},
+      {"exit_status", s.exit_status},
+      {"duration_seconds", seconds(s.elapsed)},
+      {"requests", {{"served", s.stats.served}, {"denied", s.stats.denied}}},
+      {"bytes", {{"in", s.stats.bytes_in}, {"out", s.stats.bytes_out}}},
+      {"upstream", {{"connects", s.stats.upstream_connects}, {"tls_handshakes", s.stats.upstream_handshakes}}},
+      {"leftover_processes_ended", s.leftovers_ended},
+  };
+  return summary.dump() + "\n";
+}
+
+void write_summary_file(const std::string& path, const SessionSummary& summary) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw SetupError(path + ": cannot write the summary: " + std::strerror(errno));
+  auto text = summary_json(summary);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) throw SetupError(path + ": cannot write the summary");
 }
 
 }  // namespace saferun::session

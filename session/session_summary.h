@@ -1,18 +1,26 @@
 #pragma once
-// The one line safe-run prints when a session ends (not with --quiet).
+// What safe-run reports when a session ends: one line on stderr (not with --quiet), and the
+// same as JSON for a pipeline with --summary-json FILE.
 
 #include <chrono>
 #include <string>
 
 #include "broker/broker_settings.h"
-#include "session/reporter.h"
 
 namespace saferun::session {
 
-std::string summary_line(const std::string& session_id, int exit_status,
-                         std::chrono::steady_clock::duration elapsed, const broker::BrokerStats& stats);
+struct SessionSummary {
+  std::string session_id;
+  int exit_status = 0;
+  std::chrono::steady_clock::duration elapsed{};
+  broker::BrokerStats stats;
+  int leftovers_ended = 0;  // processes the child left running that safe-run ended
+};
 
-void report_summary(const Reporter& reporter, const std::string& session_id, int exit_status,
-                    std::chrono::steady_clock::duration elapsed, const broker::BrokerStats& stats);
+std::string summary_line(const SessionSummary& summary);
+std::string summary_json(const SessionSummary& summary);
+
+// Writes summary_json() to `path` (mode 0600); throws SetupError naming the path on failure.
+void write_summary_file(const std::string& path, const SessionSummary& summary);
 
 }  // namespace saferun::session
