@@ -68,7 +68,12 @@ Process::~Process() {
 }
 
 void Process::write_stdin(const std::string& data) {
-  if (in_ >= 0) [[maybe_unused]] auto n = ::write(in_, data.data(), data.size());
+  std::size_t written = 0;
+  while (in_ >= 0 && written < data.size()) {
+    auto n = ::write(in_, data.data() + written, data.size() - written);
+    if (n <= 0 && errno != EINTR) return;
+    if (n > 0) written += static_cast<std::size_t>(n);
+  }
 }
 
 void Process::close_stdin() {

@@ -1,0 +1,177 @@
+// Signals mean what they always mean, the exit status is the child's, CI pipes pass through
+// untouched, and when the session ends nothing of it keeps running.
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/e2e/safe_run.h"
+#include "tests/support/pty_process.h"
+
+using namespace saferun::test;
+
+namespace {
+
+constexpr auto kWait = std::chrono::seconds(10);
+
+bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process_exists(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+pid_t pid_after(const std::string& text, const std::string& label) {
+  auto at = text.find(label);
+  return at == std::string::npos ? -1 : std::stoi(text.substr(at + label.size()));
+}
+
+}  // namespace
+
+TEST_CASE("each relayed signal sent with kill reaches the child exactly once", "[e2e][supervision]") {
+  TempDir runtime;
+  std::string traps;
+  for (const char* name : {"INT", "HUP", "QUIT", "USR1", "USR2"}) traps += std::string("trap 'echo got-") + name + "' " + name + "; ";
+  Process process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c",
+                                 traps + "trap 'echo got-TERM; exit 0' TERM; echo ready; while :; do sleep 0.02; done"}),
+                  base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  REQUIRE(process.wait_for_stdout("ready", kWait));
+  for (auto [signal_number, name] : std::vector<std::pair<int, std::string>>{
+           {SIGUSR1, "USR1"}, {SIGUSR2, "USR2"}, {SIGQUIT, "QUIT"}, {SIGHUP, "HUP"}, {SIGINT, "INT"}}) {
+    ::kill(process.pid(), signal_number);
+    REQUIRE(process.wait_for_stdout("got-" + name, kWait));
+  }
+  ::kill(process.pid(), SIGTERM);
+  auto result = process.finish();
+  CHECK(result.status == 0);
+  for (const char* name : {"INT", "HUP", "QUIT", "USR1", "USR2", "TERM"}) {
+    INFO(name);
+    CHECK(count_of(result.out, std::string("got-") + name + "\n") == 1);
+  }
+}
+
+TEST_CASE("killing safe-run with SIGKILL takes the child down and the next start cleans up", "[e2e][supervision]") {
+  TempDir runtime;
+  auto env = base_env({"XDG_RUNTIME_DIR=" + runtime.path()});
+  Process process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", "echo \"pid:$$\"; while :; do sleep 0.05; done"}),
+                  env);
+  REQUIRE(process.wait_for_stdout("\n", kWait));
+  pid_t child = pid_after(process.out(), "pid:");
+  REQUIRE(child > 0);
+  ::kill(process.pid(), SIGKILL);
+  process.finish();
+  CHECK(gone_within(child, std::chrono::seconds(2)));
+  auto root = runtime.path() + "/safe-run";
+  REQUIRE_FALSE(std::filesystem::is_empty(root));  // SIGKILL left the session directory
+  CHECK(run_process(safe_run_argv({"--dry-run", "-q", "true"}), env).status == 0);
+  CHECK(std::filesystem::is_empty(root));
+}
+
+TEST_CASE("a background job the child leaves running is ended at teardown", "[e2e][supervision]") {
+  TempDir runtime;
+  auto result = run_process(safe_run_argv({"--dry-run", "--", "/bin/sh", "-c", "sleep 300 & echo \"pid:$!\"; exit 0"}),
+                            base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  CHECK(result.status == 0);
+  pid_t sleeper = pid_after(result.out, "pid:");
+  REQUIRE(sleeper > 0);
+  CHECK_FALSE(process_exists(sleeper));
+  CHECK(contains(result.err, "ended 1 process(es) the command left running"));
+}
+
+TEST_CASE("a double-forked daemon cannot escape teardown", "[e2e][supervision]") {
+  TempDir runtime;
+  auto pid_file = runtime.path() + "/daemon.pid";
+  auto script = "(setsid sh -c 'echo $$ > " + pid_file + "; exec sleep 300' &) ; "
+                "while [ ! -s " + pid_file + " ]; do sleep 0.01; done; exit 3";
+  auto result = run_process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", script}),
+                            base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  CHECK(result.status == 3);
+  pid_t daemon = std::stoi(read_file(pid_file));
+  CHECK_FALSE(process_exists(daemon));
+}
+
+TEST_CASE("a leftover that ignores SIGTERM is killed after the grace period", "[e2e][supervision]") {
+  TempDir runtime;
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_process(
+      safe_run_argv({"--dry-run", "-q", "--grace", "1", "--", "/bin/sh", "-c",
+                     "sh -c \"trap '' TERM; echo pid:\\$\\$; while :; do sleep 0.05; done\" & sleep 0.2; exit 0"}),
+      base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(result.status == 0);
+  pid_t stubborn = pid_after(result.out, "pid:");
+  REQUIRE(stubborn > 0);
+  CHECK_FALSE(process_exists(stubborn));
+  CHECK(elapsed >= std::chrono::seconds(1));
+}
+
+TEST_CASE("piped stdin, stdout and stderr pass through byte for byte", "[e2e][supervision]") {
+  TempDir runtime;
+  std::string data;
+  for (int i = 0; i < (1 << 20); ++i) data.push_back(static_cast<char>((i * 131) & 0xff));
+  auto env = base_env({"XDG_RUNTIME_DIR=" + runtime.path()});
+  // Written from another thread: cat's output must be read while its input is still coming.
+  auto feed = [&data](Process& process) {
+    return std::thread([&process, &data] {
+      process.write_stdin(data);
+      process.close_stdin();
+    });
+  };
+  Process to_stdout(safe_run_argv({"--dry-run", "-q", "--", "/bin/cat"}), env);
+  auto feeding_stdout = feed(to_stdout);
+  auto out = to_stdout.finish();
+  feeding_stdout.join();
+  CHECK(out.status == 0);
+  CHECK(out.out == data);
+  CHECK(out.err.empty());
+  Process to_stderr(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", "cat >&2"}), env);
+  auto feeding_stderr = feed(to_stderr);
+  auto err = to_stderr.finish();
+  feeding_stderr.join();
+  CHECK(err.err == data);
+  CHECK(err.out.empty());
+}
+
+TEST_CASE("a closed stdin is passed on closed", "[e2e][supervision]") {
+  TempDir runtime;
+  auto result = run_process(safe_run_argv({"--dry-run", "-q", "--", "/bin/cat"}), base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  CHECK(result.status == 0);
+  CHECK(result.out.empty());
+}
+
+TEST_CASE("under GITHUB_ACTIONS=true the token is masked before the child starts", "[e2e][supervision]") {
+  TempDir runtime;
+  auto result = run_process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", "echo \"child:$SAFE_RUN_TOKEN\""}),
+                            base_env({"XDG_RUNTIME_DIR=" + runtime.path(), "GITHUB_ACTIONS=true"}));
+  REQUIRE(result.status == 0);
+  auto newline = result.out.find('\n');
+  REQUIRE(newline != std::string::npos);
+  auto first_line = result.out.substr(0, newline);
+  auto token = result.out.substr(newline + 1 + 6, 68);
+  CHECK(first_line == "::add-mask::" + token);
+  CHECK(token.starts_with("srt_"));
+  auto elsewhere = run_process(safe_run_argv({"--dry-run", "-q", "true"}), base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  CHECK_FALSE(contains(elsewhere.out, "::add-mask::"));
+}
+
+TEST_CASE("summary-json writes the session's summary", "[e2e][supervision]") {
+  TempDir runtime;
+  auto summary_path = runtime.path() + "/summary.json";
+  auto result = run_process(safe_run_argv({"--dry-run", "-q", "--summary-json", summary_path, "--", "/bin/sh", "-c",
+                                           "curl -s -o /dev/null -H \"x-api-key: $ANTHROPIC_API_KEY\" -d '{}' "
+                                           "\"$ANTHROPIC_BASE_URL/v1/messages\"; exit 3"}),
+                            base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+  CHECK(result.status == 3);
+  auto summary = nlohmann::json::parse(read_file(summary_path));
+  CHECK(summary["exit_status"] == 3);
+  CHECK(summary["requests"]["served"] == 1);
+  CHECK(summary["requests"]["denied"] == 0);
+  CHECK(summary["bytes"]["in"].get<int>() > 0);
+  CHECK(summary["duration_seconds"].get<double>() > 0);
+  CHECK(summary["session"].get<std::string>().size() == 12);
+}
