@@ -37,10 +37,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   CommandLine out;
   auto& options = out.options;
   std::size_t i = 0;
+  bool double_dash = false;
   for (; i < args.size(); ++i) {
     const auto& arg = args[i];
     if (arg == "--") {
       ++i;
+      double_dash = true;
       break;
     }
     if (arg.empty() || arg.front() != '-' || arg == "-") break;
@@ -74,6 +76,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       options.grace = grace;
     }
   }
+  if (!double_dash && i < args.size() && args[i] == "check") {
+    if (i + 1 != args.size()) return failed("check takes no arguments");
+    out.action = Action::check;
+    return out;
+  }
   options.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (options.command.empty()) return failed("missing command (usage: safe-run [OPTIONS] [--] COMMAND [ARGS...])");
   return out;
@@ -81,10 +88,14 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
 
 std::string usage_text() {
   return R"(Usage: safe-run [OPTIONS] [--] COMMAND [ARGS...]
+       safe-run [--config FILE] check
 
 Run COMMAND so it can call model APIs without holding the real API key. safe-run
 unlocks the keys, starts a broker on 127.0.0.1 with a fresh caller token, and gives
 COMMAND only the broker's base URLs and that token. Everything ends with COMMAND.
+
+`safe-run check` validates the config and unlocks every route's secret, printing
+one line per route (never a value); it exits 0 only if every route is OK.
 
 Options:
   --config FILE          config file (default: $XDG_CONFIG_HOME/safe-run/config.json

@@ -1,6 +1,7 @@
 #pragma once
 // The command line: `safe-run [OPTIONS] [--] COMMAND [ARGS...]`. Like env(1) and timeout(1),
-// the first word that is not an option starts the command; `--` ends the options. Pure.
+// the first word that is not an option starts the command; `--` ends the options. The one
+// exception is `safe-run [--config FILE] check`, unless a `--` came first. Pure.
 
 #include <string>
 #include <vector>
@@ -10,7 +11,7 @@
 namespace saferun::launcher {
 
 struct CommandLine {
-  enum class Action { run, help, version, error };
+  enum class Action { run, check, help, version, error };
   Action action = Action::run;
   std::string error;  // one line, for Action::error
   session::SessionOptions options;

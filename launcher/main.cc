@@ -6,6 +6,7 @@
 
 #include "launcher/cli.h"
 #include "launcher/hardening.h"
+#include "session/check_command.h"
 #include "session/exit_status.h"
 #include "session/session.h"
 #include "session/setup_error.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
       case launcher::CommandLine::Action::help: std::cout << launcher::usage_text(); return 0;
       case launcher::CommandLine::Action::version: std::cout << launcher::version_text(); return 0;
       case launcher::CommandLine::Action::error: return fail(command_line.error + " (try 'safe-run --help')");
+      case launcher::CommandLine::Action::check: return session::run_check(command_line.options, std::cout);
       case launcher::CommandLine::Action::run: break;
     }
     session::Reporter reporter(std::cerr, command_line.options.verbosity);

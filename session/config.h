@@ -14,11 +14,16 @@
 namespace saferun::session {
 
 struct SecretSource {
-  enum class Kind { none, env };
+  enum class Kind { none, env, file, fd, command };
   Kind kind = Kind::none;
   std::vector<std::string> env_names;  // env: the first variable that is set wins
+  std::string path;                    // file
+  int fd = -1;                         // fd
+  std::vector<std::string> argv;       // command, run without a shell
+  std::chrono::seconds timeout{30};    // command
 
-  std::string label() const;  // "env:ANTHROPIC_API_KEY" (first name), "none"
+  // "env:ANTHROPIC_API_KEY" (first name), "file:/path", "fd:3", "command:op", "none".
+  std::string label() const;
 };
 
 struct RouteConfig {

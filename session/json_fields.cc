@@ -11,6 +11,7 @@ JsonFields::JsonFields(const nlohmann::json& value, std::string origin, std::str
 }
 
 std::string JsonFields::path_of(const std::string& key) const {
+  if (key.empty()) return path_;
   return path_.empty() ? key : path_ + "." + key;
 }
 

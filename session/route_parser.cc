@@ -41,11 +41,41 @@ broker::CredentialHeader parse_credential(JsonFields& fields) {
   return {name, format.substr(0, at), format.substr(at + kSecretPlaceholder.size())};
 }
 
+void parse_file_source(JsonFields& fields, SecretSource& source) {
+  source.kind = SecretSource::Kind::file;
+  source.path = fields.string("file");
+  if (source.path.empty() || source.path.front() != '/') fields.fail("file", "expected an absolute path");
+}
+
+void parse_fd_source(JsonFields& fields, SecretSource& source) {
+  source.kind = SecretSource::Kind::fd;
+  const auto& value = fields.required("fd");
+  if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 3 || value.get<std::uint64_t>() > 1024)
+    fields.fail("fd", "expected a file descriptor number from 3 to 1024");
+  source.fd = value.get<int>();
+}
+
+void parse_command_source(JsonFields& fields, SecretSource& source) {
+  source.kind = SecretSource::Kind::command;
+  source.argv = fields.strings("command");
+  if (source.argv.empty() || source.argv.front().empty())
+    fields.fail("command", "expected [\"program\", \"arg\", ...]");
+  if (fields.has("timeout_seconds"))
+    source.timeout = std::chrono::seconds(static_cast<std::int64_t>(fields.positive_integer("timeout_seconds")));
+}
+
 SecretSource parse_secret(JsonFields& route_fields, const std::string& origin) {
   const auto* value = route_fields.optional("secret");
   if (value == nullptr) return {};
   JsonFields fields(*value, origin, route_fields.path_of("secret"));
   SecretSource source;
+  int kinds = fields.has("env") + fields.has("file") + fields.has("fd") + fields.has("command");
+  if (kinds != 1) fields.fail("", "expected exactly one of env, file, fd, command");
+  if (fields.has("file")) parse_file_source(fields, source);
+  if (fields.has("fd")) parse_fd_source(fields, source);
+  if (fields.has("command")) parse_command_source(fields, source);
+  if (source.kind != SecretSource::Kind::command && fields.has("timeout_seconds"))
+    fields.fail("timeout_seconds", "only a command source has a timeout");
   if (const auto* env = fields.optional("env")) {
     source.kind = SecretSource::Kind::env;
     source.env_names = env->is_string() ? std::vector<std::string>{env->get<std::string>()}

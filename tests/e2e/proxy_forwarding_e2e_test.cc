@@ -49,7 +49,7 @@ TEST_CASE("the upstream receives the real key and never the caller token", "[e2e
   REQUIRE(requests.size() == 1);
   const auto& seen = requests[0];
   CHECK(seen.target == "/anthropic/v1/messages?beta=true");
-  CHECK(seen.header("x-api-key") == proxy.anthropic_key);
+  CHECK(same_secret(seen.header("x-api-key"), proxy.anthropic_key));
   CHECK(seen.header("host") == "localhost:" + std::to_string(proxy.upstream.port()));
   CHECK(seen.header("anthropic-version") == "2023-06-01");
   CHECK(seen.header("anthropic-beta") == "tools-2024");
@@ -74,7 +74,7 @@ TEST_CASE("the openai route attaches the key as a Bearer under the upstream's ba
   auto requests = proxy.upstream.requests();
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].target == "/openai/v1/chat/completions");
-  CHECK(requests[0].header("authorization") == "Bearer " + proxy.openai_key);
+  CHECK(same_secret(requests[0].header("authorization"), "Bearer " + proxy.openai_key));
   CHECK_FALSE(proxy.upstream.received_bytes(proxy.anthropic_key));
 }
 

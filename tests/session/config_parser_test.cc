@@ -5,6 +5,7 @@
 #include "session/default_config.h"
 #include "session/setup_error.h"
 
+#include <filesystem>
 #include <fstream>
 
 using namespace saferun::session;
@@ -70,7 +71,10 @@ TEST_CASE("config errors name the file and the JSON path", "[config]") {
   CHECK(error_of(with("{token}", "{tokn}")).starts_with("c.json: routes[0].child_env.ANTHROPIC_API_KEY: unknown placeholder"));
   CHECK(error_of(with("token {secret}", "token")) == "c.json: routes[1].credential: format must contain {secret} exactly once");
   CHECK(error_of(with("\"max_body_bytes\": 1024", "\"max_body_bytes\": -1")) == "c.json: limits.max_body_bytes: expected a positive integer");
-  CHECK(error_of(with("{\"env\": \"ANTHROPIC_API_KEY\"}", "{\"vault\": \"x\"}")) == "c.json: routes[0].secret.vault: unknown key");
+  CHECK(error_of(with("{\"env\": \"ANTHROPIC_API_KEY\"}", "{\"vault\": \"x\"}")) ==
+        "c.json: routes[0].secret: expected exactly one of env, file, fd, command");
+  CHECK(error_of(with("{\"env\": \"ANTHROPIC_API_KEY\"}", "{\"env\": \"A\", \"vault\": \"x\"}")) ==
+        "c.json: routes[0].secret.vault: unknown key");
 }
 
 TEST_CASE("plain http upstreams are refused unless loopback", "[config]") {
@@ -93,18 +97,45 @@ TEST_CASE("invalid JSON is reported with its position", "[config]") {
 }
 
 TEST_CASE("every example config in configs/ parses", "[config]") {
-  for (const char* name : {"default.json", "anthropic.json", "openai.json", "multi.json"}) {
-    INFO(name);
-    auto path = std::string(SAFE_RUN_SOURCE_DIR) + "/configs/" + name;
+  int parsed = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SAFE_RUN_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".json") continue;
+    auto path = entry.path().string();
+    INFO(path);
+    ++parsed;
     std::ifstream in(path);
     REQUIRE(in.good());
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK_NOTHROW(parse_config_text(text, path));
   }
+  CHECK(parsed >= 14);
 }
 
 TEST_CASE("configs/default.json is the built-in default", "[config]") {
   std::ifstream in(std::string(SAFE_RUN_SOURCE_DIR) + "/configs/default.json");
   auto file = nlohmann::json::parse(in);
   CHECK(file == default_config_document([](const char*) -> const char* { return nullptr; }));
+}
+
+TEST_CASE("every secret source kind parses with its label", "[config]") {
+  auto source_of = [](const std::string& secret) {
+    auto text = with("{\"env\": \"ANTHROPIC_API_KEY\"}", secret);
+    return parse_config_text(text, "c.json").routes[0].secret;
+  };
+  CHECK(source_of(R"({"file": "/k/anthropic.key"})").label() == "file:/k/anthropic.key");
+  CHECK(source_of(R"({"fd": 3})").label() == "fd:3");
+  auto command = source_of(R"({"command": ["op", "read", "op://a/b/c"], "timeout_seconds": 5})");
+  CHECK(command.label() == "command:op");
+  CHECK(command.argv.size() == 3);
+  CHECK(command.timeout == std::chrono::seconds(5));
+}
+
+TEST_CASE("malformed secret sources are refused naming the field", "[config]") {
+  auto error_for = [](const std::string& secret) { return error_of(with("{\"env\": \"ANTHROPIC_API_KEY\"}", secret)); };
+  CHECK(error_for(R"({"file": "relative.key"})") == "c.json: routes[0].secret.file: expected an absolute path");
+  CHECK(error_for(R"({"fd": 1})") == "c.json: routes[0].secret.fd: expected a file descriptor number from 3 to 1024");
+  CHECK(error_for(R"({"command": []})").starts_with("c.json: routes[0].secret.command: expected"));
+  CHECK(error_for(R"({"env": "A", "timeout_seconds": 3})") ==
+        "c.json: routes[0].secret.timeout_seconds: only a command source has a timeout");
+  CHECK(error_for(R"({"env": "A", "file": "/k"})") == "c.json: routes[0].secret: expected exactly one of env, file, fd, command");
 }

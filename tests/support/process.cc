@@ -31,7 +31,8 @@ int shell_status(int raw) {
 
 }  // namespace
 
-Process::Process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+Process::Process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                 const std::vector<std::pair<int, int>>& inherit) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
     throw std::runtime_error("pipe2 failed");
@@ -43,6 +44,13 @@ Process::Process(const std::vector<std::string>& argv, const std::vector<std::st
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
+    for (auto [child_fd, parent_fd] : inherit) {
+      if (child_fd == parent_fd) {
+        ::fcntl(child_fd, F_SETFD, 0);  // dup2 onto itself would keep close-on-exec
+      } else {
+        ::dup2(parent_fd, child_fd);
+      }
+    }
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -166,6 +174,8 @@ std::vector<std::string> base_env(const std::vector<std::string>& extra) {
   }
   return env;
 }
+
+bool same_secret(const std::string& a, const std::string& b) { return a == b; }
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -20,7 +20,9 @@ struct ProcessResult {
 class Process {
  public:
   // Starts argv with exactly `env`; stdin is a pipe the test may write to or close.
-  Process(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+  // `inherit` maps child fd numbers to fds of this process the child gets there.
+  Process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+          const std::vector<std::pair<int, int>>& inherit = {});
   ~Process();  // kills and reaps if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -55,6 +57,9 @@ std::vector<std::string> base_env(const std::vector<std::string>& extra = {});
 
 // True when `haystack` holds `needle`; a bool so a failing CHECK never prints a secret.
 bool contains(const std::string& haystack, const std::string& needle);
+
+// a == b, as a bool for the same reason: CHECK(a == b) would print both values on failure.
+bool same_secret(const std::string& a, const std::string& b);
 
 bool process_exists(pid_t pid);
 
