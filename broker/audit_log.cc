@@ -6,7 +6,8 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
-#include <nlohmann/json.hpp>
+#include <cstdio>
+#include <string_view>
 #include <system_error>
 
 namespace saferun::broker {
@@ -23,14 +24,74 @@ std::string rfc3339_now() {
   return text;
 }
 
+namespace {
+
+// A JSON string literal. Control characters are escaped; bytes that are not valid UTF-8
+// (a client's raw path) become U+FFFD so the line stays valid JSON.
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      auto length = c >= 0xf0 && c < 0xf5 ? 4u : c >= 0xe0 ? 3u : c >= 0xc2 && c < 0xe0 ? 2u : 0u;
+      bool valid = length > 0 && i + length <= text.size();
+      for (std::size_t k = 1; valid && k < length; ++k)
+        valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+      if (valid) {
+        out.append(text.substr(i, length));
+        i += length - 1;
+      } else {
+        out += "\\ufffd";
+      }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_field(std::string& out, const char* name, std::string_view value) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += name;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+void append_number(std::string& out, const char* name, const std::string& value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += value;
+}
+
+}  // namespace
+
+// Written by hand rather than through a JSON DOM: one line per request is on the hot path.
 std::string to_json_line(const AuditEvent& e) {
-  nlohmann::json line = {
-      {"time", e.time},         {"request_id", e.request_id}, {"route", e.route},
-      {"method", e.method},     {"path", e.path},             {"status", e.status},
-      {"decision", e.decision}, {"reason", e.reason},         {"bytes_in", e.bytes_in},
-      {"bytes_out", e.bytes_out}, {"latency_ms", e.latency_ms},
-  };
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string line = "{";
+  line.reserve(256);
+  append_field(line, "time", e.time);
+  append_field(line, "request_id", e.request_id);
+  append_field(line, "route", e.route);
+  append_field(line, "method", e.method);
+  append_field(line, "path", e.path);
+  append_number(line, "status", std::to_string(e.status));
+  append_field(line, "decision", e.decision);
+  append_field(line, "reason", e.reason);
+  append_number(line, "bytes_in", std::to_string(e.bytes_in));
+  append_number(line, "bytes_out", std::to_string(e.bytes_out));
+  char latency[32];
+  std::snprintf(latency, sizeof latency, "%.3f", e.latency_ms);
+  append_number(line, "latency_ms", latency);
+  line += "}\n";
+  return line;
 }
 
 AuditLog::AuditLog(const std::string& path) {

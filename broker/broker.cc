@@ -5,7 +5,6 @@
 #include "broker/broker_context.h"
 #include "broker/connection.h"
 #include "broker/listener.h"
-#include "broker/tls_context.h"
 
 namespace saferun::broker {
 
@@ -15,10 +14,8 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
                                                std::move(settings))),
       listener_(std::make_shared<Listener>(io, context_)) {
   if (context_->settings.dry_run) return;
-  std::vector<std::shared_ptr<boost::asio::ssl::context>> tls;
-  for (const auto& active : context_->routes)
-    tls.push_back(active.route.upstream.tls ? make_tls_client_context(active.route.ca_file) : nullptr);
-  context_->pool = std::make_unique<UpstreamPool>(io, std::move(tls), context_->settings.limits.connect_timeout);
+  context_->pool =
+      std::make_unique<UpstreamPool>(io, context_->routes, context_->settings.limits.connect_timeout);
 }
 
 Broker::~Broker() { stop(); }

@@ -27,8 +27,7 @@ class Broker {
   Broker& operator=(const Broker&) = delete;
 
   // Binds before the child is spawned so the port is known for its environment.
-  // Throws std::system_error naming the step that failed. (The constructor throws
-  // std::runtime_error for a route CA file that cannot be loaded.)
+  // Throws std::system_error naming the step that failed.
   std::uint16_t bind_loopback();
   void start();
   // Closes the listening socket and every open connection; their handlers then finish.

@@ -167,7 +167,7 @@ void Connection::answer_forward() {
     return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
   }
   if (context_->settings.dry_run) return answer_dry_run();
-  start_proxy_exchange(context_, stream_, dispatch_, parser_->get(),
+  start_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(),
                        [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
 }
 

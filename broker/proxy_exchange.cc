@@ -45,10 +45,11 @@ std::vector<std::string_view> secrets_of(const BrokerContext& context) {
 
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, const Dispatch& dispatch,
-           ClientRequest& request, ExchangeDone done)
+  Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
+           const Dispatch& dispatch, ClientRequest& request, ExchangeDone done)
       : context_(std::move(context)),
         client_(client),
+        client_owner_(std::move(client_owner)),
         route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
         client_keep_alive_(request.keep_alive()),
         head_request_(request.method() == http::verb::head),
@@ -75,6 +76,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     context_->pool->connect(route(), route_index_,
                             [self = shared_from_this()](ConnectFailure failure, std::string why,
                                                         std::unique_ptr<UpstreamConnection> connection) {
+                              if (self->finished_) return;
                               if (failure != ConnectFailure::none)
                                 return self->fail(failure == ConnectFailure::timeout ? 504 : 502, why);
                               self->upstream_ = std::move(connection);
@@ -86,6 +88,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     upstream_->tcp().expires_after(limits().body_timeout);
     with_stream([&](auto& stream) {
       http::async_write(stream, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (self->finished_) return;
         if (ec) return self->retry_or_fail(ec, "sending the request upstream failed");
         self->read_response_head();
       });
@@ -103,6 +106,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     with_stream([&](auto& stream) {
       http::async_read_header(stream, upstream_->buffer, *parser_,
                               [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (self->finished_) return;
                                 if (ec) return self->retry_or_fail(ec, "reading the upstream's answer failed");
                                 self->start_response();
                               });
@@ -145,9 +149,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     set_framing(response);
     serializer_.emplace(response);
     response_started_ = true;
-    watch_client();
+    // Body bytes already here (a small JSON answer) go out with the head in one write; when
+    // none are (a stream still thinking), the head goes out now so the client sees it at once.
+    if (upstream_->buffer.size() > 0 || parser_->is_done()) return relay_next();
     client_.expires_after(limits().write_timeout);
     http::async_write_header(client_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (self->finished_) return;
       if (ec) return self->abort();
       self->bytes_out_ += n;
       self->relay_next();
@@ -173,6 +180,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void relay_next() {
     if (parser_->is_done()) return write_chunk(true);
+    if (serializer_->is_header_done() && !watching_client_) watch_client();
     auto& body = parser_->get().body();
     body.data = read_buffer_.data();
     body.size = read_buffer_.size();
@@ -180,6 +188,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     with_stream([&](auto& stream) {
       http::async_read_some(stream, upstream_->buffer, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (self->finished_) return;
                               if (ec == http::error::need_buffer) ec = {};
                               if (ec) return self->abort();
                               auto got = self->read_buffer_.size() - self->parser_->get().body().size;
@@ -198,6 +207,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     body.more = !last;
     client_.expires_after(limits().write_timeout);
     http::async_write(client_, *serializer_, [self = shared_from_this(), last](beast::error_code ec, std::size_t n) {
+      if (self->finished_) return;
       if (ec == http::error::need_buffer) ec = {};
       if (ec) return self->abort();
       self->bytes_out_ += n;
@@ -206,9 +216,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     });
   }
 
-  // While the answer streams, notice a client that goes away: its socket turns readable with
-  // EOF. Readable with data is a pipelined request, left for the connection to read later.
+  // Once the head is out and the answer still streams, notice a client that goes away: its
+  // socket turns readable with EOF. Readable with data is a pipelined request, left for the
+  // connection to read later.
   void watch_client() {
+    watching_client_ = true;
     client_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec || self->finished_) return;
       char byte;
@@ -246,13 +258,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void finish(ExchangeOutcome outcome) {
     beast::error_code ignored;
-    if (response_started_) client_.socket().cancel(ignored);  // ends watch_client's wait
+    if (watching_client_) client_.socket().cancel(ignored);  // ends watch_client's wait
     auto done = std::move(done_);
     done(std::move(outcome));
   }
 
   std::shared_ptr<BrokerContext> context_;
   beast::tcp_stream& client_;
+  std::shared_ptr<void> client_owner_;  // keeps client_ alive while any handler of ours is pending
   std::size_t route_index_;
   bool client_keep_alive_;
   bool head_request_;
@@ -262,20 +275,23 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::unique_ptr<UpstreamConnection> upstream_;
   std::optional<ResponseParser> parser_;
   std::optional<ResponseSerializer> serializer_;
-  std::array<char, kRelayBufferBytes> read_buffer_{};
+  std::array<char, kRelayBufferBytes> read_buffer_;  // not zeroed: only bytes read are used
   std::string pending_;
   std::uint64_t bytes_out_ = 0;
   bool retried_ = false;
   bool upstream_keep_alive_ = false;
   bool response_started_ = false;
+  bool watching_client_ = false;
   bool finished_ = false;
 };
 
 }  // namespace
 
 void start_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
-                          const Dispatch& dispatch, ClientRequest& request, ExchangeDone done) {
-  std::make_shared<Exchange>(std::move(context), client, dispatch, request, std::move(done))->start();
+                          std::shared_ptr<void> client_owner, const Dispatch& dispatch, ClientRequest& request,
+                          ExchangeDone done) {
+  std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), dispatch, request, std::move(done))
+      ->start();
 }
 
 }  // namespace saferun::broker

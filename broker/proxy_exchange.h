@@ -31,7 +31,10 @@ struct ExchangeOutcome {
 
 using ExchangeDone = std::function<void(ExchangeOutcome)>;
 
+// `client` belongs to `client_owner`, which the exchange keeps alive until its last handler
+// has run — even after `done` was called.
 void start_proxy_exchange(std::shared_ptr<BrokerContext> context, boost::beast::tcp_stream& client,
-                          const Dispatch& dispatch, ClientRequest& request, ExchangeDone done);
+                          std::shared_ptr<void> client_owner, const Dispatch& dispatch, ClientRequest& request,
+                          ExchangeDone done);
 
 }  // namespace saferun::broker

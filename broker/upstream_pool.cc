@@ -1,5 +1,7 @@
 #include "broker/upstream_pool.h"
 
+#include "broker/tls_context.h"
+
 #include <arpa/inet.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -96,9 +98,16 @@ struct Attempt : std::enable_shared_from_this<Attempt> {
 
 }  // namespace
 
-UpstreamPool::UpstreamPool(asio::io_context& io, std::vector<std::shared_ptr<ssl::context>> tls,
+UpstreamPool::UpstreamPool(asio::io_context& io, const std::vector<ActiveRoute>& routes,
                            std::chrono::seconds connect_timeout)
-    : io_(io), tls_(std::move(tls)), connect_timeout_(connect_timeout), idle_(tls_.size()) {}
+    : io_(io), tls_(routes.size()), connect_timeout_(connect_timeout), idle_(routes.size()) {}
+
+std::shared_ptr<ssl::context> UpstreamPool::tls_context(const Route& route, std::size_t route_index) {
+  if (!route.upstream.tls) return nullptr;
+  auto& context = tls_.at(route_index);
+  if (!context) context = make_tls_client_context(route.ca_file);
+  return context;
+}
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take(std::size_t route_index) {
   auto& idle = idle_.at(route_index);
@@ -106,7 +115,10 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take(std::size_t route_index) 
   while (!idle.empty()) {
     auto connection = std::move(idle.back());  // the most recently used is the likeliest alive
     idle.pop_back();
-    if (now - connection->idle_since < kIdleLifetime && connection->still_usable()) {
+    const auto idle_for = now - connection->idle_since;
+    // A connection put back within the last second is taken as is (a stale one is retried on
+    // a fresh connection anyway); older ones are probed first.
+    if (idle_for < kIdleLifetime && (idle_for < std::chrono::seconds(1) || connection->still_usable())) {
       connection->reused = true;
       return connection;
     }
@@ -127,8 +139,13 @@ void UpstreamPool::put(std::unique_ptr<UpstreamConnection> connection) {
 
 void UpstreamPool::connect(const Route& route, std::size_t route_index, ConnectHandler handler) {
   ++connects_;
-  std::make_shared<Attempt>(io_, route, route_index, tls_.at(route_index), connect_timeout_, handshakes_,
-                            std::move(handler))
+  std::shared_ptr<ssl::context> tls;
+  try {
+    tls = tls_context(route, route_index);
+  } catch (const std::exception&) {
+    return handler(ConnectFailure::tls, "cannot load the route's CA file", nullptr);
+  }
+  std::make_shared<Attempt>(io_, route, route_index, std::move(tls), connect_timeout_, handshakes_, std::move(handler))
       ->start();
 }
 

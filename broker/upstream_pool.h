@@ -28,8 +28,10 @@ class UpstreamPool {
 
   using ConnectHandler = std::function<void(ConnectFailure, std::string why, std::unique_ptr<UpstreamConnection>)>;
 
-  // One TLS context per route (nullptr for a plain http:// route).
-  UpstreamPool(boost::asio::io_context& io, std::vector<std::shared_ptr<boost::asio::ssl::context>> tls,
+  // `routes` gives each route's upstream and CA file. A route's TLS context is made on its
+  // first connection: loading the system CA store costs tens of milliseconds that a session
+  // which never calls that route should not pay at start-up.
+  UpstreamPool(boost::asio::io_context& io, const std::vector<ActiveRoute>& routes,
                std::chrono::seconds connect_timeout);
 
   // An idle, still-open connection to the route's upstream, or nullptr.
@@ -42,8 +44,10 @@ class UpstreamPool {
   std::uint64_t connects() const { return connects_; }
 
  private:
+  std::shared_ptr<boost::asio::ssl::context> tls_context(const Route& route, std::size_t route_index);
+
   boost::asio::io_context& io_;
-  std::vector<std::shared_ptr<boost::asio::ssl::context>> tls_;
+  std::vector<std::shared_ptr<boost::asio::ssl::context>> tls_;  // per route, made on first use
   std::chrono::seconds connect_timeout_;
   std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
   std::uint64_t handshakes_ = 0;

@@ -1,6 +1,10 @@
 #include "session/route_parser.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cctype>
 
 #include "session/json_fields.h"
@@ -199,6 +203,7 @@ RouteConfig parse_route(const nlohmann::json& value, const std::string& origin,
   if (fields.has("ca_file")) {
     route.ca_file = fields.string("ca_file");
     if (route.ca_file.empty() || route.ca_file.front() != '/') fields.fail("ca_file", "expected an absolute path");
+    if (::access(route.ca_file.c_str(), R_OK) != 0) fields.fail("ca_file", std::string("cannot read: ") + std::strerror(errno));
   }
   config.secret = parse_secret(fields, origin);
   route.secret_label = config.secret.label();

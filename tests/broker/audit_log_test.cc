@@ -39,3 +39,10 @@ TEST_CASE("timestamps are RFC 3339 UTC with milliseconds", "[audit_log]") {
   CHECK(now.back() == 'Z');
   CHECK(now[10] == 'T');
 }
+
+TEST_CASE("audit strings escape quotes, backslashes and control characters", "[audit_log]") {
+  AuditEvent event;
+  event.reason = "a \"quoted\" \\ reason\n\t\x01 caf\xc3\xa9";
+  auto parsed = nlohmann::json::parse(to_json_line(event));
+  CHECK(parsed["reason"] == "a \"quoted\" \\ reason\n\t\x01 caf\xc3\xa9");
+}

@@ -316,3 +316,19 @@ TEST_CASE("forwarded requests are audited with the upstream's status", "[e2e][pr
   CHECK(event["decision"] == "allowed");
   CHECK_FALSE(contains(audit, proxy.anthropic_key));
 }
+
+TEST_CASE("clients that vanish mid-exchange leave the broker serving", "[e2e][proxy][stream]") {
+  // Regression: an upstream read completing after the client had gone used the freed
+  // connection (found by ASan under wrk). Run under the sanitizers in CI.
+  ProxySession proxy;
+  REQUIRE(proxy.session->ready());
+  auto headers = proxy.anthropic_headers();
+  headers.insert(headers.end(), {{"x-fake", "sse-slow"}, {"x-fake-events", "3"}, {"x-fake-interval-ms", "5"}});
+  for (int i = 0; i < 60; ++i) {
+    RawConnection connection(proxy.port());
+    connection.send(request_bytes("POST", "/anthropic/v1/messages", headers, "{}", false));
+    if (i % 2 == 0) connection.read(kSecond);  // half of them leave after the head, half at once
+  }
+  auto response = http_request(proxy.port(), "POST", "/anthropic/v1/messages", proxy.anthropic_headers(), "{}");
+  CHECK(response.status == 200);
+}
