@@ -114,8 +114,20 @@ void reap_orphan_zombies(pid_t keep) {
   }
 }
 
+// A subreaper's descendants all hang below its direct children, so none of those means
+// none at all; /proc/self/task/<tid>/children answers that without reading the whole table.
+bool has_children() {
+  auto self = std::to_string(::getpid());
+  FILE* children = std::fopen(("/proc/self/task/" + self + "/children").c_str(), "re");
+  if (children == nullptr) return true;  // cannot tell: look properly
+  int first = std::fgetc(children);
+  std::fclose(children);
+  return first != EOF;
+}
+
 int end_descendants(std::chrono::milliseconds grace) {
   reap_children_without_blocking();
+  if (!has_children()) return 0;
   auto count = static_cast<int>(live_descendants().size());
   if (count == 0) return 0;
   auto now = std::chrono::steady_clock::now();
