@@ -80,7 +80,7 @@ test_all() {
     run_tests build-asan "ASan+UBSan"
   build build-tsan thread
   # TSan's shadow memory needs the classic address-space layout: run without ASLR.
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 setarch "$(uname -m)" -R \
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" setarch "$(uname -m)" -R \
     ctest --test-dir build-tsan -j "$JOBS" --output-on-failure --timeout 300
   say "all tests passed"
 }
