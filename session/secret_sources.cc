@@ -41,6 +41,13 @@ broker::Secret read_all(int fd, const std::string& source) {
   return secret;
 }
 
+struct ClosingFd {
+  int fd;
+  ~ClosingFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 std::string octal_mode(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
@@ -75,43 +82,22 @@ void scrub_env(const std::vector<std::string>& names) {
 
 broker::Secret read_file_secret(const std::string& path) {
   const std::string source = "secret file " + path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) throw SetupError(source + ": " + std::strerror(errno));
+  ClosingFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  if (file.fd < 0) throw SetupError(source + ": " + std::strerror(errno));
   struct stat info{};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    throw SetupError(source + ": not a regular file");
-  }
-  if (info.st_uid != ::geteuid()) {
-    ::close(fd);
+  if (::fstat(file.fd, &info) != 0 || !S_ISREG(info.st_mode)) throw SetupError(source + ": not a regular file");
+  if (info.st_uid != ::geteuid())
     throw SetupError(source + ": not owned by this user (uid " + std::to_string(::geteuid()) + ")");
-  }
-  if ((info.st_mode & 077) != 0) {
-    ::close(fd);
-    throw SetupError(source + ": readable by group or others (mode " + octal_mode(info.st_mode) +
-                     "); chmod 600 it");
-  }
-  try {
-    auto secret = read_all(fd, source);
-    ::close(fd);
-    return secret;
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
+  if ((info.st_mode & 077) != 0)
+    throw SetupError(source + ": readable by group or others (mode " + octal_mode(info.st_mode) + "); chmod 600 it");
+  return read_all(file.fd, source);
 }
 
 broker::Secret read_fd_secret(int fd) {
   const std::string source = "secret fd " + std::to_string(fd);
   if (::fcntl(fd, F_GETFD) < 0) throw SetupError(source + ": not open (pass it as " + std::to_string(fd) + "<FILE)");
-  try {
-    auto secret = read_all(fd, source);
-    ::close(fd);
-    return secret;
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
+  ClosingFd inherited{fd};  // closed whatever happens: the child must not inherit it
+  return read_all(fd, source);
 }
 
 }  // namespace saferun::session

@@ -132,11 +132,11 @@ int Session::run() {
   const auto grace = options_.grace.value_or(config.grace);
   UnlockResult unlocked = unlock_secrets(config, options_.dry_run);
   for (const auto& notice : unlocked.notices) reporter_.notice(notice);
-  if (broker::Secret::memory_lock_failed())
-    reporter_.warning("could not mlock secret memory (RLIMIT_MEMLOCK); secrets may reach swap");
   const auto served = served_route_names(unlocked);
 
   broker::Secret token = make_caller_token();
+  if (broker::Secret::memory_lock_failed())
+    reporter_.warning("could not mlock secret memory (RLIMIT_MEMLOCK); secrets may reach swap");
   const std::string session_id = make_session_id();
   SessionDir dir(kProcessEnv, session_id);
   TerminalState terminal;

@@ -10,6 +10,7 @@
 
 #include "tests/e2e/safe_run.h"
 #include "tests/support/pty_process.h"
+#include "tests/support/raw_http.h"
 
 using namespace saferun::test;
 
@@ -174,4 +175,45 @@ TEST_CASE("summary-json writes the session's summary", "[e2e][supervision]") {
   CHECK(summary["bytes"]["in"].get<int>() > 0);
   CHECK(summary["duration_seconds"].get<double>() > 0);
   CHECK(summary["session"].get<std::string>().size() == 12);
+}
+
+TEST_CASE("the child cannot gain privileges unless allowed", "[e2e][supervision]") {
+  TempDir runtime;
+  auto env = base_env({"XDG_RUNTIME_DIR=" + runtime.path()});
+  const std::string show = "grep NoNewPrivs /proc/self/status";
+  auto locked = run_process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", show}), env);
+  CHECK(contains(locked.out, "NoNewPrivs:\t1"));
+  auto allowed = run_process(safe_run_argv({"--dry-run", "-q", "--allow-new-privileges", "--", "/bin/sh", "-c", show}), env);
+  CHECK(contains(allowed.out, "NoNewPrivs:\t0"));
+}
+
+TEST_CASE("every ending closes the port, removes the session directory and ends leftovers", "[e2e][supervision]") {
+  struct Ending {
+    const char* name;
+    const char* script_tail;  // how the child ends
+    int signal_to_safe_run;   // 0: none
+    int expected_status;
+  };
+  const Ending endings[] = {{"normal exit", "exit 5", 0, 5},
+                            {"child crash", "kill -SEGV $$", 0, 139},
+                            {"SIGTERM to safe-run", "while :; do sleep 0.05; done", SIGTERM, 143},
+                            {"SIGHUP to safe-run", "while :; do sleep 0.05; done", SIGHUP, 129}};
+  for (const auto& ending : endings) {
+    INFO(ending.name);
+    TempDir runtime;
+    Process process(safe_run_argv({"--dry-run", "-q", "--grace", "2", "--", "/bin/sh", "-c",
+                                   std::string("sleep 300 & echo \"leftover:$! url:$SAFE_RUN_BROKER_URL end\"; ") +
+                                       ending.script_tail}),
+                    base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
+    REQUIRE(process.wait_for_stdout(" end", kWait));
+    auto out = process.out();
+    pid_t leftover = pid_after(out, "leftover:");
+    auto port = static_cast<std::uint16_t>(std::stoi(out.substr(out.rfind(':') + 1)));
+    if (ending.signal_to_safe_run != 0) ::kill(process.pid(), ending.signal_to_safe_run);
+    auto result = process.finish();
+    CHECK(result.status == ending.expected_status);
+    CHECK_FALSE(process_exists(leftover));
+    CHECK_FALSE(port_accepts(port));
+    CHECK(std::filesystem::is_empty(runtime.path() + "/safe-run"));
+  }
 }
