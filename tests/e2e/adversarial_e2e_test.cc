@@ -62,9 +62,22 @@ std::string secret_json(Source source, const std::string& keys_dir) {
   return {};
 }
 
+// A copy of `file` in `dir` that the unprivileged user can execute or read, wherever the
+// build tree lives (a checkout under /root is not reachable for uid 65534).
+std::string reachable_copy(const std::string& file, const std::string& dir) {
+  auto copy = dir + "/" + std::filesystem::path(file).filename().string();
+  std::filesystem::copy(file, copy, std::filesystem::copy_options::recursive);
+  return copy;
+}
+
 Attack run_attack(Source source, const std::string& key) {
   TempDir base;
   ::chmod(base.path().c_str(), 0755);
+  auto bin = base.path() + "/bin";
+  std::filesystem::create_directory(bin);
+  auto safe_run = reachable_copy(safe_run_binary(), bin);
+  auto attacker = reachable_copy(ATTACKER_BINARY, bin);
+  auto stubs = reachable_copy(kStubs, bin);
   auto keys = private_dir(base, "keys");
   auto vault = private_dir(base, "vault");
   auto runtime = private_dir(base, "runtime");
@@ -81,10 +94,9 @@ Attack run_attack(Source source, const std::string& key) {
   std::vector<std::string> argv;
   if (::geteuid() == 0) argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
   // XDG_RUNTIME_DIR is passed so the attacker knows where the session directory is.
-  auto session = safe_run_argv({"--config", config, "--pass-env", "XDG_RUNTIME_DIR", "--", ATTACKER_BINARY,
-                                loot_dir + "/loot.bin"});
-  argv.insert(argv.end(), session.begin(), session.end());
-  std::vector<std::string> env = {"PATH=" + kStubs + ":/usr/bin:/bin", "HOME=" + base.path(), "LANG=C.UTF-8",
+  argv.insert(argv.end(), {safe_run, "--config", config, "--pass-env", "XDG_RUNTIME_DIR", "--", attacker,
+                           loot_dir + "/loot.bin"});
+  std::vector<std::string> env = {"PATH=" + stubs + ":/usr/bin:/bin", "HOME=" + base.path(), "LANG=C.UTF-8",
                                   "TMPDIR=" + tmp, "XDG_RUNTIME_DIR=" + runtime, "SAFE_RUN_TEST_VAULT=" + vault};
   if (source == Source::env) env.push_back("ANTHROPIC_API_KEY=" + key);
   std::vector<std::pair<int, int>> fds;
