@@ -174,6 +174,6 @@ echo
 # --- start-up and teardown -----------------------------------------------------------------
 echo "## Start-up and teardown: \`safe-run -- true\` against \`true\` (hyperfine)"
 echo
-hyperfine -N --warmup 10 --runs 200 --export-markdown "$work/hyperfine.md" \
-  "true" "env XDG_RUNTIME_DIR=$work ANTHROPIC_API_KEY=sk-bench $SAFE_RUN -q -- true" >/dev/null 2>&1
-sed "s|$work|\$tmp|g; s|$SAFE_RUN|safe-run|g" "$work/hyperfine.md"
+XDG_RUNTIME_DIR="$work" ANTHROPIC_API_KEY=sk-bench hyperfine -N --warmup 10 --runs 300 \
+  --export-markdown "$work/hyperfine.md" "true" "$SAFE_RUN -q -- true" >/dev/null 2>&1
+sed "s|$SAFE_RUN|safe-run|g" "$work/hyperfine.md"
