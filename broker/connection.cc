@@ -71,6 +71,7 @@ void Connection::close() {
 
 void Connection::read_header() {
   if (closed_) return;
+  body_bytes_ = 0;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
   parser_->body_limit(context_->settings.limits.max_body_bytes);
@@ -141,6 +142,7 @@ void Connection::on_body(beast::error_code ec) {
   if (ec == beast::error::timeout) return answer_refusal(408, "timeout", "request body timed out");
   if (is_client_gone(ec) || closed_) return close();
   if (ec) return answer_refusal(400, "bad_request", "malformed HTTP request: " + ec.message());
+  body_bytes_ = parser_->get().body().size();  // counted now: a forward moves the body away
   const bool keep_alive = parser_->get().keep_alive();
   switch (dispatch_.action) {
     case Action::preflight: {
@@ -228,7 +230,7 @@ void Connection::on_sent(bool keep_alive, beast::error_code ec) {
 void Connection::record(int status, std::size_t bytes_out) {
   auto& stats = context_->stats;
   (status < 400 ? stats.served : stats.denied) += 1;
-  std::uint64_t bytes_in = header_bytes_ + (parser_ ? parser_->get().body().size() : 0);
+  std::uint64_t bytes_in = header_bytes_ + body_bytes_;
   stats.bytes_in += bytes_in;
   stats.bytes_out += bytes_out;
   AuditEvent event;

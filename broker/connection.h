@@ -54,6 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Dispatch dispatch_;
   std::string request_id_;
   std::size_t header_bytes_ = 0;
+  std::size_t body_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
   bool close_after_answer_ = false;

@@ -332,3 +332,14 @@ TEST_CASE("clients that vanish mid-exchange leave the broker serving", "[e2e][pr
   auto response = http_request(proxy.port(), "POST", "/anthropic/v1/messages", proxy.anthropic_headers(), "{}");
   CHECK(response.status == 200);
 }
+
+TEST_CASE("the audit log counts a forwarded request's body in bytes_in", "[e2e][proxy]") {
+  ProxySession proxy;
+  REQUIRE(proxy.session->ready());
+  std::string body(5000, 'x');
+  http_request(proxy.port(), "POST", "/anthropic/v1/messages", proxy.anthropic_headers(), body);
+  auto audit = read_file(proxy.session->session_dir() + "/events.jsonl");
+  auto event = json::parse(audit.substr(0, audit.find('\n')));
+  CHECK(event["bytes_in"].get<std::uint64_t>() > body.size());
+  CHECK(event["bytes_out"].get<std::uint64_t>() > 0);
+}
