@@ -2,20 +2,11 @@
 
 #include <openssl/crypto.h>
 
-#include <cctype>
-
+#include "broker/ascii.h"
 #include "broker/secret.h"
 
 namespace saferun::broker {
 namespace {
-
-bool starts_with_ci(std::string_view text, std::string_view lower_prefix) {
-  if (text.size() < lower_prefix.size()) return false;
-  for (std::size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower_prefix[i]) return false;
-  }
-  return true;
-}
 
 // The credential of "Bearer <token>" or "token <token>" (GitHub's scheme, for generic routes).
 std::optional<std::string_view> credential_value(std::string_view authorization) {

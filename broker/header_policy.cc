@@ -1,5 +1,7 @@
 #include "broker/header_policy.h"
 
+#include "broker/ascii.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -30,13 +32,6 @@ std::string_view trim(std::string_view text) {
 }
 
 }  // namespace
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::set<std::string> connection_tokens(std::string_view value) {
   std::set<std::string> tokens;

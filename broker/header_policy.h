@@ -23,6 +23,4 @@ bool forwards_request_header(std::string_view lower_name, const std::set<std::st
 
 bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed);
 
-std::string to_lower(std::string_view text);
-
 }  // namespace saferun::broker

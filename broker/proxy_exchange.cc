@@ -12,6 +12,7 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 
+#include "broker/ascii.h"
 #include "broker/header_policy.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"

@@ -1,5 +1,6 @@
 #include "broker/upstream_request.h"
 
+#include "broker/ascii.h"
 #include "broker/header_policy.h"
 
 namespace saferun::broker {

@@ -1,5 +1,7 @@
 #include "broker/upstream_url.h"
 
+#include "broker/ascii.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -7,13 +9,6 @@
 
 namespace saferun::broker {
 namespace {
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  return std::equal(prefix.begin(), prefix.end(), text.begin(), [](char expected, char actual) {
-    return std::tolower(static_cast<unsigned char>(actual)) == expected;
-  });
-}
 
 bool valid_host_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
@@ -50,9 +45,7 @@ bool parse_authority(std::string_view authority, UpstreamUrl& url, std::string& 
     if (host.empty() || !std::all_of(host.begin(), host.end(), valid_host_char))
       return why = "invalid host", false;
   }
-  url.host = std::string(host);
-  std::transform(url.host.begin(), url.host.end(), url.host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  url.host = to_lower(host);
   if (authority.find(':') != std::string_view::npos && port.empty() && authority.front() != '[')
     return why = "empty port", false;
   if (!port.empty()) {

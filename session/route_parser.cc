@@ -7,6 +7,7 @@
 #include <cstring>
 #include <cctype>
 
+#include "broker/ascii.h"
 #include "session/json_fields.h"
 #include "session/setup_error.h"
 
@@ -40,9 +41,7 @@ broker::CredentialHeader parse_credential(JsonFields& fields) {
   auto at = format.find(kSecretPlaceholder);
   if (at == std::string::npos || format.find(kSecretPlaceholder, at + 1) != std::string::npos)
     fields.fail("credential", "format must contain {secret} exactly once");
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return {name, format.substr(0, at), format.substr(at + kSecretPlaceholder.size())};
+  return {broker::to_lower(name), format.substr(0, at), format.substr(at + kSecretPlaceholder.size())};
 }
 
 void parse_file_source(JsonFields& fields, SecretSource& source) {

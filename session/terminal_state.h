@@ -15,8 +15,6 @@ class TerminalState {
   TerminalState(const TerminalState&) = delete;
   TerminalState& operator=(const TerminalState&) = delete;
 
-  bool is_terminal() const { return fd_ >= 0; }
-
  private:
   int fd_ = -1;
   termios saved_{};

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 namespace saferun::test {
@@ -181,13 +182,19 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-bool process_exists(pid_t pid) {
+char process_state(pid_t pid) {
   FILE* stat = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (stat == nullptr) return false;
-  char state = 'Z';
-  [[maybe_unused]] int fields = std::fscanf(stat, "%*d (%*[^)]) %c", &state);
+  if (stat == nullptr) return '?';
+  char buffer[512] = {};
+  [[maybe_unused]] auto n = std::fread(buffer, 1, sizeof buffer - 1, stat);
   std::fclose(stat);
-  return state != 'Z' && state != 'X';
+  const char* close = std::strrchr(buffer, ')');
+  return close != nullptr && close[1] == ' ' ? close[2] : '?';
+}
+
+bool process_exists(pid_t pid) {
+  char state = process_state(pid);
+  return state != '?' && state != 'Z' && state != 'X';
 }
 
 }  // namespace saferun::test

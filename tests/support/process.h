@@ -61,6 +61,10 @@ bool contains(const std::string& haystack, const std::string& needle);
 // a == b, as a bool for the same reason: CHECK(a == b) would print both values on failure.
 bool same_secret(const std::string& a, const std::string& b);
 
+// The state letter of a process from /proc/<pid>/stat ('T' stopped, 'S' sleeping, ...); '?' if gone.
+char process_state(pid_t pid);
+
+// Alive: present and neither a zombie nor dead.
 bool process_exists(pid_t pid);
 
 }  // namespace saferun::test

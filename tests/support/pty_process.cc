@@ -102,14 +102,4 @@ std::size_t count_of(const std::string& haystack, const std::string& needle) {
   return count;
 }
 
-char process_state(pid_t pid) {
-  FILE* stat = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (stat == nullptr) return '?';
-  char buffer[512] = {};
-  [[maybe_unused]] auto n = std::fread(buffer, 1, sizeof buffer - 1, stat);
-  std::fclose(stat);
-  const char* close = std::strrchr(buffer, ')');
-  return close != nullptr && close[1] == ' ' ? close[2] : '?';
-}
-
 }  // namespace saferun::test

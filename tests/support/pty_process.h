@@ -40,7 +40,4 @@ class PtyProcess {
 
 std::size_t count_of(const std::string& haystack, const std::string& needle);
 
-// The state letter of a process from /proc/<pid>/stat ('T' stopped, 'S' sleeping, ...); '?' if gone.
-char process_state(pid_t pid);
-
 }  // namespace saferun::test
