@@ -53,7 +53,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       return std::nullopt;
     };
     const bool takes_value =
-        name == "--config" || name == "--pass-env" || name == "--grace" || name == "--summary-json";
+        name == "--config" || name == "--pass-env" || name == "--grace" || name == "--summary-json" ||
+        name == "--isolation";
     if (!takes_value && inline_value) return failed("option " + name + " takes no value");
     if (name == "--help" || name == "-h") return out.action = Action::help, out;
     if (name == "--version") return out.action = Action::version, out;
@@ -70,6 +71,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       options.pass_env.push_back(*given);
     } else if (name == "--summary-json") {
       options.summary_json_path = *given;
+    } else if (name == "--isolation") {
+      options.isolation = session::jail::parse_isolation_mode(*given);
+      if (!options.isolation) return failed("--isolation: expected off, auto or required");
     } else {
       std::chrono::seconds grace{};
       if (!parse_seconds(*given, grace)) return failed("--grace: expected whole seconds, 0 to 86400");
@@ -106,7 +110,10 @@ Options:
   --grace SECONDS        after SIGTERM/SIGINT/SIGHUP, kill COMMAND if it has not
                          exited within SECONDS (default 10)
   --allow-new-privileges let COMMAND gain privileges (setuid programs such as sudo);
-                         off by default
+                         off by default (isolated, setuid programs never gain any)
+  --isolation MODE       auto (default): run COMMAND in its own user, PID and mount
+                         namespaces when the kernel allows it, and warn when not;
+                         required: refuse to run without them; off: share them
   --summary-json FILE    when the session ends, write its summary (exit status,
                          duration, requests, bytes) to FILE as JSON
   -v, --verbose          log every request and the session's set-up
@@ -118,6 +125,10 @@ COMMAND runs in safe-run's process group and terminal. Signals sent to safe-run
 (TERM, INT, HUP, QUIT, USR1, USR2) reach COMMAND once; Ctrl-C and Ctrl-\ from the
 terminal reach it directly and are not sent twice. When COMMAND exits, whatever it
 left running is sent SIGTERM, then SIGKILL after the grace period.
+
+Isolated, COMMAND sees only its own processes, cannot outlive the session, cannot
+change safe-run's config or your shell start-up files, cannot read the stores of
+the session's secrets, and cannot type into the terminal (TIOCSTI).
 
 Exit status:
   the status of COMMAND, or 128+N if it died of signal N

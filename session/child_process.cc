@@ -1,6 +1,5 @@
 #include "session/child_process.h"
 
-#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <boost/process/extend.hpp>
 #include <csignal>
 
+#include "session/exec_setup.h"
 #include "session/exit_status.h"
 #include "session/setup_error.h"
 
@@ -17,31 +17,18 @@ namespace bp = boost::process;
 
 namespace {
 
-// Marks every fd above 2 close-on-exec (the exec-error pipe Boost uses is already so), which
-// is how the child ends up with only 0, 1 and 2.
-void close_inherited_fds() {
-  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
-  long max = ::sysconf(_SC_OPEN_MAX);
-  for (long fd = 3; fd < (max > 0 ? max : 65536); ++fd) ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
-}
-
 // Runs in the forked child, before execve; only async-signal-safe calls.
-struct ExecSetup : bp::extend::handler {
+struct PlainExecSetup : bp::extend::handler {
   char* const* argv;
   char* const* envp;
   pid_t parent;
-  bool no_new_privs;
+  ExecSetup setup;
 
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the session blocks signals for its signalfd
-    ::signal(SIGPIPE, SIG_DFL);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(exit_code::kSetupFailed);  // parent died before prctl
-    if (no_new_privs) ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    close_inherited_fds();
+    if (prepare_exec(setup) != 0) ::_exit(exit_code::kSetupFailed);
     exec.cmd_line = argv;
     exec.env = const_cast<char**>(envp);
   }
@@ -57,14 +44,34 @@ std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(boost::asio::io_context& io, const ChildSpec& spec, ExitHandler on_exit) {
+ChildProcess::ChildProcess(boost::asio::io_context& io, const ChildSpec& spec, const ChildIsolation& isolation,
+                           ExitHandler on_exit) {
+  if (isolation.mode == jail::IsolationMode::off) {
+    spawn_plain(io, spec, nullptr, std::move(on_exit));
+    return;
+  }
+  try {
+    jailed_.emplace(io, spec, isolation.jail, *isolation.filter, on_exit);
+    pid_ = jailed_->pid();
+    return;
+  } catch (const jail::JailUnavailable& e) {
+    if (isolation.mode == jail::IsolationMode::required)
+      throw SetupError(std::string("--isolation=required, but the jail cannot be set up: ") + e.what());
+    isolation_problem_ = e.what();
+  }
+  // Without the jail the terminal filter still applies, where no_new_privs lets it load.
+  spawn_plain(io, spec, spec.no_new_privs ? isolation.filter : nullptr, std::move(on_exit));
+}
+
+void ChildProcess::spawn_plain(boost::asio::io_context& io, const ChildSpec& spec, const jail::TtyFilter* filter,
+                               ExitHandler on_exit) {
   auto argv = pointers_to(spec.argv);
   auto envp = pointers_to(spec.env);
-  ExecSetup setup;
+  PlainExecSetup setup;
   setup.argv = argv.data();
   setup.envp = envp.data();
   setup.parent = ::getpid();
-  setup.no_new_privs = spec.no_new_privs;
+  setup.setup = {spec.no_new_privs, filter ? filter->program() : nullptr};
   std::error_code spawn_error;
   child_ = bp::child(
       bp::exe = spec.executable, io, setup, spawn_error,

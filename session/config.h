@@ -10,6 +10,7 @@
 
 #include "broker/broker_settings.h"
 #include "broker/route.h"
+#include "session/jail/isolation_config.h"
 
 namespace saferun::session {
 
@@ -39,6 +40,7 @@ struct Config {
   std::vector<std::string> pass_env;  // extra allowlist names / NAME_* patterns
   std::chrono::seconds grace{10};
   broker::BrokerLimits limits;
+  jail::IsolationConfig isolation;  // "isolation": mode, read_only, hide
 };
 
 }  // namespace saferun::session

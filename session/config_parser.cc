@@ -101,6 +101,7 @@ Config parse_config_json(const nlohmann::json& document, const std::string& orig
   config.pass_env = parse_pass_env(top);
   if (top.has("grace_seconds")) config.grace = seconds_field(top, "grace_seconds");
   config.limits = parse_limits(top, origin);
+  config.isolation = jail::parse_isolation_config(top, origin);
   top.reject_unknown_keys();
   return config;
 }

@@ -6,8 +6,6 @@
 namespace saferun::session {
 namespace {
 
-constexpr const char* kOrigin = "built-in default config";
-
 // An upstream override from safe-run's own environment, checked with a message that names the
 // variable rather than a JSON path the user never wrote.
 std::string upstream_from(const EnvLookup& getenv, const char* variable, const char* fallback) {
@@ -50,7 +48,7 @@ nlohmann::json default_config_document(const EnvLookup& getenv) {
 }
 
 Config default_config(const EnvLookup& getenv) {
-  return parse_config_json(default_config_document(getenv), kOrigin);
+  return parse_config_json(default_config_document(getenv), kBuiltInConfigOrigin);
 }
 
 }  // namespace saferun::session

@@ -12,6 +12,9 @@ namespace saferun::session {
 
 using EnvLookup = std::function<const char*(const char*)>;
 
+// Config::origin of the built-in default.
+inline constexpr const char* kBuiltInConfigOrigin = "built-in default config";
+
 // The default as a config document (what `configs/default.json` shows), upstreams resolved.
 nlohmann::json default_config_document(const EnvLookup& getenv);
 Config default_config(const EnvLookup& getenv);

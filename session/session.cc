@@ -18,6 +18,9 @@
 #include "session/descendants.h"
 #include "session/exit_status.h"
 #include "session/github_actions.h"
+#include "session/isolation_plan.h"
+#include "session/jail/protected_paths.h"
+#include "session/parent_environment.h"
 #include "session/secret_unlock.h"
 #include "session/session_dir.h"
 #include "session/session_summary.h"
@@ -25,6 +28,7 @@
 #include "session/signal_relay.h"
 #include "session/terminal_state.h"
 #include "session/token.h"
+#include "session/upstream_notice.h"
 
 extern char** environ;
 
@@ -106,6 +110,25 @@ void keep_reaping_orphans(boost::asio::steady_timer& timer, pid_t child) {
   });
 }
 
+// safe-run can scrub only its own copy of a key; say so when its parent holds one too.
+void warn_about_parent_copies(const UnlockResult& unlocked, const Reporter& reporter, bool isolated) {
+  const pid_t parent = ::getppid();
+  for (const auto& active : unlocked.active) {
+    if (!environment_of_holds(parent, active.secret.reveal())) continue;
+    reporter.warning("the key of route '" + active.route.name + "' is also in the environment of safe-run's parent, " +
+                     describe_process(parent) + (isolated ? ": the command cannot see it there, but other programs you run can"
+                                                          : ": without isolation the command can read it there"));
+  }
+}
+
+void warn_without_jail(const ChildProcess& child, const Reporter& reporter) {
+  if (child.isolation_problem().empty()) return;
+  reporter.warning("isolation unavailable: " + child.isolation_problem() +
+                   ". The command runs without it: it can see your other processes and read their environment, "
+                   "outlive the session, and change safe-run's config and your shell start-up files. "
+                   "--isolation=required refuses to run like this; --isolation=off silences this warning.");
+}
+
 }  // namespace
 
 ChildEnv Session::child_environment(const Config& config, const std::vector<std::string>& served,
@@ -130,8 +153,12 @@ int Session::run() {
   const auto started = std::chrono::steady_clock::now();
   Config config = load_config(options_.config_path, kProcessEnv);
   const auto grace = options_.grace.value_or(config.grace);
+  for (const auto& notice : upstream_notices(config)) reporter_.notice(notice);
+  std::optional<jail::TtyFilter> tty_filter;
+  const ChildIsolation isolation = plan_isolation(config, options_, kProcessEnv, tty_filter);
   UnlockResult unlocked = unlock_secrets(config, options_.dry_run);
   for (const auto& notice : unlocked.notices) reporter_.notice(notice);
+  warn_about_parent_copies(unlocked, reporter_, isolation.mode != jail::IsolationMode::off);
   const auto served = served_route_names(unlocked);
 
   broker::Secret token = make_caller_token();
@@ -171,7 +198,8 @@ int Session::run() {
   boost::asio::steady_timer orphan_timer(io);
   std::optional<int> raw_status;
   ChildSpec spec{command.path, options_.command, std::move(env.entries), options_.no_new_privs};
-  ChildProcess child(io, spec, [&](std::optional<int> raw) {
+  const auto protected_paths = jail::record_identities(identity_checked_paths(isolation));
+  ChildProcess child(io, spec, isolation, [&](std::optional<int> raw) {
     raw_status = raw;
     relay.stop();
     orphan_timer.cancel();
@@ -179,15 +207,18 @@ int Session::run() {
     io.stop();
   });
   wipe_all(spec.env);
+  warn_without_jail(child, reporter_);
   reporter_.detail("session " + session_id + ": broker on 127.0.0.1:" + std::to_string(port) + ", child pid " +
-                   std::to_string(child.pid()));
+                   std::to_string(child.pid()) + (child.jailed() ? " (isolated)" : ""));
   relay.relay_to(child.pid());
   keep_reaping_orphans(orphan_timer, child.pid());
   broker.start();
   io.run();
 
   SessionSummary summary{session_id, exit_code::kSetupFailed, {}, broker.stats(), 0};
-  summary.leftovers_ended = end_descendants(grace);
+  summary.leftovers_ended = child.jailed() ? child.jail_leftovers() : end_descendants(grace);
+  if (child.jailed())
+    for (const auto& line : jail::quarantine_changed(protected_paths, session_id)) reporter_.warning(line);
   summary.exit_status = raw_status ? exit_status_from_wait(*raw_status) : exit_code::kSetupFailed;
   summary.elapsed = std::chrono::steady_clock::now() - started;
   if (!raw_status) reporter_.warning("lost track of the child's exit status");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "session/jail/isolation_config.h"
+
 namespace saferun::session {
 
 enum class Verbosity { quiet, normal, verbose };
@@ -17,6 +19,7 @@ struct SessionOptions {
   Verbosity verbosity = Verbosity::normal;
   std::optional<std::chrono::seconds> grace;  // --grace; else config; else 10 s
   std::optional<std::string> summary_json_path;  // --summary-json FILE
+  std::optional<jail::IsolationMode> isolation;  // --isolation; else config; else auto
   bool no_new_privs = true;                 // off with --allow-new-privileges
   std::vector<std::string> command;         // argv of the child, never empty
 };
