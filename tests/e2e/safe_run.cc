@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <cstdlib>
 #include <sstream>
 
 namespace saferun::test {
@@ -10,6 +11,9 @@ std::string safe_run_binary() { return SAFE_RUN_BINARY; }
 
 std::vector<std::string> safe_run_argv(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {safe_run_binary()};
+  // CTest runs the supervision, terminal and teardown suites once more with isolation off.
+  if (const char* mode = std::getenv("SAFE_RUN_E2E_ISOLATION"); mode != nullptr && *mode != '\0')
+    argv.push_back(std::string("--isolation=") + mode);
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }

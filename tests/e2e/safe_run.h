@@ -14,7 +14,7 @@ namespace saferun::test {
 // The binary under test (set by CMake).
 std::string safe_run_binary();
 
-// argv: safe-run, then `args`.
+// argv: safe-run, then `args` (after --isolation=$SAFE_RUN_E2E_ISOLATION when that is set).
 std::vector<std::string> safe_run_argv(const std::vector<std::string>& args);
 
 // A fake provider key no real service would accept; unique per call.

@@ -18,20 +18,6 @@ namespace {
 
 constexpr auto kWait = std::chrono::seconds(10);
 
-bool gone_within(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (process_exists(pid)) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
-pid_t pid_after(const std::string& text, const std::string& label) {
-  auto at = text.find(label);
-  return at == std::string::npos ? -1 : std::stoi(text.substr(at + label.size()));
-}
-
 }  // namespace
 
 TEST_CASE("each relayed signal sent with kill reaches the child exactly once", "[e2e][supervision]") {
@@ -59,14 +45,15 @@ TEST_CASE("each relayed signal sent with kill reaches the child exactly once", "
 TEST_CASE("killing safe-run with SIGKILL takes the child down and the next start cleans up", "[e2e][supervision]") {
   TempDir runtime;
   auto env = base_env({"XDG_RUNTIME_DIR=" + runtime.path()});
-  Process process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", "echo \"pid:$$\"; while :; do sleep 0.05; done"}),
+  auto marker = unique_marker();
+  Process process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", "echo ready; while :; do sleep 0.05; done",
+                                 marker}),
                   env);
-  REQUIRE(process.wait_for_stdout("\n", kWait));
-  pid_t child = pid_after(process.out(), "pid:");
-  REQUIRE(child > 0);
+  REQUIRE(process.wait_for_stdout("ready", kWait));
+  REQUIRE(process_with_argument(marker, "sh") > 0);
   ::kill(process.pid(), SIGKILL);
   process.finish();
-  CHECK(gone_within(child, std::chrono::seconds(2)));
+  CHECK(no_process_with_argument_within(marker, std::chrono::seconds(2)));
   auto root = runtime.path() + "/safe-run";
   REQUIRE_FALSE(std::filesystem::is_empty(root));  // SIGKILL left the session directory
   CHECK(run_process(safe_run_argv({"--dry-run", "-q", "true"}), env).status == 0);
@@ -75,39 +62,39 @@ TEST_CASE("killing safe-run with SIGKILL takes the child down and the next start
 
 TEST_CASE("a background job the child leaves running is ended at teardown", "[e2e][supervision]") {
   TempDir runtime;
-  auto result = run_process(safe_run_argv({"--dry-run", "--", "/bin/sh", "-c", "sleep 300 & echo \"pid:$!\"; exit 0"}),
+  auto marker = unique_marker();
+  auto result = run_process(safe_run_argv({"--dry-run", "--", "/bin/sh", "-c", "sleep " + marker + " & exit 0"}),
                             base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
   CHECK(result.status == 0);
-  pid_t sleeper = pid_after(result.out, "pid:");
-  REQUIRE(sleeper > 0);
-  CHECK_FALSE(process_exists(sleeper));
+  CHECK(process_with_argument(marker) < 0);
   CHECK(contains(result.err, "ended 1 process(es) the command left running"));
 }
 
 TEST_CASE("a double-forked daemon cannot escape teardown", "[e2e][supervision]") {
   TempDir runtime;
-  auto pid_file = runtime.path() + "/daemon.pid";
-  auto script = "(setsid sh -c 'echo $$ > " + pid_file + "; exec sleep 300' &) ; "
-                "while [ ! -s " + pid_file + " ]; do sleep 0.01; done; exit 3";
+  auto marker = unique_marker();
+  auto flag = runtime.path() + "/daemon.started";
+  auto script = "(setsid sh -c 'touch " + flag + "; exec sleep " + marker + "' &) ; "
+                "while [ ! -e " + flag + " ]; do sleep 0.01; done; exit 3";
   auto result = run_process(safe_run_argv({"--dry-run", "-q", "--", "/bin/sh", "-c", script}),
                             base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
   CHECK(result.status == 3);
-  pid_t daemon = std::stoi(read_file(pid_file));
-  CHECK_FALSE(process_exists(daemon));
+  CHECK(process_with_argument(marker) < 0);
 }
 
 TEST_CASE("a leftover that ignores SIGTERM is killed after the grace period", "[e2e][supervision]") {
   TempDir runtime;
+  auto marker = unique_marker();
   auto started = std::chrono::steady_clock::now();
   auto result = run_process(
       safe_run_argv({"--dry-run", "-q", "--grace", "1", "--", "/bin/sh", "-c",
-                     "sh -c \"trap '' TERM; echo pid:\\$\\$; while :; do sleep 0.05; done\" & sleep 0.2; exit 0"}),
+                     "sh -c \"trap '' TERM; echo started; while :; do sleep 0.05; done\" " + marker +
+                         " & sleep 0.2; exit 0"}),
       base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
   auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(result.status == 0);
-  pid_t stubborn = pid_after(result.out, "pid:");
-  REQUIRE(stubborn > 0);
-  CHECK_FALSE(process_exists(stubborn));
+  REQUIRE(contains(result.out, "started"));
+  CHECK(process_with_argument(marker) < 0);
   CHECK(elapsed >= std::chrono::seconds(1));
 }
 
@@ -201,18 +188,18 @@ TEST_CASE("every ending closes the port, removes the session directory and ends 
   for (const auto& ending : endings) {
     INFO(ending.name);
     TempDir runtime;
+    auto marker = unique_marker();
     Process process(safe_run_argv({"--dry-run", "-q", "--grace", "2", "--", "/bin/sh", "-c",
-                                   std::string("sleep 300 & echo \"leftover:$! url:$SAFE_RUN_BROKER_URL end\"; ") +
+                                   "sleep " + marker + " & echo \"url:$SAFE_RUN_BROKER_URL end\"; " +
                                        ending.script_tail}),
                     base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
     REQUIRE(process.wait_for_stdout(" end", kWait));
     auto out = process.out();
-    pid_t leftover = pid_after(out, "leftover:");
     auto port = static_cast<std::uint16_t>(std::stoi(out.substr(out.rfind(':') + 1)));
     if (ending.signal_to_safe_run != 0) ::kill(process.pid(), ending.signal_to_safe_run);
     auto result = process.finish();
     CHECK(result.status == ending.expected_status);
-    CHECK_FALSE(process_exists(leftover));
+    CHECK(process_with_argument(marker) < 0);
     CHECK_FALSE(port_accepts(port));
     CHECK(std::filesystem::is_empty(runtime.path() + "/safe-run"));
   }

@@ -64,15 +64,12 @@ TEST_CASE("Ctrl-Z stops the session and fg resumes it", "[e2e][terminal]") {
   TempDir runtime;
   PtyProcess shell({"/bin/bash", "--norc", "--noprofile", "-i"}, pty_env(runtime));
   REQUIRE(shell.wait_for("$ ", kWait));
-  shell.type(safe_run_binary() + " --dry-run -q -- sh -c 'echo \"pid:$$\"; echo ready; read x; echo resumed:$x'\r");
-  // The typed command line is echoed too: the child's own lines end in CR LF, and its pid
-  // line has digits after "pid:".
+  auto marker = unique_marker();
+  shell.type(safe_run_binary() + " --dry-run -q -- sh -c 'echo ready; read x; echo resumed:$x' " + marker + "\r");
+  // The typed command line is echoed too: the child's own lines end in CR LF.
   REQUIRE(shell.wait_for("ready\r\n", kWait));
-  auto at = shell.output().find("pid:");
-  while (at != std::string::npos && !std::isdigit(static_cast<unsigned char>(shell.output()[at + 4])))
-    at = shell.output().find("pid:", at + 4);
-  REQUIRE(at != std::string::npos);
-  pid_t child = std::stoi(shell.output().substr(at + 4));
+  pid_t child = process_with_argument(marker, "sh");  // found by argument: it may be in its own PID namespace
+  REQUIRE(child > 0);
   auto mark = shell.output().size();
   shell.type("\x1a");
   REQUIRE(shell.wait_for("Stopped", kWait, mark));

@@ -1,5 +1,6 @@
 #include "tests/support/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,7 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace saferun::test {
 namespace {
@@ -195,6 +199,42 @@ char process_state(pid_t pid) {
 bool process_exists(pid_t pid) {
   char state = process_state(pid);
   return state != '?' && state != 'Z' && state != 'X';
+}
+
+std::string unique_marker() {
+  static std::mt19937 random(std::random_device{}());
+  return "300." + std::to_string(100000 + random() % 900000);
+}
+
+pid_t process_with_argument(const std::string& argument, const std::string& program) {
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return -1;
+  pid_t found = -1;
+  while (auto* entry = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::ifstream cmdline(std::string("/proc/") + entry->d_name + "/cmdline", std::ios::binary);
+    std::string word;
+    bool first = true;
+    while (found < 0 && std::getline(cmdline, word, '\0')) {
+      if (first && !program.empty() && word != program && !word.ends_with("/" + program)) break;
+      first = false;
+      if (word == argument && process_exists(static_cast<pid_t>(pid))) found = static_cast<pid_t>(pid);
+    }
+    if (found > 0) break;
+  }
+  ::closedir(proc);
+  return found;
+}
+
+bool no_process_with_argument_within(const std::string& argument, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process_with_argument(argument) > 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace saferun::test

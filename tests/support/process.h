@@ -67,4 +67,15 @@ char process_state(pid_t pid);
 // Alive: present and neither a zombie nor dead.
 bool process_exists(pid_t pid);
 
+// A fresh number-like word ("300.123456", a valid `sleep` duration) to pass as an argument,
+// so that a process can be found from outside whatever PID namespace it runs in.
+std::string unique_marker();
+
+// A live process (as above) with `argument` as one of its arguments — and, when `program` is
+// given, with that as the last part of its argv[0] — or -1.
+pid_t process_with_argument(const std::string& argument, const std::string& program = "");
+
+// Waits up to `timeout` for process_with_argument(argument) to return -1.
+bool no_process_with_argument_within(const std::string& argument, std::chrono::milliseconds timeout);
+
 }  // namespace saferun::test
