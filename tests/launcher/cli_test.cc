@@ -42,3 +42,12 @@ TEST_CASE("help and version win over everything after them", "[cli]") {
   CHECK(parse_command_line({"--version", "x"}).action == Action::version);
   CHECK(usage_text().find("Exit status") != std::string::npos);
 }
+
+TEST_CASE("--isolation takes off, auto or required", "[cli]") {
+  using saferun::session::jail::IsolationMode;
+  CHECK_FALSE(parse_command_line({"x"}).options.isolation.has_value());
+  CHECK(parse_command_line({"--isolation=off", "x"}).options.isolation == IsolationMode::off);
+  CHECK(parse_command_line({"--isolation", "auto", "x"}).options.isolation == IsolationMode::automatic);
+  CHECK(parse_command_line({"--isolation=required", "x"}).options.isolation == IsolationMode::required);
+  CHECK(parse_command_line({"--isolation=on", "x"}).error == "--isolation: expected off, auto or required");
+}
