@@ -43,7 +43,7 @@ TEST_CASE("help and version win over everything after them", "[cli]") {
   CHECK(usage_text().find("Exit status") != std::string::npos);
 }
 
-TEST_CASE("--isolation takes off, auto or required", "[cli]") {
+TEST_CASE("the isolation option takes off, auto or required", "[cli]") {
   using saferun::session::jail::IsolationMode;
   CHECK_FALSE(parse_command_line({"x"}).options.isolation.has_value());
   CHECK(parse_command_line({"--isolation=off", "x"}).options.isolation == IsolationMode::off);
