@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(build-essential cmake pkg-config libboost1.74-dev libboost-filesystem1.74-dev
   libboost-system1.74-dev nlohmann-json3-dev catch2 libcpp-httplib-dev libssl-dev openssl curl
-  util-linux procps ca-certificates)
+  util-linux procps ca-certificates libseccomp-dev bubblewrap)
 JOBS=$(nproc)
 
 say() { printf '\n==> %s\n' "$*"; }
@@ -41,6 +41,11 @@ install_node_packages() {
     say "installing the SDK test packages (npm ci, pinned by tests/sdk/package-lock.json)"
     npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
     touch tests/sdk/node_modules
+  fi
+  if [ ! -d tests/claude/node_modules ] || [ tests/claude/package-lock.json -nt tests/claude/node_modules ]; then
+    say "installing Claude Code for its test (npm ci, pinned by tests/claude/package-lock.json)"
+    npm ci --prefix tests/claude --no-audit --no-fund --loglevel=error
+    touch tests/claude/node_modules
   fi
 }
 

@@ -110,3 +110,16 @@ TEST_CASE("a non-default upstream is named at start with where it was set", "[e2
   CHECK_FALSE(contains(plain.err, "sends its key"));
   CHECK_FALSE(contains(from_env.out + from_env.err + plain.out + plain.err, key));
 }
+
+TEST_CASE("a nested bubblewrap sandbox works inside an isolated session", "[e2e][isolation]") {
+  // Claude Code's own sandbox is bubblewrap: the jail must leave nested namespaces possible.
+  REQUIRE(std::filesystem::exists("/usr/bin/bwrap"));  // dev.sh installs bubblewrap
+  UnprivilegedUser user;
+  auto result = run_process(user.as_user({user.safe_run(), "--isolation=required", "--dry-run", "-q", "--", "/usr/bin/bwrap",
+                                          "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                                          "/bin/sh", "-c", "echo nested:$$"}),
+                            user.env());
+  INFO(result.err);
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "nested:2\n"));  // bubblewrap's own PID namespace, inside ours
+}
