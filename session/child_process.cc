@@ -34,14 +34,6 @@ struct PlainExecSetup : bp::extend::handler {
   }
 };
 
-std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 }  // namespace
 
 ChildProcess::ChildProcess(boost::asio::io_context& io, const ChildSpec& spec, const ChildIsolation& isolation,
@@ -65,8 +57,8 @@ ChildProcess::ChildProcess(boost::asio::io_context& io, const ChildSpec& spec, c
 
 void ChildProcess::spawn_plain(boost::asio::io_context& io, const ChildSpec& spec, const jail::TtyFilter* filter,
                                ExitHandler on_exit) {
-  auto argv = pointers_to(spec.argv);
-  auto envp = pointers_to(spec.env);
+  auto argv = exec_pointers(spec.argv);
+  auto envp = exec_pointers(spec.env);
   PlainExecSetup setup;
   setup.argv = argv.data();
   setup.envp = envp.data();

@@ -34,4 +34,12 @@ int prepare_exec(const ExecSetup& setup) {
   return 0;
 }
 
+std::vector<char*> exec_pointers(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace saferun::session

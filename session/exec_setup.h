@@ -4,6 +4,9 @@
 
 #include <linux/filter.h>
 
+#include <string>
+#include <vector>
+
 namespace saferun::session {
 
 struct ExecSetup {
@@ -15,5 +18,8 @@ struct ExecSetup {
 // no_new_privs, the seccomp filter, and every fd above 2 marked close-on-exec. Returns 0, or
 // the errno of the step that failed (only loading the filter can).
 int prepare_exec(const ExecSetup& setup);
+
+// argv/envp for execve: pointers into `strings`, then a null; made before the fork.
+std::vector<char*> exec_pointers(const std::vector<std::string>& strings);
 
 }  // namespace saferun::session

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "session/child_process.h"
+#include "session/exec_setup.h"
 #include "session/jail/jail_launch.h"
 #include "session/jail/jail_report.h"
 #include "session/jail/user_namespace.h"
@@ -16,14 +17,6 @@
 
 namespace saferun::session::jail {
 namespace {
-
-std::vector<char*> pointers_to(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 // One whole report, or false at EOF.
 bool read_report(int fd, JailReport& report) {
@@ -52,8 +45,8 @@ void reap(pid_t pid) {
 JailedChild::JailedChild(boost::asio::io_context& io, const ChildSpec& spec, const JailOptions& options,
                          const TtyFilter& filter, ExitHandler on_exit)
     : exit_watch_(io), on_exit_(std::move(on_exit)) {
-  auto argv = pointers_to(spec.argv);
-  auto envp = pointers_to(spec.env);
+  auto argv = exec_pointers(spec.argv);
+  auto envp = exec_pointers(spec.env);
   int status_pipe[2];
   if (::pipe2(status_pipe, O_CLOEXEC) != 0) throw SetupError(std::string("pipe: ") + std::strerror(errno));
   JailLaunch launch;
