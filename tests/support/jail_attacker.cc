@@ -77,9 +77,11 @@ std::size_t loot_memory(int maps_fd, int mem_fd) {
     at = end_of_line == std::string::npos ? maps.size() : end_of_line + 1;
     unsigned long start = 0, end = 0;
     char perms[5] = {};
-    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &start, &end, perms) != 3 || perms[0] != 'r' || perms[1] != 'w')
+    // Secrets live in small mappings; huge ones are sanitizer shadow or reservations.
+    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &start, &end, perms) != 3 || perms[0] != 'r' || perms[1] != 'w' ||
+        end - start > (64ul << 20))
       continue;
-    std::vector<char> region(std::min<unsigned long>(end - start, 64ul << 20));
+    std::vector<char> region(end - start);
     auto got = ::pread(mem_fd, region.data(), region.size(), static_cast<off_t>(start));
     if (got > 0) loot.write(region.data(), got), total += static_cast<std::size_t>(got);
   }
