@@ -2,7 +2,9 @@
 # Start-up and teardown of a session, isolation on against off: `safe-run -- true` with
 # --isolation=off, with the jail as the current user (root needs no user namespace), and —
 # when run as root — with the jail as an unprivileged user (uid 65534), which adds the user
-# namespace. hyperfine, 300 runs each, after 20 warm-ups.
+# namespace. hyperfine, 300 runs each, after 20 warm-ups; and, where perf is installed, the
+# CPU time (task-clock of the whole process tree, 100 runs), which a busy machine inflates far
+# less than the wall clock.
 #
 #   bench/startup.sh [path/to/safe-run]      (default: build/launcher/safe-run)
 set -euo pipefail
@@ -36,4 +38,24 @@ if [ "$(id -u)" = 0 ]; then
     "$as_nobody true" "$as_nobody $sr -q --dry-run --isolation=off -- true" \
     "$as_nobody $sr -q --dry-run --isolation=required -- true" >/dev/null 2>&1
   sed "s|$work/||g; s|setpriv --reuid=65534 --regid=65534 --clear-groups -- ||g" "$work/nobody.md"
+fi
+
+if command -v perf >/dev/null; then
+  echo
+  echo "### CPU time (perf stat -r 100, task-clock of the process tree$([ "$(id -u)" = 0 ] && echo ', as uid 65534'))"
+  echo
+  echo "| command | task-clock [ms] | wall [ms] |"
+  echo "| --- | ---: | ---: |"
+  prefix=()
+  [ "$(id -u)" = 0 ] && prefix=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+  for mode in none off required; do
+    cmd=("${prefix[@]}" "$sr" -q --dry-run "--isolation=$mode" -- true)
+    [ "$mode" = none ] && cmd=("${prefix[@]}" true)
+    stats=$(perf stat -r 100 -e task-clock -x, -- "${cmd[@]}" 2>&1 >/dev/null | grep task-clock | cut -d, -f1)
+    start=$(date +%s%N)
+    for _ in $(seq 100); do "${cmd[@]}" >/dev/null 2>&1; done
+    wall=$(( ($(date +%s%N) - start) / 1000000 ))  # per run, in 1/100 ms
+    label=$([ "$mode" = none ] && echo "true" || echo "safe-run --isolation=$mode -- true")
+    printf '| `%s` | %.2f | %d.%02d |\n' "$label" "$stats" $((wall / 100)) $((wall % 100))
+  done
 fi
