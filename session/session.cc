@@ -110,15 +110,20 @@ void keep_reaping_orphans(boost::asio::steady_timer& timer, pid_t child) {
   });
 }
 
-// safe-run can scrub only its own copy of a key; say so when its parent holds one too.
-void warn_about_parent_copies(const UnlockResult& unlocked, const Reporter& reporter, bool isolated) {
-  const pid_t parent = ::getppid();
-  for (const auto& active : unlocked.active) {
-    if (!environment_of_holds(parent, active.secret.reveal())) continue;
-    reporter.warning("the key of route '" + active.route.name + "' is also in the environment of safe-run's parent, " +
-                     describe_process(parent) + (isolated ? ": the command cannot see it there, but other programs you run can"
-                                                          : ": without isolation the command can read it there"));
-  }
+// safe-run can scrub only its own copy of a key: the routes whose key its parent holds too.
+std::vector<std::string> routes_with_key_in_parent(const UnlockResult& unlocked) {
+  std::vector<std::string> routes;
+  for (const auto& active : unlocked.active)
+    if (environment_of_holds(::getppid(), active.secret.reveal())) routes.push_back(active.route.name);
+  return routes;
+}
+
+void warn_about_parent_copies(const std::vector<std::string>& routes, const Reporter& reporter, bool isolated) {
+  for (const auto& route : routes)
+    reporter.warning("the key of route '" + route + "' is also in the environment of safe-run's parent, " +
+                     describe_process(::getppid()) +
+                     (isolated ? ": the command cannot see it there, but other programs you run can"
+                               : ": without isolation the command can read it there"));
 }
 
 void warn_without_jail(const ChildProcess& child, const Reporter& reporter) {
@@ -158,7 +163,7 @@ int Session::run() {
   const ChildIsolation isolation = plan_isolation(config, options_, kProcessEnv, tty_filter);
   UnlockResult unlocked = unlock_secrets(config, options_.dry_run);
   for (const auto& notice : unlocked.notices) reporter_.notice(notice);
-  warn_about_parent_copies(unlocked, reporter_, isolation.mode != jail::IsolationMode::off);
+  const auto keys_in_parent = routes_with_key_in_parent(unlocked);
   const auto served = served_route_names(unlocked);
 
   broker::Secret token = make_caller_token();
@@ -208,6 +213,7 @@ int Session::run() {
   });
   wipe_all(spec.env);
   warn_without_jail(child, reporter_);
+  warn_about_parent_copies(keys_in_parent, reporter_, child.jailed());
   reporter_.detail("session " + session_id + ": broker on 127.0.0.1:" + std::to_string(port) + ", child pid " +
                    std::to_string(child.pid()) + (child.jailed() ? " (isolated)" : ""));
   relay.relay_to(child.pid());

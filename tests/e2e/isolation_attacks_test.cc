@@ -77,6 +77,7 @@ TEST_CASE("an isolated agent cannot read the key from its parent shell's environ
   auto open = attack_from_env_shell(user, "off", key);
   check_report(open, "ancestor-environ: obtained");
   CHECK(contains(open.loot, key));  // the negative control: without isolation it works
+  CHECK(contains(open.result.err, "without isolation the command can read it there"));
   auto isolated = attack_from_env_shell(user, "auto", key);
   CHECK(contains(isolated.result.out, "session-exit:0"));
   check_report(isolated, "ancestors-visible: 0");
@@ -85,6 +86,7 @@ TEST_CASE("an isolated agent cannot read the key from its parent shell's environ
   CHECK_FALSE(contains(isolated.result.out + isolated.result.err, key));
   // The user is told the key is in the parent too.
   CHECK(contains(isolated.result.err, "is also in the environment of safe-run's parent, sh (pid"));
+  CHECK(contains(isolated.result.err, "the command cannot see it there"));
 }
 
 TEST_CASE("an isolated agent cannot read a key exported in the interactive shell's memory", "[e2e][isolation]") {
