@@ -76,9 +76,12 @@ JailedChild::JailedChild(boost::asio::io_context& io, const ChildSpec& spec, con
       wait_for_exit();
       return;
     }
-    first.stage = JailStage::fork_init;
-    first.error = errno;
+    // The command already runs: ending it is right, starting it again without the jail is not.
+    int error = errno;
     ::kill(keeper_, SIGKILL);
+    reap(keeper_);
+    ::close(status_fd_);
+    throw SetupError(std::string("pidfd_open: ") + std::strerror(error));
   }
   reap(keeper_);
   ::close(status_fd_);
