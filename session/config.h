@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/broker_settings.h"
+#include "broker/policy/policy_rules.h"
 #include "broker/route.h"
 
 namespace saferun::session {
@@ -39,6 +40,8 @@ struct Config {
   std::vector<std::string> pass_env;  // extra allowlist names / NAME_* patterns
   std::chrono::seconds grace{10};
   broker::BrokerLimits limits;
+  broker::policy::PolicySettings policy;  // session-wide rules and the price table
+  std::string audit_log;                  // persistent audit trail ("" = none)
 };
 
 }  // namespace saferun::session
