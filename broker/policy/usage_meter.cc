@@ -35,6 +35,17 @@ bool is_usage_only_chunk(const nlohmann::json& event) {
          usage->is_object();
 }
 
+// With include_usage set, OpenAI adds `"usage":null` to every chunk; a client that did not ask
+// gets its chunks without it.
+void append_without_null_usage(std::string_view event, std::string& out) {
+  static constexpr std::string_view kNullUsage = ",\"usage\":null";
+  for (auto at = event.find(kNullUsage); at != std::string_view::npos; at = event.find(kNullUsage)) {
+    out.append(event.substr(0, at));
+    event.remove_prefix(at + kNullUsage.size());
+  }
+  out.append(event);
+}
+
 }  // namespace
 
 AnswerFormat answer_format(std::string_view content_type, std::string_view content_encoding) {
@@ -75,7 +86,7 @@ void UsageMeter::finish(std::string& out) {
     last.swap(carry_);
     on_line(last, strip_ ? &out : nullptr);
   }
-  if (strip_ && !drop_event_) out += event_;
+  if (strip_ && !drop_event_) append_without_null_usage(event_, out);
   event_.clear();
 }
 
@@ -114,7 +125,7 @@ void UsageMeter::take_lines(std::string_view bytes, std::string* out) {
 void UsageMeter::on_line(std::string_view line, std::string* out) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.empty()) {  // end of an event
-    if (out != nullptr && !drop_event_) out->append(event_);
+    if (out != nullptr && !drop_event_) append_without_null_usage(event_, *out);
     event_.clear();
     drop_event_ = false;
     return;

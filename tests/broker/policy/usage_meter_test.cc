@@ -71,7 +71,11 @@ TEST_CASE("the usage chunk the broker asked for is stripped and the rest passes 
     CHECK(meter.usage().output == 3);
     auto usage_chunk = kChatStreamWithUsage.find("data: {\"choices\":[],");
     auto done = kChatStreamWithUsage.find("data: [DONE]");
-    CHECK(out == kChatStreamWithUsage.substr(0, usage_chunk) + kChatStreamWithUsage.substr(done));
+    auto expected = kChatStreamWithUsage.substr(0, usage_chunk) + kChatStreamWithUsage.substr(done);
+    for (auto at = expected.find(",\"usage\":null"); at != std::string::npos; at = expected.find(",\"usage\":null"))
+      expected.erase(at, 13);
+    CHECK(out == expected);
+    CHECK(out.find("usage") == std::string::npos);
   }
 }
 
