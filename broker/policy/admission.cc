@@ -29,7 +29,8 @@ std::optional<Plan> check_models(const std::vector<Scope>& scopes, const std::st
   for (const auto& scope : scopes) {
     const auto& allowed = scope.rules->models;
     if (allowed.empty() || allowing_pattern(allowed, model) != nullptr) continue;
-    auto what = model.empty() ? std::string("the request names no model") : "model '" + model + "' is not allowed";
+    auto what = model.empty() ? std::string("the request names no model, which is refused")
+                              : "model '" + model + "' is not allowed";
     return refused(403, "denied_model", what + " by " + scope.where + ".models (allowed: " + joined(allowed) + ")");
   }
   return std::nullopt;
@@ -101,7 +102,10 @@ Plan plan_request(const PlanInput& input) {
   Plan plan;
   plan.kind = api_kind_of(input.path);
   plan.model = !facts.model.empty() ? facts.model : model_from_path(input.path);
-  if (auto refusal = check_models(input.scopes, plan.model)) return *refusal;
+  // Reading (GET /v1/models) names no model and spends nothing: the allowlist is for requests.
+  if (input.method == "POST") {
+    if (auto refusal = check_models(input.scopes, plan.model)) return *refusal;
+  }
   plan.metered = spends_tokens(input.method, plan.kind, plan.model);
   if (input.method == "POST" && !plan.metered && plan.kind == ApiKind::other &&
       any_scope(input.scopes, limits_money_or_models))

@@ -33,6 +33,7 @@ TEST_CASE("a model outside the allowlist is refused naming the model and the rul
   CHECK(plan.reason.find("routes[r].policy.models") != std::string::npos);
   CHECK(s.plan("/anthropic/v1/messages", R"({"model":"claude-haiku-4-5","max_tokens":10})").status == 0);
   CHECK(s.plan("/anthropic/v1/messages", R"({"max_tokens":10})").status == 403);
+  CHECK(s.plan("/anthropic/v1/models", "", "GET").status == 0);  // listing models names none
   CHECK(s.plan("/anthropic/v1/messages", R"({"model":"claude-haiku-4","model":"claude-opus-4"})").status == 400);
 }
 
