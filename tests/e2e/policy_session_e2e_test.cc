@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -98,18 +99,39 @@ TEST_CASE("--audit-log appends every session's records, with model, tokens, cost
   CHECK(lines[1]["status"] == 403);
 }
 
-TEST_CASE("an audit log path that is a planted symlink is refused, where a plain append follows it",
+TEST_CASE("an agent that plants a symlink at the audit log path cannot make the next session write through it",
           "[e2e][policy][audit][attack]") {
-  TempDir dir;
-  auto victim = dir.write("bashrc", "original\n", 0600);
-  auto link = dir.path() + "/audit.jsonl";
-  REQUIRE(::symlink(victim.c_str(), link.c_str()) == 0);
-  auto refused = run_dry({"--audit-log", link});
-  CHECK(refused.status == 125);
-  CHECK(contains(refused.err, link));
+  // Everything runs unprivileged (as uid 65534 through setpriv when the tests run as root), as
+  // the agent and the user it shares a uid with would: the agent plants the link from inside a
+  // session; the user's next session is pointed at the path.
+  TempDir base;
+  ::chmod(base.path().c_str(), 0755);
+  auto bin = base.path() + "/bin";
+  std::filesystem::create_directory(bin);
+  auto safe_run = bin + "/safe-run";
+  std::filesystem::copy(safe_run_binary(), safe_run);
+  auto home = base.path() + "/home";
+  std::filesystem::create_directory(home);
+  auto victim = home + "/.bashrc";
+  { std::ofstream(victim) << "original\n"; }
+  auto trail = home + "/audit.jsonl";
+  std::vector<std::string> as_user;
+  if (::geteuid() == 0) {
+    for (const auto& path : {home, victim}) REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);
+    as_user = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+  }
+  auto run_as_user = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), as_user.begin(), as_user.end());
+    return run_process(argv, {"PATH=/usr/bin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + home, "LANG=C.UTF-8"});
+  };
+  auto planted = run_as_user({safe_run, "--dry-run", "--", "/bin/sh", "-c", "ln -s '" + victim + "' '" + trail + "'"});
+  REQUIRE(planted.status == 0);
+  auto next = run_as_user({safe_run, "--dry-run", "--audit-log", trail, "--", "/bin/true"});
+  CHECK(next.status == 125);
+  CHECK(contains(next.err, trail));
   CHECK(read_file(victim) == "original\n");
-  // Negative control: an ordinary append through the same path writes into the victim.
-  CHECK(run_process({"/bin/sh", "-c", "echo appended >> '" + link + "'"}, base_env()).status == 0);
+  // Negative control: an ordinary append to the same path writes into the victim.
+  CHECK(run_as_user({"/bin/sh", "-c", "echo appended >> '" + trail + "'"}).status == 0);
   CHECK(read_file(victim) == "original\nappended\n");
 }
 
