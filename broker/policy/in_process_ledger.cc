@@ -112,9 +112,10 @@ void InProcessLedger::reserve(Reservation reservation, ReserveDone done) {
 
 void InProcessLedger::settle(std::string id, std::vector<Draw> actual, SettleDone done) {
   apply_settle(id, actual);
-  boost::asio::post(executor_, [done = std::move(done)] {
-    if (done) done(LedgerStatus::ok);
-  });
+  // Nothing to post without a completion: a meter settling from its destructor while the
+  // io_context is being torn down must not post to it.
+  if (!done) return;
+  boost::asio::post(executor_, [done = std::move(done)] { done(LedgerStatus::ok); });
 }
 
 void InProcessLedger::balances(BalancesDone done) {

@@ -82,7 +82,7 @@ void SessionPolicy::settle(const RequestMeter& meter, const Usage& usage, std::i
   auto actual = settlement(plan, usage);
   tally_.reserved(plan.draws, -1);
   tally_.used(actual);
-  ledger_->settle(meter.id(), std::move(actual), [](LedgerStatus) {});
+  ledger_->settle(meter.id(), std::move(actual), nullptr);  // fire and forget: nothing waits on it
 }
 
 }  // namespace saferun::broker::policy
