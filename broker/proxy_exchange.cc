@@ -59,10 +59,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                                        dispatch.upstream_target)),
         redactor_(secrets_of(*context_)),
         meter_(std::move(meter)),
-        done_(std::move(done)) {
-    // Usage can only be read from an answer the upstream did not compress.
-    if (meter_ && meter_->plan().metered) request_.erase(http::field::accept_encoding);
-  }
+        done_(std::move(done)) {}
 
   void start() {
     upstream_ = context_->pool->take(route_index_);

@@ -11,7 +11,8 @@ RequestMeter::~RequestMeter() { end(Ending::cut); }
 
 void RequestMeter::on_answer(int status, std::string_view content_type, std::string_view content_encoding) {
   status_ = status;
-  meter_.start(answer_format(content_type, content_encoding), plan_.strip_usage_chunk);
+  meter_.start(answer_format(content_type, content_encoding), plan_.strip_usage_chunk,
+               is_zlib_encoding(content_encoding));
 }
 
 void RequestMeter::end(Ending ending) {

@@ -48,17 +48,28 @@ void append_without_null_usage(std::string_view event, std::string& out) {
 
 }  // namespace
 
+bool is_zlib_encoding(std::string_view e) {
+  return e.size() == 4 ? starts_with_ci(e, "gzip") : e.size() == 6 ? starts_with_ci(e, "x-gzip") : e.size() == 7 && starts_with_ci(e, "deflate");
+}
+
 AnswerFormat answer_format(std::string_view content_type, std::string_view content_encoding) {
-  if (!content_encoding.empty() && !starts_with_ci(content_encoding, "identity")) return AnswerFormat::unreadable;
+  if (!content_encoding.empty() && !starts_with_ci(content_encoding, "identity") && !is_zlib_encoding(content_encoding))
+    return AnswerFormat::unreadable;
   return starts_with_ci(content_type, "text/event-stream") ? AnswerFormat::sse : AnswerFormat::json;
 }
 
-void UsageMeter::start(AnswerFormat format, bool strip_usage_chunk) {
+void UsageMeter::start(AnswerFormat format, bool strip_usage_chunk, bool compressed) {
   format_ = format;
-  strip_ = strip_usage_chunk && format == AnswerFormat::sse;
+  strip_ = strip_usage_chunk && format == AnswerFormat::sse && !compressed;
+  if (compressed && format != AnswerFormat::unreadable) inflater_ = std::make_unique<Inflater>();
 }
 
 void UsageMeter::feed(std::string_view bytes) {
+  if (!inflater_) return feed_plain(bytes);
+  if (!inflater_->push(bytes, [this](std::string_view plain) { feed_plain(plain); })) inflater_.reset(), format_ = AnswerFormat::unreadable;
+}
+
+void UsageMeter::feed_plain(std::string_view bytes) {
   if (format_ == AnswerFormat::sse) return take_lines(bytes, nullptr);
   if (format_ != AnswerFormat::json || overflow_) return;
   if (carry_.size() + bytes.size() > kMaxKept) {

@@ -14,22 +14,27 @@
 // same way, one message per feed_message()).
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "broker/policy/inflater.h"
 #include "broker/policy/usage.h"
 
 namespace saferun::broker::policy {
 
 enum class AnswerFormat { json, sse, unreadable };
 
-// From the answer's Content-Type and Content-Encoding values.
+// From the answer's Content-Type and Content-Encoding values: gzip and deflate are readable
+// (inflated on the side); any other encoding (br, zstd) is not.
 AnswerFormat answer_format(std::string_view content_type, std::string_view content_encoding);
+bool is_zlib_encoding(std::string_view content_encoding);  // gzip, x-gzip, deflate
 
 class UsageMeter {
  public:
   UsageMeter() = default;
-  void start(AnswerFormat format, bool strip_usage_chunk);
+  // `compressed`: the bytes are gzip/deflate; the meter inflates a copy and never filters.
+  void start(AnswerFormat format, bool strip_usage_chunk, bool compressed = false);
 
   bool filters() const { return strip_; }
   void feed(std::string_view bytes);                    // observe only
@@ -42,6 +47,7 @@ class UsageMeter {
   const Usage& usage() const { return usage_; }
 
  private:
+  void feed_plain(std::string_view bytes);
   void take_lines(std::string_view bytes, std::string* out);
   void on_line(std::string_view line, std::string* out);
   void on_data(std::string_view data);
@@ -51,6 +57,7 @@ class UsageMeter {
   bool strip_ = false;
   bool drop_event_ = false;
   bool overflow_ = false;
+  std::unique_ptr<Inflater> inflater_;
   std::string carry_;  // SSE: the partial line; JSON: the body so far
   std::string event_;  // filter mode: the event so far
   Usage usage_;

@@ -72,7 +72,7 @@ TEST_CASE("a child that exits before its --ttl keeps its own status", "[e2e][pol
   CHECK(run_dry({"--ttl", "1h"}, "exit 7").status == 7);
 }
 
-TEST_CASE("--audit-log appends every session's records, with model, tokens, cost and decision, mode 0600",
+TEST_CASE("the persistent audit log appends every session's records, with model, tokens, cost and decision, mode 0600",
           "[e2e][policy][audit]") {
   TempDir dir;
   auto trail = dir.path() + "/audit.jsonl";

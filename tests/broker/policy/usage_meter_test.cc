@@ -1,6 +1,8 @@
 #include "broker/policy/usage_meter.h"
 
 #include <catch2/catch.hpp>
+#include <zlib.h>
+
 #include <string>
 
 using namespace saferun::broker::policy;
@@ -103,8 +105,36 @@ TEST_CASE("a JSON answer is read whole, and a cut one from its last usage object
   CHECK(cut.usage().input == 4);
 }
 
-TEST_CASE("a compressed answer cannot be read and says so", "[policy][usage_meter]") {
-  CHECK(answer_format("application/json", "gzip") == AnswerFormat::unreadable);
+TEST_CASE("a deflate-compressed answer is read from an inflated copy, in any piece sizes", "[policy][usage_meter]") {
+  std::string json = R"({"id":"x","usage":{"input_tokens":21,"output_tokens":8}})";
+  std::string compressed(compressBound(json.size()), '\0');
+  auto length = static_cast<uLongf>(compressed.size());
+  REQUIRE(compress2(reinterpret_cast<Bytef*>(compressed.data()), &length, reinterpret_cast<const Bytef*>(json.data()),
+                    json.size(), 9) == Z_OK);
+  compressed.resize(length);
+  CHECK(is_zlib_encoding("deflate"));
+  CHECK(is_zlib_encoding("gzip"));
+  CHECK_FALSE(is_zlib_encoding("br"));
+  for (std::size_t size : {1, 3, 1000}) {
+    INFO(size);
+    UsageMeter meter;
+    meter.start(answer_format("application/json", "deflate"), false, true);
+    feed_in_pieces(meter, compressed, size);
+    std::string out;
+    meter.finish(out);
+    REQUIRE(meter.reported());
+    CHECK(meter.usage().input == 21);
+    CHECK(meter.usage().output == 8);
+  }
+  UsageMeter corrupt;
+  corrupt.start(AnswerFormat::json, false, true);
+  corrupt.feed("not deflate at all");
+  CHECK(corrupt.unreadable());
+}
+
+TEST_CASE("an answer in an encoding the meter cannot inflate says so", "[policy][usage_meter]") {
+  CHECK(answer_format("application/json", "br") == AnswerFormat::unreadable);
+  CHECK(answer_format("application/json", "gzip") == AnswerFormat::json);
   CHECK(answer_format("text/event-stream; charset=utf-8", "") == AnswerFormat::sse);
   CHECK(answer_format("application/json", "identity") == AnswerFormat::json);
   UsageMeter meter;
