@@ -7,8 +7,8 @@
 // One more job for streaming OpenAI chat: when the broker asked for the usage chunk the
 // client did not ask for, filter() drops that chunk (an event whose `choices` is empty and
 // whose `usage` is set), and the `"usage":null` the other chunks then carry, so the client
-// sees the stream it asked for. Only that mode holds bytes: an event is passed on once its blank line arrives,
-// which is when a client could first use it anyway.
+// sees the stream it asked for. Only that mode holds bytes: an event is passed on once its
+// blank line arrives, which is when a client could first use it anyway.
 //
 // Feed it upstream bytes as they are relayed (the WebSocket relay can feed message text the
 // same way, one message per feed_message()).
