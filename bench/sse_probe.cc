@@ -1,4 +1,4 @@
-// sse_probe PORT TARGET [NAME:VALUE ...]: sends one POST to 127.0.0.1:PORT whose answer is a
+// sse_probe PORT TARGET [NAME:VALUE ...] [body=JSON]: sends one POST (body "{}" unless given) to 127.0.0.1:PORT whose answer is a
 // stream of events from the fake upstream's sse-slow mode, each carrying the CLOCK_MONOTONIC
 // time it was sent, and prints how long each event took to arrive, in microseconds:
 //   events=N first_us=… mean_us=… max_us=…
@@ -19,13 +19,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   Headers headers;
+  std::string body = "{}";
   for (int i = 3; i < argc; ++i) {
     std::string header = argv[i];
+    if (header.starts_with("body=")) {
+      body = header.substr(5);
+      continue;
+    }
     auto colon = header.find(':');
     headers.emplace_back(header.substr(0, colon), header.substr(colon + 1));
   }
   RawConnection connection(static_cast<std::uint16_t>(std::stoi(argv[1])));
-  connection.send(request_bytes("POST", argv[2], headers, "{}", true));
+  connection.send(request_bytes("POST", argv[2], headers, body, true));
   static const std::regex kSent("\"sent_ns\":([0-9]+)");
   std::vector<double> delays_us;
   while (auto piece = connection.read(std::chrono::seconds(30))) {

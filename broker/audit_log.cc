@@ -1,6 +1,7 @@
 #include "broker/audit_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,6 +79,7 @@ std::string to_json_line(const AuditEvent& e) {
   std::string line = "{";
   line.reserve(256);
   append_field(line, "time", e.time);
+  if (!e.session.empty()) append_field(line, "session", e.session);
   append_field(line, "request_id", e.request_id);
   append_field(line, "route", e.route);
   append_field(line, "method", e.method);
@@ -90,6 +92,14 @@ std::string to_json_line(const AuditEvent& e) {
   char latency[32];
   std::snprintf(latency, sizeof latency, "%.3f", e.latency_ms);
   append_number(line, "latency_ms", latency);
+  if (!e.model.empty()) append_field(line, "model", e.model);
+  if (e.metered) {
+    append_number(line, "input_tokens", std::to_string(e.input_tokens));
+    append_number(line, "output_tokens", std::to_string(e.output_tokens));
+    append_number(line, "cache_write_tokens", std::to_string(e.cache_write_tokens));
+    append_number(line, "cache_read_tokens", std::to_string(e.cache_read_tokens));
+    append_number(line, "cost_micro_usd", std::to_string(e.cost_micro_usd));
+  }
   line += "}\n";
   return line;
 }
@@ -101,22 +111,46 @@ AuditLog::AuditLog(const std::string& path) {
 
 AuditLog::~AuditLog() {
   if (fd_ >= 0) ::close(fd_);
+  if (trail_fd_ >= 0) ::close(trail_fd_);
+}
+
+void AuditLog::also_append_to(const std::string& path) {
+  // O_NONBLOCK: a FIFO planted at the path must not block the open; it is refused below.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open audit log " + path);
+  struct stat st {};
+  const char* wrong = nullptr;
+  if (::fstat(fd, &st) != 0) wrong = "cannot stat it";
+  else if (!S_ISREG(st.st_mode)) wrong = "not a regular file";
+  else if (st.st_uid != ::geteuid()) wrong = "owned by another user";
+  else if (st.st_nlink != 1) wrong = "it has more than one hard link";
+  else if ((st.st_mode & 077) != 0) wrong = "group or others may access it (want mode 0600)";
+  if (wrong != nullptr) {
+    ::close(fd);
+    throw std::system_error(EPERM, std::generic_category(), "audit log " + path + ": " + wrong);
+  }
+  ::fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+  if (trail_fd_ >= 0) ::close(trail_fd_);
+  trail_fd_ = fd;
 }
 
 AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
+    if (trail_fd_ >= 0) ::close(trail_fd_);
     fd_ = other.fd_;
-    other.fd_ = -1;
+    trail_fd_ = other.trail_fd_;
+    other.fd_ = other.trail_fd_ = -1;
   }
   return *this;
 }
 
 void AuditLog::record(const AuditEvent& event) {
-  if (fd_ < 0) return;
+  if (fd_ < 0 && trail_fd_ < 0) return;
   auto line = to_json_line(event);
   // A lost audit line must not take the request down with it; the write is best effort.
-  [[maybe_unused]] auto written = ::write(fd_, line.data(), line.size());
+  if (fd_ >= 0) [[maybe_unused]] auto written = ::write(fd_, line.data(), line.size());
+  if (trail_fd_ >= 0) [[maybe_unused]] auto written = ::write(trail_fd_, line.data(), line.size());
 }
 
 }  // namespace saferun::broker

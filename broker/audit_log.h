@@ -1,5 +1,6 @@
 #pragma once
-// The session's audit trail: one JSON line per request in <session dir>/events.jsonl (0600).
+// The session's audit trail: one JSON line per request in <session dir>/events.jsonl (0600),
+// and, with --audit-log FILE, the same lines appended to FILE, which outlives the session.
 // Holds what happened, never what was said: no token, no secret, no header value, no query
 // string, no body.
 
@@ -10,6 +11,7 @@ namespace saferun::broker {
 
 struct AuditEvent {
   std::string time;        // RFC 3339 UTC with milliseconds
+  std::string session;     // the session id (a persistent trail holds many sessions)
   std::string request_id;
   std::string route;       // "" when no route matched
   std::string method;
@@ -20,6 +22,14 @@ struct AuditEvent {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   double latency_ms = 0;
+  // Policy and usage (forwarded requests that name a model; empty/zero otherwise).
+  std::string model;
+  std::int64_t input_tokens = 0;  // uncached
+  std::int64_t output_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
+  std::int64_t cache_read_tokens = 0;
+  std::int64_t cost_micro_usd = 0;
+  bool metered = false;  // the usage fields are present
 };
 
 std::string to_json_line(const AuditEvent& event);  // ends in '\n'
@@ -31,15 +41,21 @@ class AuditLog {
   // Creates the file exclusively with mode 0600; throws std::system_error naming it.
   explicit AuditLog(const std::string& path);
   ~AuditLog();
-  AuditLog(AuditLog&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), trail_fd_(other.trail_fd_) { other.fd_ = other.trail_fd_ = -1; }
   AuditLog& operator=(AuditLog&& other) noexcept;
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
   void record(const AuditEvent& event);  // one write(2) per line: readable at once
 
+  // Also appends every line to `path`, a persistent trail: created 0600 if absent, never
+  // through a symlink (O_NOFOLLOW), never a FIFO or device, only a regular file owned by us
+  // with one link and no group/other permissions. Throws std::system_error naming it.
+  void also_append_to(const std::string& path);
+
  private:
   int fd_ = -1;
+  int trail_fd_ = -1;
 };
 
 }  // namespace saferun::broker

@@ -1,10 +1,12 @@
 #include "broker/broker.h"
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "broker/broker_context.h"
 #include "broker/connection.h"
 #include "broker/listener.h"
+#include "broker/policy/in_process_ledger.h"
 
 namespace saferun::broker {
 
@@ -13,6 +15,11 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
     : context_(std::make_shared<BrokerContext>(std::move(routes), std::move(caller_token),
                                                std::move(settings))),
       listener_(std::make_shared<Listener>(io, context_)) {
+  std::vector<policy::RouteRules> route_rules;
+  for (const auto& active : context_->routes) route_rules.push_back({active.route.name, active.route.policy});
+  context_->policy = std::make_shared<policy::SessionPolicy>(
+      context_->settings.policy, std::move(route_rules), context_->settings.session_id,
+      std::make_unique<policy::InProcessLedger>(io.get_executor()));
   if (context_->settings.dry_run) return;
   context_->pool =
       std::make_unique<UpstreamPool>(io, context_->routes, context_->settings.limits.connect_timeout);
@@ -24,6 +31,8 @@ std::uint16_t Broker::bind_loopback() {
   context_->port = listener_->bind_loopback();
   if (!context_->settings.audit_path.empty())
     context_->audit = AuditLog(context_->settings.audit_path);
+  if (!context_->settings.persistent_audit_path.empty())
+    context_->audit.also_append_to(context_->settings.persistent_audit_path);
   return context_->port;
 }
 
@@ -37,6 +46,12 @@ void Broker::stop() {
 }
 
 std::string Broker::base_url(const Route& route) const { return context_->base_url(route); }
+
+void Broker::expire() { context_->expired = true; }
+
+std::string Broker::usage_json() const { return context_->policy->report().dump(); }
+std::string Broker::usage_line() const { return context_->policy->summary_line(); }
+bool Broker::budget_exhausted() const { return context_->policy->budget_exhausted(); }
 
 BrokerStats Broker::stats() const {
   BrokerStats stats = context_->stats;

@@ -35,6 +35,12 @@ class Broker {
 
   std::string base_url(const Route& route) const;
   BrokerStats stats() const;
+  // The session's TTL has passed: every request is refused with 401 from now on.
+  void expire();
+  // Usage, cost and limits so far (policy::UsageTally::report()) and its one-line form.
+  std::string usage_json() const;
+  std::string usage_line() const;
+  bool budget_exhausted() const;
 
  private:
   std::shared_ptr<BrokerContext> context_;

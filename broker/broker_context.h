@@ -11,6 +11,7 @@
 
 #include "broker/audit_log.h"
 #include "broker/broker_settings.h"
+#include "broker/policy/session_policy.h"
 #include "broker/route.h"
 #include "broker/secret.h"
 #include "broker/upstream_pool.h"
@@ -34,6 +35,8 @@ struct BrokerContext {
   std::unordered_set<Connection*> connections;  // live ones, so stop() can close them
   std::function<void()> on_connection_closed;   // the listener resumes accepting
   std::unique_ptr<UpstreamPool> pool;           // proxy mode only
+  std::shared_ptr<policy::SessionPolicy> policy;  // models, ceilings, limits, budgets, usage
+  bool expired = false;                         // the session's TTL passed: the token no longer works
 
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;

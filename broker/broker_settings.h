@@ -6,6 +6,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "broker/policy/policy_rules.h"
+
 namespace saferun::broker {
 
 struct BrokerLimits {
@@ -24,6 +26,8 @@ struct BrokerSettings {
   bool dry_run = false;
   BrokerLimits limits;
   std::string audit_path;        // "" = no audit file
+  std::string persistent_audit_path;  // --audit-log: appended to, outlives the session ("" = none)
+  policy::PolicySettings policy;      // session-wide rules and the price table
   std::ostream* log = nullptr;   // per-request lines when verbose; nullptr = silent
 };
 

@@ -88,6 +88,8 @@ void Connection::on_header(beast::error_code ec) {
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
   dispatch_ = dispatch_request(head_of(parser_->get()), context_->routes, context_->token);
+  if (context_->expired && dispatch_.action != Action::preflight)
+    return answer_refusal(401, "denied_expired", "this safe-run session has expired (--ttl); its token no longer works");
   switch (dispatch_.action) {
     case Action::preflight:
     case Action::status:
@@ -169,8 +171,33 @@ void Connection::answer_forward() {
     return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
   }
   if (context_->settings.dry_run) return answer_dry_run();
-  start_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(),
+  admit_by_policy();
+}
+
+// Policy hook 1: plan (model, ceiling, price; may edit the body), then reserve in the ledger.
+void Connection::admit_by_policy() {
+  auto& request = parser_->get();
+  auto method = request.method_string();
+  policy::Refusal refusal;
+  meter_ = context_->policy->plan(dispatch_.route->route.name, std::string_view(method.data(), method.size()),
+                                  dispatch_.path, request.body(), request_id_, refusal);
+  if (!meter_) return answer_policy_refusal(refusal);
+  if (meter_->body_edited()) request.body() = meter_->take_edited_body();
+  context_->policy->reserve(meter_, [self = shared_from_this()](std::optional<policy::Refusal> refused) {
+    if (self->closed_) return;  // the meter settles when the connection lets go of it
+    if (refused) return self->answer_policy_refusal(*refused);
+    self->start_exchange();
+  });
+}
+
+void Connection::start_exchange() {
+  start_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(), meter_,
                        [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
+}
+
+void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
+  meter_.reset();
+  answer_refusal(refusal.status, refusal.decision, refusal.reason, &refusal);
 }
 
 void Connection::on_exchange_done(const ExchangeOutcome& outcome) {
@@ -194,14 +221,15 @@ void Connection::answer_dry_run() {
   answer(std::move(response), request.keep_alive());
 }
 
-void Connection::answer_refusal(int status, std::string decision, std::string reason) {
+void Connection::answer_refusal(int status, std::string decision, std::string reason, const policy::Refusal* limits) {
   dispatch_.action = Action::refuse;
   dispatch_.status = status;
   dispatch_.decision = std::move(decision);
   dispatch_.reason = std::move(reason);
   Response response{static_cast<http::status>(status), 11};
   response.set(http::field::content_type, "application/json");
-  if (status == 401) response.set("x-should-retry", "false");
+  if (status == 401 || (limits && !limits->should_retry)) response.set("x-should-retry", "false");
+  if (limits && limits->retry_after_seconds) response.set(http::field::retry_after, std::to_string(*limits->retry_after_seconds));
   response.body() = error_body(dispatch_.provider, status, dispatch_.reason);
   // Once a request is refused before its body was read, the stream cannot be trusted to be
   // at a message boundary: answer and close.
@@ -246,6 +274,18 @@ void Connection::record(int status, std::size_t bytes_out) {
   event.bytes_out = bytes_out;
   event.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+  event.session = context_->settings.session_id;
+  if (meter_) {  // policy hook 3: what the request used, settled by now
+    event.model = meter_->plan().model;
+    event.metered = meter_->plan().metered;
+    const auto& used = meter_->settled_usage();
+    event.input_tokens = used.input;
+    event.output_tokens = used.output;
+    event.cache_write_tokens = used.cache_write;
+    event.cache_read_tokens = used.cache_read;
+    event.cost_micro_usd = meter_->cost_micro_usd();
+    meter_.reset();
+  }
   context_->audit.record(event);
   log_line(status);
 }

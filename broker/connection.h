@@ -15,6 +15,8 @@
 
 #include "broker/broker_context.h"
 #include "broker/dispatch.h"
+#include "broker/policy/request_meter.h"
+#include "broker/policy/session_policy.h"
 
 namespace saferun::broker {
 
@@ -38,9 +40,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_body();
   void on_body(boost::beast::error_code ec);
   void answer_forward();
+  void admit_by_policy();
+  void start_exchange();
+  void answer_policy_refusal(const policy::Refusal& refusal);
   void answer_dry_run();
   void on_exchange_done(const struct ExchangeOutcome& outcome);
-  void answer_refusal(int status, std::string decision, std::string reason);
+  void answer_refusal(int status, std::string decision, std::string reason, const policy::Refusal* limits = nullptr);
   void answer(Response response, bool keep_alive);
   void on_sent(bool keep_alive, boost::beast::error_code ec);
   void record(int status, std::size_t bytes_out);
@@ -52,6 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Parser> parser_;
   Response response_;
   Dispatch dispatch_;
+  std::shared_ptr<policy::RequestMeter> meter_;  // the policy's view of a forwarded request
   std::string request_id_;
   std::size_t header_bytes_ = 0;
   std::size_t body_bytes_ = 0;

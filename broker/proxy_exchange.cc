@@ -47,7 +47,8 @@ std::vector<std::string_view> secrets_of(const BrokerContext& context) {
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-           const Dispatch& dispatch, ClientRequest& request, ExchangeDone done)
+           const Dispatch& dispatch, ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
+           ExchangeDone done)
       : context_(std::move(context)),
         client_(client),
         client_owner_(std::move(client_owner)),
@@ -57,6 +58,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         request_(make_upstream_request(request, dispatch.route->route, dispatch.route->secret,
                                        dispatch.upstream_target)),
         redactor_(secrets_of(*context_)),
+        meter_(std::move(meter)),
         done_(std::move(done)) {}
 
   void start() {
@@ -147,6 +149,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       }
       ++it;
     }
+    if (meter_) {  // policy hook: the meter learns the answer's format before any byte passes
+      auto type = response[http::field::content_type];
+      auto encoding = response[http::field::content_encoding];
+      meter_->on_answer(response.result_int(), std::string_view(type.data(), type.size()),
+                        std::string_view(encoding.data(), encoding.size()));
+    }
     set_framing(response);
     serializer_.emplace(response);
     response_started_ = true;
@@ -172,7 +180,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       if (length) response.content_length(*length);
       return;
     }
-    if (length && !parser_->chunked()) {
+    if (length && !parser_->chunked() && !(meter_ && meter_->filters())) {
       response.content_length(*length);
     } else {
       response.chunked(true);
@@ -194,14 +202,43 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                               if (ec) return self->abort();
                               auto got = self->read_buffer_.size() - self->parser_->get().body().size;
                               self->pending_.clear();
-                              self->redactor_.push(std::string_view(self->read_buffer_.data(), got), self->pending_);
+                              self->pass_on(std::string_view(self->read_buffer_.data(), got));
                               self->write_chunk(self->parser_->is_done());
                             });
     });
   }
 
+  // Upstream bytes -> redactor -> (the meter, which only strips a usage chunk the client did not
+  // ask for) -> pending_. The meter reads without holding anything back otherwise.
+  void pass_on(std::string_view bytes) {
+    if (!meter_ || !meter_->filters()) {
+      redactor_.push(bytes, pending_);
+      if (meter_) meter_->feed(bytes);
+      return;
+    }
+    redacted_.clear();
+    redactor_.push(bytes, redacted_);
+    meter_->filter(redacted_, pending_);
+  }
+
+  void finish_body() {
+    if (!meter_ || !meter_->filters()) {
+      redactor_.finish(pending_);
+      if (meter_) meter_->finish_body(redacted_);
+      return;
+    }
+    redacted_.clear();
+    redactor_.finish(redacted_);
+    meter_->filter(redacted_, pending_);
+    meter_->finish_body(pending_);
+  }
+
+  void end_meter(policy::Ending ending) {
+    if (meter_) meter_->end(ending);
+  }
+
   void write_chunk(bool last) {
-    if (last) redactor_.finish(pending_);
+    if (last) finish_body();
     auto& body = parser_->get().body();
     body.data = pending_.empty() ? nullptr : pending_.data();
     body.size = pending_.size();
@@ -240,6 +277,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     } else {
       upstream_->close();
     }
+    end_meter(policy::Ending::answered);
     finish({true, static_cast<int>(parser_->get().result_int()), {}, client_keep_alive_, bytes_out_});
   }
 
@@ -248,12 +286,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (finished_) return;
     finished_ = true;
     if (upstream_) upstream_->close();
+    end_meter(policy::Ending::cut);
     finish({true, parser_ ? static_cast<int>(parser_->get().result_int()) : 502, "stream cut", false, bytes_out_});
   }
 
   void fail(int status, std::string why) {
     if (finished_) return;
     finished_ = true;
+    end_meter(policy::Ending::failed);
     finish({false, status, std::move(why), client_keep_alive_, 0});
   }
 
@@ -272,6 +312,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool head_request_;
   UpstreamRequest request_;
   SecretRedactor redactor_;
+  std::shared_ptr<policy::RequestMeter> meter_;
+  std::string redacted_;  // only when the meter filters
   ExchangeDone done_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::optional<ResponseParser> parser_;
@@ -290,8 +332,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
 void start_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
                           std::shared_ptr<void> client_owner, const Dispatch& dispatch, ClientRequest& request,
-                          ExchangeDone done) {
-  std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), dispatch, request, std::move(done))
+                          std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done) {
+  std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), dispatch, request, std::move(meter),
+                             std::move(done))
       ->start();
 }
 

@@ -17,6 +17,7 @@
 
 #include "broker/broker_context.h"
 #include "broker/dispatch.h"
+#include "broker/policy/request_meter.h"
 #include "broker/upstream_request.h"
 
 namespace saferun::broker {
@@ -32,9 +33,10 @@ struct ExchangeOutcome {
 using ExchangeDone = std::function<void(ExchangeOutcome)>;
 
 // `client` belongs to `client_owner`, which the exchange keeps alive until its last handler
-// has run — even after `done` was called.
+// has run — even after `done` was called. `meter` (may be null) sees the answer's bytes as they
+// are relayed and is ended before `done` runs.
 void start_proxy_exchange(std::shared_ptr<BrokerContext> context, boost::beast::tcp_stream& client,
                           std::shared_ptr<void> client_owner, const Dispatch& dispatch, ClientRequest& request,
-                          ExchangeDone done);
+                          std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
 
 }  // namespace saferun::broker

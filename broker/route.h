@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "broker/allow_rule.h"
+#include "broker/policy/policy_rules.h"
 #include "broker/error_body.h"
 #include "broker/secret.h"
 #include "broker/upstream_url.h"
@@ -28,6 +29,7 @@ struct Route {
   std::vector<AllowRule> allow;
   std::string secret_label;  // "env:ANTHROPIC_API_KEY": where the secret came from, never it
   std::string ca_file;       // extra trusted CAs for this upstream ("" = system store only)
+  policy::PolicyRules policy;  // this route's own limits, on top of the session's
 };
 
 // A route the broker serves, with the secret it attaches (empty in dry-run).

@@ -27,6 +27,8 @@ std::string status_report(const BrokerContext& context) {
        {{"connects", context.pool ? context.pool->connects() : 0},
         {"tls_handshakes", context.pool ? context.pool->handshakes() : 0}}},
       {"routes", std::move(routes)},
+      {"usage", context.policy->report()},
+      {"expired", context.expired},
   };
   return report.dump();
 }

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "session/exit_status.h"
+#include "session/policy_parser.h"
 
 namespace saferun::launcher {
 namespace {
@@ -21,6 +22,18 @@ bool parse_seconds(const std::string& text, std::chrono::seconds& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > 86400) return false;
   out = std::chrono::seconds(value);
+  return true;
+}
+
+// "90", "90s", "30m", "2h", "1d": up to 30 days.
+bool parse_duration(const std::string& text, std::chrono::seconds& out) {
+  long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || value <= 0) return false;
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (scale == 0 || value > 30L * 86400 / scale) return false;
+  out = std::chrono::seconds(value * scale);
   return true;
 }
 
@@ -54,7 +67,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     };
     const bool takes_value =
         name == "--config" || name == "--pass-env" || name == "--grace" || name == "--summary-json" ||
-        name == "--isolation";
+        name == "--isolation" || name == "--budget-usd" || name == "--ttl" || name == "--audit-log";
     if (!takes_value && inline_value) return failed("option " + name + " takes no value");
     if (name == "--help" || name == "-h") return out.action = Action::help, out;
     if (name == "--version") return out.action = Action::version, out;
@@ -74,6 +87,17 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     } else if (name == "--isolation") {
       options.isolation = session::jail::parse_isolation_mode(*given);
       if (!options.isolation) return failed("--isolation: expected off, auto or required");
+    } else if (name == "--audit-log") {
+      options.audit_log_path = *given;
+    } else if (name == "--budget-usd") {
+      std::int64_t micro = 0;
+      if (!session::parse_usd(*given, micro) || micro <= 0)
+        return failed("--budget-usd: expected a positive amount of US dollars with at most 6 decimals, e.g. 5 or 0.25");
+      options.budget_micro_usd = micro;
+    } else if (name == "--ttl") {
+      std::chrono::seconds ttl{};
+      if (!parse_duration(*given, ttl)) return failed("--ttl: expected a duration such as 90s, 30m, 2h or 1d (at most 30d)");
+      options.ttl = ttl;
     } else {
       std::chrono::seconds grace{};
       if (!parse_seconds(*given, grace)) return failed("--grace: expected whole seconds, 0 to 86400");
@@ -115,7 +139,14 @@ Options:
                          namespaces when the kernel allows it, and warn when not;
                          required: refuse to run without them; off: share them
   --summary-json FILE    when the session ends, write its summary (exit status,
-                         duration, requests, bytes) to FILE as JSON
+                         duration, requests, bytes, usage and cost) to FILE as JSON
+  --budget-usd AMOUNT    the session may spend at most AMOUNT US dollars (priced
+                         from the built-in table; unpriced models are refused);
+                         past it requests get 429 with x-should-retry: false
+  --ttl DURATION         end the session after DURATION (90s, 30m, 2h, 1d): the
+                         token stops working and COMMAND gets SIGINT, as on Ctrl-C
+  --audit-log FILE       append every request's audit record (JSON lines, 0600)
+                         to FILE, which outlives the session
   -v, --verbose          log every request and the session's set-up
   -q, --quiet            no notices and no end-of-session summary
   -h, --help             show this help
@@ -132,6 +163,7 @@ the session's secrets, and cannot type into the terminal (TIOCSTI).
 
 Exit status:
   the status of COMMAND, or 128+N if it died of signal N
+  124  the session was ended by --ttl
   125  safe-run itself failed (bad option or config, secret unavailable, ...)
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found

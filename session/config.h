@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/broker_settings.h"
+#include "broker/policy/policy_rules.h"
 #include "broker/route.h"
 #include "session/jail/isolation_config.h"
 
@@ -41,6 +42,8 @@ struct Config {
   std::chrono::seconds grace{10};
   broker::BrokerLimits limits;
   jail::IsolationConfig isolation;  // "isolation": mode, read_only, hide
+  broker::policy::PolicySettings policy;  // session-wide rules and the price table
+  std::string audit_log;                  // persistent audit trail ("" = none)
 };
 
 }  // namespace saferun::session

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "session/json_fields.h"
+#include "session/policy_parser.h"
 #include "session/route_parser.h"
 #include "session/setup_error.h"
 
@@ -102,6 +103,11 @@ Config parse_config_json(const nlohmann::json& document, const std::string& orig
   if (top.has("grace_seconds")) config.grace = seconds_field(top, "grace_seconds");
   config.limits = parse_limits(top, origin);
   config.isolation = jail::parse_isolation_config(top, origin);
+  config.policy = parse_session_policy(top, origin);
+  if (top.has("audit_log")) {
+    config.audit_log = top.string("audit_log");
+    if (config.audit_log.empty() || config.audit_log.front() != '/') top.fail("audit_log", "expected an absolute path");
+  }
   top.reject_unknown_keys();
   return config;
 }

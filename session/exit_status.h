@@ -6,6 +6,7 @@
 namespace saferun::session {
 
 namespace exit_code {
+inline constexpr int kTtlExpired = 124;  // as timeout(1): the session's --ttl ended it
 inline constexpr int kSetupFailed = 125;
 inline constexpr int kCannotExecute = 126;
 inline constexpr int kNotFound = 127;

@@ -9,6 +9,7 @@
 
 #include "broker/ascii.h"
 #include "session/json_fields.h"
+#include "session/policy_parser.h"
 #include "session/setup_error.h"
 
 namespace saferun::session {
@@ -207,6 +208,7 @@ RouteConfig parse_route(const nlohmann::json& value, const std::string& origin,
   config.secret = parse_secret(fields, origin);
   route.secret_label = config.secret.label();
   config.child_env = parse_child_env(fields, origin);
+  route.policy = parse_route_policy(fields, origin);
   fields.reject_unknown_keys();
   return config;
 }

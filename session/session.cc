@@ -62,12 +62,16 @@ std::vector<std::string> served_route_names(const UnlockResult& unlocked) {
 }
 
 broker::BrokerSettings broker_settings(const Config& config, const std::string& session_id, const SessionDir& dir,
-                                       bool dry_run, const Reporter& reporter) {
+                                       const SessionOptions& options, const Reporter& reporter) {
+  const bool dry_run = options.dry_run;
   broker::BrokerSettings settings;
   settings.session_id = session_id;
   settings.dry_run = dry_run;
   settings.limits = config.limits;
   settings.audit_path = dir.events_path();
+  settings.persistent_audit_path = options.audit_log_path.value_or(config.audit_log);
+  settings.policy = config.policy;
+  if (options.budget_micro_usd) settings.policy.session.budget_micro_usd = options.budget_micro_usd;
   settings.log = reporter.verbose() ? &reporter.stream() : nullptr;
   return settings;
 }
@@ -179,7 +183,7 @@ int Session::run() {
   std::uint16_t port = 0;
   try {
     broker_slot.emplace(io, std::move(unlocked.active), broker::Secret(token.reveal()),
-                        broker_settings(config, session_id, dir, options_.dry_run, reporter_));
+                        broker_settings(config, session_id, dir, options_, reporter_));
     port = broker_slot->bind_loopback();
   } catch (const std::exception& e) {
     throw SetupError(std::string("broker: ") + e.what());
@@ -201,6 +205,8 @@ int Session::run() {
   become_subreaper();
   SignalRelay relay(io, grace);
   boost::asio::steady_timer orphan_timer(io);
+  boost::asio::steady_timer ttl_timer(io);
+  bool ttl_expired = false;
   std::optional<int> raw_status;
   ChildSpec spec{command.path, options_.command, std::move(env.entries), options_.no_new_privs};
   const auto protected_paths = jail::record_identities(identity_checked_paths(isolation));
@@ -208,6 +214,7 @@ int Session::run() {
     raw_status = raw;
     relay.stop();
     orphan_timer.cancel();
+    ttl_timer.cancel();
     broker.stop();
     io.stop();
   });
@@ -218,14 +225,31 @@ int Session::run() {
                    std::to_string(child.pid()) + (child.jailed() ? " (isolated)" : ""));
   relay.relay_to(child.pid());
   keep_reaping_orphans(orphan_timer, child.pid());
+  if (options_.ttl) {
+    ttl_timer.expires_after(*options_.ttl);
+    ttl_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      ttl_expired = true;
+      reporter_.notice("session " + session_id + ": its time to live (--ttl) has passed; ending it");
+      broker.expire();
+      relay.interrupt();
+    });
+  }
   broker.start();
   io.run();
 
-  SessionSummary summary{session_id, exit_code::kSetupFailed, {}, broker.stats(), 0};
+  SessionSummary summary;
+  summary.session_id = session_id;
+  summary.stats = broker.stats();
   summary.leftovers_ended = child.jailed() ? child.jail_leftovers() : end_descendants(grace);
   if (child.jailed())
     for (const auto& line : jail::quarantine_changed(protected_paths, session_id)) reporter_.warning(line);
   summary.exit_status = raw_status ? exit_status_from_wait(*raw_status) : exit_code::kSetupFailed;
+  if (ttl_expired) summary.exit_status = exit_code::kTtlExpired;
+  summary.ended_by = ttl_expired ? "ttl" : "child_exit";
+  summary.usage_json = broker.usage_json();
+  summary.usage_line = broker.usage_line();
+  summary.budget_exhausted = broker.budget_exhausted();
   summary.elapsed = std::chrono::steady_clock::now() - started;
   if (!raw_status) reporter_.warning("lost track of the child's exit status");
   reporter_.notice(summary_line(summary));

@@ -30,6 +30,8 @@ std::string summary_line(const SessionSummary& s) {
   std::string line = text;
   if (s.leftovers_ended > 0)
     line += "; ended " + std::to_string(s.leftovers_ended) + " process(es) the command left running";
+  if (!s.usage_line.empty()) line += "; " + s.usage_line;
+  if (s.ended_by == "ttl") line += "; ended by its --ttl";
   return line;
 }
 
@@ -42,7 +44,10 @@ std::string summary_json(const SessionSummary& s) {
       {"bytes", {{"in", s.stats.bytes_in}, {"out", s.stats.bytes_out}}},
       {"upstream", {{"connects", s.stats.upstream_connects}, {"tls_handshakes", s.stats.upstream_handshakes}}},
       {"leftover_processes_ended", s.leftovers_ended},
+      {"ended_by", s.ended_by},
+      {"budget_exhausted", s.budget_exhausted},
   };
+  if (!s.usage_json.empty()) summary["usage"] = nlohmann::json::parse(s.usage_json, nullptr, false);
   return summary.dump() + "\n";
 }
 

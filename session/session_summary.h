@@ -15,6 +15,10 @@ struct SessionSummary {
   std::chrono::steady_clock::duration elapsed{};
   broker::BrokerStats stats;
   int leftovers_ended = 0;  // processes the child left running that safe-run ended
+  std::string ended_by = "child_exit";  // or "ttl"
+  std::string usage_json;  // broker::Broker::usage_json(): per route and model, limits left
+  std::string usage_line;  // its one-line form
+  bool budget_exhausted = false;
 };
 
 std::string summary_line(const SessionSummary& summary);

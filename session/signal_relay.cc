@@ -46,6 +46,10 @@ void SignalRelay::relay_to(pid_t child) {
   wait_for_signal();
 }
 
+void SignalRelay::interrupt() {
+  if (!stopped_ && child_ > 0) handle(SIGINT, SI_USER);
+}
+
 void SignalRelay::stop() {
   stopped_ = true;
   boost::system::error_code ignored;

@@ -24,6 +24,8 @@ class SignalRelay {
   SignalRelay& operator=(const SignalRelay&) = delete;
 
   void relay_to(pid_t child);
+  // Ends the child as a Ctrl-C would (SIGINT, then SIGKILL after the grace period).
+  void interrupt();
   void stop();  // the child has exited: forward nothing more, kill nothing
 
  private:

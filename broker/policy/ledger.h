@@ -82,7 +82,9 @@ class Ledger {
   virtual void define(std::vector<Counter> counters) = 0;
   virtual void reserve(Reservation reservation, ReserveDone done) = 0;
   // `actual` names the counters of the reservation with what was really used; a counter of the
-  // reservation left out is settled at zero (a concurrency slot, say).
+  // reservation left out is settled at zero (a concurrency slot, say). `done` may be empty
+  // (fire and forget: a request's meter settles from its destructor, possibly while the
+  // session's io_context is being destroyed — then nothing may be posted to it).
   virtual void settle(std::string id, std::vector<Draw> actual, SettleDone done) = 0;
   virtual void balances(BalancesDone done) = 0;
 };

@@ -51,3 +51,21 @@ TEST_CASE("the isolation option takes off, auto or required", "[cli]") {
   CHECK(parse_command_line({"--isolation=required", "x"}).options.isolation == IsolationMode::required);
   CHECK(parse_command_line({"--isolation=on", "x"}).error == "--isolation: expected off, auto or required");
 }
+
+TEST_CASE("budget, ttl and audit-log options parse, and bad values are refused", "[cli][policy]") {
+  auto line = parse_command_line({"--budget-usd", "0.01", "--ttl=2h", "--audit-log", "/tmp/a.jsonl", "x"});
+  REQUIRE(line.action == Action::run);
+  CHECK(line.options.budget_micro_usd == 10'000);
+  CHECK(line.options.ttl == std::chrono::seconds(7200));
+  CHECK(line.options.audit_log_path == "/tmp/a.jsonl");
+  CHECK(parse_command_line({"--ttl", "90", "x"}).options.ttl == std::chrono::seconds(90));
+  CHECK(parse_command_line({"--ttl", "30m", "x"}).options.ttl == std::chrono::seconds(1800));
+  for (auto bad : std::vector<std::vector<std::string>>{{"--budget-usd", "0", "x"}, {"--budget-usd", "-5", "x"},
+                                                        {"--budget-usd", "five", "x"}, {"--ttl", "0", "x"},
+                                                        {"--ttl", "5w", "x"}, {"--ttl", "31d", "x"}}) {
+    INFO(bad[0] + " " + bad[1]);
+    auto refused = parse_command_line(bad);
+    CHECK(refused.action == Action::error);
+    CHECK(refused.error.starts_with(bad[0] + ":"));
+  }
+}

@@ -99,7 +99,7 @@ TEST_CASE("invalid JSON is reported with its position", "[config]") {
 TEST_CASE("every example config in configs/ parses", "[config]") {
   int parsed = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SAFE_RUN_SOURCE_DIR) + "/configs")) {
-    if (entry.path().extension() != ".json") continue;
+    if (entry.path().extension() != ".json" || entry.path().filename() == "prices.json") continue;  // a price table, not a config
     auto path = entry.path().string();
     INFO(path);
     ++parsed;

@@ -3,7 +3,11 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <vector>
 
 namespace saferun::test {
@@ -20,10 +24,33 @@ bool wants_stream(const httplib::Request& request) {
   return body.is_object() && body.value("stream", false);
 }
 
-void send_sse(httplib::Response& response, std::vector<std::string> events) {
-  response.set_chunked_content_provider("text/event-stream", [events](std::size_t, httplib::DataSink& sink) {
-    for (const auto& event : events)
-      if (!sink.write(event.data(), event.size())) return false;
+struct FakeUsage {
+  long input = 10, output = 5, cache_write = -1, cache_read = -1;  // -1: not reported
+};
+
+FakeUsage fake_usage(const httplib::Request& request) {
+  FakeUsage usage;
+  auto text = request.get_header_value("x-fake-usage");
+  if (!text.empty()) std::sscanf(text.c_str(), "%ld,%ld,%ld,%ld", &usage.input, &usage.output, &usage.cache_write, &usage.cache_read);
+  return usage;
+}
+
+json anthropic_usage(const FakeUsage& u) {
+  json usage = {{"input_tokens", u.input}, {"output_tokens", u.output}};
+  if (u.cache_write >= 0) usage["cache_creation_input_tokens"] = u.cache_write;
+  if (u.cache_read >= 0) usage["cache_read_input_tokens"] = u.cache_read;
+  return usage;
+}
+
+// `delay_ms` after the first event; `cut_after` > 0 ends the connection after that many events.
+void send_sse(httplib::Response& response, std::vector<std::string> events, int delay_ms = 0,
+              std::size_t cut_after = 0) {
+  response.set_chunked_content_provider("text/event-stream", [events, delay_ms, cut_after](std::size_t, httplib::DataSink& sink) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (cut_after > 0 && i == cut_after) return false;
+      if (i == 1 && delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      if (!sink.write(events[i].data(), events[i].size())) return false;
+    }
     sink.done();
     return true;
   });
@@ -33,15 +60,17 @@ std::string event(const std::string& name, const json& data) {
   return "event: " + name + "\ndata: " + data.dump() + "\n\n";
 }
 
-json anthropic_message() {
+json anthropic_message(const FakeUsage& usage = {}) {
   return {{"id", "msg_fake"}, {"type", "message"}, {"role", "assistant"}, {"model", "claude-test"},
           {"content", json::array({{{"type", "text"}, {"text", "Hello from fake"}}})},
           {"stop_reason", "end_turn"}, {"stop_sequence", nullptr},
-          {"usage", {{"input_tokens", 10}, {"output_tokens", 5}}}};
+          {"usage", anthropic_usage(usage)}};
 }
 
-void anthropic_stream(httplib::Response& response) {
-  auto start = anthropic_message();
+void anthropic_stream(const httplib::Request& request, httplib::Response& response) {
+  auto usage = fake_usage(request);
+  auto start = anthropic_message(usage);
+  start["usage"]["output_tokens"] = 1;
   start["content"] = json::array();
   start["stop_reason"] = nullptr;
   auto delta = [](const char* text) {
@@ -56,8 +85,10 @@ void anthropic_stream(httplib::Response& response) {
             event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}),
             event("message_delta", {{"type", "message_delta"},
                                     {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                                    {"usage", {{"output_tokens", 5}}}}),
-            event("message_stop", {{"type", "message_stop"}})});
+                                    {"usage", {{"output_tokens", usage.output}}}}),
+            event("message_stop", {{"type", "message_stop"}})},
+           std::atoi(request.get_header_value("x-fake-delay-ms").c_str()),
+           request.get_header_value("x-fake-cut") == "start" ? 4 : 0);
 }
 
 json anthropic_model(const std::string& id) {
@@ -69,8 +100,8 @@ void answer_anthropic(const httplib::Request& request, httplib::Response& respon
   if (ends_with(path, "/v1/messages/count_tokens")) {
     response.set_content(json{{"input_tokens", 42}}.dump(), "application/json");
   } else if (ends_with(path, "/v1/messages")) {
-    if (wants_stream(request)) return anthropic_stream(response);
-    response.set_content(anthropic_message().dump(), "application/json");
+    if (wants_stream(request)) return anthropic_stream(request, response);
+    response.set_content(anthropic_message(fake_usage(request)).dump(), "application/json");
   } else if (ends_with(path, "/v1/models")) {
     response.set_content(json{{"data", json::array({anthropic_model("claude-test")})}, {"has_more", false},
                               {"first_id", "claude-test"}, {"last_id", "claude-test"}}
@@ -91,19 +122,42 @@ json chat_chunk(const json& delta, const json& finish) {
           {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
 }
 
+json chat_usage(const FakeUsage& u) {
+  json usage = {{"prompt_tokens", u.input}, {"completion_tokens", u.output}, {"total_tokens", u.input + u.output}};
+  if (u.cache_read >= 0) usage["prompt_tokens_details"] = {{"cached_tokens", u.cache_read}};
+  return usage;
+}
+
 void openai_chat(const httplib::Request& request, httplib::Response& response) {
+  auto body = json::parse(request.body, nullptr, false);
+  auto usage = fake_usage(request);
   if (wants_stream(request)) {
-    auto data = [](const json& chunk) { return "data: " + chunk.dump() + "\n\n"; };
-    return send_sse(response, {data(chat_chunk({{"role", "assistant"}, {"content", "Hello"}}, nullptr)),
-                               data(chat_chunk({{"content", " from fake"}}, nullptr)),
-                               data(chat_chunk(json::object(), "stop")), "data: [DONE]\n\n"});
+    const bool include_usage = body.contains("stream_options") && body["stream_options"].is_object() &&
+                               body["stream_options"].value("include_usage", false);
+    auto data = [include_usage](json chunk) {
+      if (include_usage) chunk["usage"] = nullptr;
+      return "data: " + chunk.dump() + "\n\n";
+    };
+    std::vector<std::string> events = {data(chat_chunk({{"role", "assistant"}, {"content", "Hello"}}, nullptr)),
+                                       data(chat_chunk({{"content", " from fake"}}, nullptr)),
+                                       data(chat_chunk(json::object(), "stop"))};
+    if (include_usage) {
+      auto last = chat_chunk(json::object(), nullptr);
+      last["choices"] = json::array();
+      last["usage"] = chat_usage(usage);
+      events.push_back("data: " + last.dump() + "\n\n");
+    }
+    events.push_back("data: [DONE]\n\n");
+    return send_sse(response, events);
   }
   json completion = {{"id", "chatcmpl-fake"}, {"object", "chat.completion"}, {"created", 1700000000},
                      {"model", "gpt-test"},
                      {"choices", json::array({{{"index", 0},
                                                {"message", {{"role", "assistant"}, {"content", "Hello from fake"}}},
                                                {"finish_reason", "stop"}, {"logprobs", nullptr}}})},
-                     {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 3}, {"total_tokens", 8}}}};
+                     {"usage", request.has_header("x-fake-usage")
+                                   ? chat_usage(usage)
+                                   : json{{"prompt_tokens", 5}, {"completion_tokens", 3}, {"total_tokens", 8}}}};
   response.set_content(completion.dump(), "application/json");
 }
 

@@ -82,12 +82,14 @@ FakeUpstream::FakeUpstream(const std::optional<TestCertificates>& certificates) 
     if (mode == "sse-slow") {
       int events = header_int(request, "x-fake-events", 5);
       int interval = header_int(request, "x-fake-interval-ms", 200);
+      bool with_usage = request.has_header("x-fake-with-usage");  // every event carries usage (a meter's worst case)
       response.set_header("cache-control", "no-cache");
       response.set_chunked_content_provider(
-          "text/event-stream", [this, events, interval](std::size_t, httplib::DataSink& sink) {
+          "text/event-stream", [this, events, interval, with_usage](std::size_t, httplib::DataSink& sink) {
             for (int i = 0; i < events; ++i) {
               if (i > 0) sleep_ms(interval);
-              auto event = "data: {\"seq\":" + std::to_string(i) + ",\"sent_ns\":" + std::to_string(monotonic_ns()) + "}\n\n";
+              auto usage = with_usage ? ",\"type\":\"message_delta\",\"usage\":{\"output_tokens\":" + std::to_string(i) + "}" : "";
+              auto event = "data: {\"seq\":" + std::to_string(i) + usage + ",\"sent_ns\":" + std::to_string(monotonic_ns()) + "}\n\n";
               if (!sink.write(event.data(), event.size())) {
                 last_abort_ns_ = monotonic_ns();
                 ++aborted_streams_;

@@ -4,7 +4,8 @@
 // like Anthropic's API, paths under /openai like OpenAI's. A request header `x-fake` picks a
 // misbehaviour instead:
 //   sse-slow  x-fake-events N (5), x-fake-interval-ms M (200): SSE events M ms apart, each
-//             carrying the CLOCK_MONOTONIC time it was sent ("sent_ns")
+//             carrying the CLOCK_MONOTONIC time it was sent ("sent_ns"); with x-fake-with-usage
+//             each also carries a usage object, as a message_delta does
 //   gzip      a gzip-compressed body with Content-Encoding: gzip (see gzip_payload())
 //   429       rate-limited, with retry-after, request-id and rate-limit headers
 //   redirect  307 to x-fake-location

@@ -1,0 +1,178 @@
+#include "broker/policy/admission.h"
+
+#include <algorithm>
+
+#include "broker/policy/model_rule.h"
+
+namespace saferun::broker::policy {
+namespace {
+
+Plan refused(int status, std::string decision, std::string reason) {
+  Plan plan;
+  plan.status = status;
+  plan.decision = std::move(decision);
+  plan.reason = std::move(reason);
+  return plan;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+bool any_scope(const std::vector<Scope>& scopes, bool (*test)(const PolicyRules&)) {
+  return std::any_of(scopes.begin(), scopes.end(), [&](const Scope& s) { return test(*s.rules); });
+}
+
+std::optional<Plan> check_models(const std::vector<Scope>& scopes, const std::string& model) {
+  for (const auto& scope : scopes) {
+    const auto& allowed = scope.rules->models;
+    if (allowed.empty() || allowing_pattern(allowed, model) != nullptr) continue;
+    auto what = model.empty() ? std::string("the request names no model, which is refused")
+                              : "model '" + model + "' is not allowed";
+    return refused(403, "denied_model", what + " by " + scope.where + ".models (allowed: " + joined(allowed) + ")");
+  }
+  return std::nullopt;
+}
+
+// Applies the strictest output ceiling; returns a refusal, or fills the edits and the output
+// the request may use.
+std::optional<Plan> apply_ceiling(const std::vector<Scope>& scopes, const RequestFacts& facts, ApiKind kind,
+                                  BodyEdits& edits, std::optional<std::int64_t>& output) {
+  output = facts.output_limit;
+  const Scope* strictest = nullptr;
+  for (const auto& scope : scopes) {
+    if (scope.rules->max_output_tokens &&
+        (!strictest || *scope.rules->max_output_tokens < *strictest->rules->max_output_tokens))
+      strictest = &scope;
+  }
+  if (strictest == nullptr) return std::nullopt;
+  auto ceiling = *strictest->rules->max_output_tokens;
+  if (facts.output_limit_not_integer)
+    return refused(400, "denied_ceiling", facts.output_field + " must be an integer under " + strictest->where);
+  if (output && *output > ceiling) {
+    for (const auto& scope : scopes) {
+      const auto& rules = *scope.rules;
+      if (rules.max_output_tokens && *output > *rules.max_output_tokens && rules.over_ceiling == OverCeiling::refuse)
+        return refused(400, "denied_ceiling",
+                       facts.output_field + " " + std::to_string(*output) + " exceeds " + scope.where +
+                           ".max_output_tokens (" + std::to_string(*rules.max_output_tokens) + ")");
+    }
+    edits.set_output = ceiling;
+    output = ceiling;
+  } else if (!output && !output_field_for(kind).empty()) {
+    edits.set_output = ceiling;
+    edits.insert_field = std::string(output_field_for(kind));
+    output = ceiling;
+  }
+  return std::nullopt;
+}
+
+bool spends_tokens(std::string_view method, ApiKind kind, const std::string& model) {
+  if (method != "POST" || kind == ApiKind::count_tokens) return false;
+  return kind != ApiKind::other || !model.empty();
+}
+
+bool limits_money_or_models(const PolicyRules& r) {
+  return !r.models.empty() || r.budget_micro_usd || r.input_tokens || r.output_tokens || r.tokens_per_minute;
+}
+
+void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
+  const auto& r = *scope.rules;
+  if (r.requests_per_minute) draws.push_back({scope.key + std::string(kRequestsPerMinute), 1});
+  if (r.concurrent_requests) draws.push_back({scope.key + std::string(kConcurrent), 1});
+  if (!plan.metered) return;
+  if (r.tokens_per_minute)
+    draws.push_back({scope.key + std::string(kTokensPerMinute), plan.input_estimate + plan.output_reserved});
+  if (r.input_tokens) draws.push_back({scope.key + std::string(kInputTokens), plan.input_estimate});
+  if (r.output_tokens) draws.push_back({scope.key + std::string(kOutputTokens), plan.output_reserved});
+  if (r.budget_micro_usd && plan.price)
+    draws.push_back({scope.key + std::string(kUsd),
+                     worst_case_micro_usd(plan.input_estimate, plan.output_reserved, *plan.price)});
+}
+
+}  // namespace
+
+Plan plan_request(const PlanInput& input) {
+  const auto& settings = *input.settings;
+  auto facts = inspect_request_body(input.body);
+  if (!facts.duplicate_key.empty())
+    return refused(400, "denied_policy", "the request body has more than one \"" + facts.duplicate_key + "\" key");
+  Plan plan;
+  plan.kind = api_kind_of(input.path);
+  plan.model = !facts.model.empty() ? facts.model : model_from_path(input.path);
+  // Reading (GET /v1/models) names no model and spends nothing: the allowlist is for requests.
+  if (input.method == "POST") {
+    if (auto refusal = check_models(input.scopes, plan.model)) return *refusal;
+  }
+  plan.metered = spends_tokens(input.method, plan.kind, plan.model);
+  if (input.method == "POST" && !plan.metered && plan.kind == ApiKind::other &&
+      any_scope(input.scopes, limits_money_or_models))
+    return refused(403, "denied_policy", "the policy cannot meter this request (no model named, unknown API); "
+                                         "it is refused while a model allowlist or budget is in force");
+  BodyEdits edits;
+  std::optional<std::int64_t> output;
+  if (plan.metered) {
+    if (auto refusal = apply_ceiling(input.scopes, facts, plan.kind, edits, output)) return *refusal;
+  }
+  if (plan.kind == ApiKind::chat && facts.stream && !facts.include_usage) {
+    edits.ask_usage = true;
+    plan.strip_usage_chunk = true;
+  }
+  plan.price = settings.prices.find(plan.model);
+  if (plan.metered && !plan.price && any_scope(input.scopes, [](const PolicyRules& r) { return !!r.budget_micro_usd; }))
+    return refused(403, "denied_price", "no price for model '" + plan.model +
+                                            "': a USD budget refuses models the price table does not list "
+                                            "(add it under policy.prices)");
+  if (plan.metered) {
+    auto divisor = std::max<std::int64_t>(settings.bytes_per_input_token, 1);
+    plan.input_estimate = (static_cast<std::int64_t>(input.body.size()) + divisor - 1) / divisor;
+    plan.output_reserved = plan.kind == ApiKind::embeddings ? 0 : output.value_or(settings.assumed_output_tokens);
+  }
+  if (edits.set_output || edits.ask_usage) {
+    plan.body = edit_request_body(input.body, facts, edits);
+    plan.body_edited = true;
+  }
+  for (const auto& scope : input.scopes) add_draws(plan, scope, plan.draws);
+  return plan;
+}
+
+std::vector<Counter> counters_for(const std::vector<Scope>& scopes) {
+  std::vector<Counter> counters;
+  for (const auto& scope : scopes) {
+    const auto& r = *scope.rules;
+    auto add = [&](std::string_view suffix, Unit unit, Window window, const std::optional<std::int64_t>& max) {
+      if (max) counters.push_back({scope.key + std::string(suffix), unit, window, *max});
+    };
+    add(kRequestsPerMinute, Unit::requests, Window::per_minute, r.requests_per_minute);
+    add(kConcurrent, Unit::concurrent, Window::total, r.concurrent_requests);
+    add(kTokensPerMinute, Unit::tokens, Window::per_minute, r.tokens_per_minute);
+    add(kInputTokens, Unit::input_tokens, Window::total, r.input_tokens);
+    add(kOutputTokens, Unit::output_tokens, Window::total, r.output_tokens);
+    add(kUsd, Unit::micro_usd, Window::total, r.budget_micro_usd);
+  }
+  return counters;
+}
+
+std::int64_t cost_of(const Plan& plan, const Usage& usage) {
+  return plan.price ? cost_micro_usd(usage, *plan.price) : 0;
+}
+
+std::vector<Draw> settlement(const Plan& plan, const Usage& usage) {
+  std::vector<Draw> actual;
+  for (const auto& draw : plan.draws) {
+    const std::string_view key = draw.counter;
+    std::int64_t amount = 0;
+    if (key.ends_with(kRequestsPerMinute)) amount = 1;
+    else if (key.ends_with(kTokensPerMinute)) amount = usage.total();
+    else if (key.ends_with(kInputTokens)) amount = usage.all_input();
+    else if (key.ends_with(kOutputTokens)) amount = usage.output;
+    else if (key.ends_with(kUsd)) amount = cost_of(plan, usage);
+    else continue;  // a concurrency slot is given back whole
+    actual.push_back({draw.counter, amount});
+  }
+  return actual;
+}
+
+}  // namespace saferun::broker::policy

@@ -1,0 +1,59 @@
+#include "broker/policy/prices.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "broker/policy/model_rule.h"
+
+namespace saferun::broker::policy {
+namespace {
+
+__extension__ typedef __int128 Wide;  // a product of tokens and price never overflows
+constexpr std::int64_t kPerMillion = 1'000'000;
+
+std::int64_t divide_rounding_up(Wide amount) {
+  if (amount <= 0) return 0;
+  Wide result = (amount + kPerMillion - 1) / kPerMillion;
+  return result > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(result);
+}
+
+}  // namespace
+
+const Price* PriceTable::find(std::string_view model) const {
+  if (model.empty()) return nullptr;
+  if (auto exact = prices_.find(std::string(model)); exact != prices_.end()) return &exact->second;
+  const Price* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [pattern, price] : prices_) {
+    if (pattern.size() > best_length && matches_pattern(pattern, model)) {
+      best = &price;
+      best_length = pattern.size();
+    }
+  }
+  return best;
+}
+
+std::int64_t cost_micro_usd(const Usage& usage, const Price& price) {
+  Wide sum = static_cast<Wide>(usage.input) * price.input +
+                 static_cast<Wide>(usage.output) * price.output +
+                 static_cast<Wide>(usage.cache_write) * price.cache_write +
+                 static_cast<Wide>(usage.cache_read) * price.cache_read;
+  return divide_rounding_up(sum);
+}
+
+std::int64_t worst_case_micro_usd(std::int64_t input_tokens, std::int64_t output_tokens, const Price& price) {
+  Wide sum = static_cast<Wide>(input_tokens) * std::max(price.input, price.cache_write) +
+                 static_cast<Wide>(output_tokens) * price.output;
+  return divide_rounding_up(sum);
+}
+
+std::string format_usd(std::int64_t micro_usd) {
+  char text[40];
+  const char* sign = micro_usd < 0 ? "-" : "";
+  auto magnitude = micro_usd < 0 ? -micro_usd : micro_usd;
+  std::snprintf(text, sizeof text, "%s$%lld.%06lld", sign, static_cast<long long>(magnitude / kPerMillion),
+                static_cast<long long>(magnitude % kPerMillion));
+  return text;
+}
+
+}  // namespace saferun::broker::policy

@@ -1,0 +1,47 @@
+#pragma once
+// What tokens cost, per model, in integer micro-USD per million tokens (so $3.00 / MTok is
+// 3'000'000), and the arithmetic of a request's cost in integer micro-USD, rounded up so that
+// a budget is never under-charged by rounding. Keys are model-name patterns
+// (model_rule.h); the most specific (longest) matching pattern wins, an exact name first.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "broker/policy/usage.h"
+
+namespace saferun::broker::policy {
+
+struct Price {
+  std::int64_t input = 0;        // micro-USD per million uncached input tokens
+  std::int64_t output = 0;
+  std::int64_t cache_write = 0;
+  std::int64_t cache_read = 0;
+};
+
+class PriceTable {
+ public:
+  void set(std::string pattern, Price price) { prices_[std::move(pattern)] = price; }
+  // The price for `model`, or nullptr when no pattern matches (never "free").
+  const Price* find(std::string_view model) const;
+  const std::map<std::string, Price>& entries() const { return prices_; }
+
+  std::string source;  // where the shipped table's numbers came from
+  std::string as_of;   // its date
+
+ private:
+  std::map<std::string, Price> prices_;
+};
+
+// The cost of `usage`, rounded up to the next micro-USD.
+std::int64_t cost_micro_usd(const Usage& usage, const Price& price);
+
+// The most `input_tokens` + `output_tokens` can cost: every input token at the dearer of the
+// input and cache-write prices.
+std::int64_t worst_case_micro_usd(std::int64_t input_tokens, std::int64_t output_tokens, const Price& price);
+
+// "$1.234567" for reports.
+std::string format_usd(std::int64_t micro_usd);
+
+}  // namespace saferun::broker::policy

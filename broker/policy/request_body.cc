@@ -1,0 +1,244 @@
+#include "broker/policy/request_body.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace saferun::broker::policy {
+namespace {
+
+constexpr std::string_view kOutputFields[] = {"max_tokens", "max_output_tokens", "max_completion_tokens"};
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : text_(text) {}
+
+  void skip_space() {
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\r' || text_[at_] == '\t'))
+      ++at_;
+  }
+  bool take(char c) {
+    skip_space();
+    if (at_ < text_.size() && text_[at_] == c) return ++at_, true;
+    return false;
+  }
+  bool peek(char c) {
+    skip_space();
+    return at_ < text_.size() && text_[at_] == c;
+  }
+  std::size_t at() const { return at_; }
+
+  // A string starting at the cursor; false when malformed.
+  bool skip_string() {
+    if (at_ >= text_.size() || text_[at_] != '"') return false;
+    // memchr to each quote, then count the backslashes before it: most of a big body is
+    // message text inside strings, and this is what keeps its scan near memory speed.
+    for (auto from = at_ + 1;;) {
+      auto quote = text_.find('"', from);
+      if (quote == std::string_view::npos) return false;
+      std::size_t backslashes = 0;
+      while (quote - backslashes > at_ + 1 && text_[quote - backslashes - 1] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) {
+        at_ = quote + 1;
+        return true;
+      }
+      from = quote + 1;
+    }
+  }
+
+  // Any value: strings as above, containers by depth, scalars up to the next delimiter.
+  bool skip_value() {
+    skip_space();
+    if (at_ >= text_.size()) return false;
+    char c = text_[at_];
+    if (c == '"') return skip_string();
+    if (c == '{' || c == '[') return skip_container();
+    auto start = at_;
+    while (at_ < text_.size() && text_[at_] != ',' && text_[at_] != '}' && text_[at_] != ']' && text_[at_] != ' ' &&
+           text_[at_] != '\n' && text_[at_] != '\r' && text_[at_] != '\t')
+      ++at_;
+    return at_ > start;
+  }
+
+ private:
+  bool skip_container() {
+    int depth = 0;
+    while (at_ < text_.size()) {
+      char c = text_[at_];
+      if (c == '"') {
+        if (!skip_string()) return false;
+        continue;
+      }
+      ++at_;
+      if (c == '{' || c == '[') ++depth;
+      if ((c == '}' || c == ']') && --depth == 0) return true;
+    }
+    return false;
+  }
+
+  std::string_view text_;
+  std::size_t at_ = 0;
+};
+
+// A JSON string literal decoded as a parser would; nullopt when not a string.
+std::optional<std::string> decode_string(std::string_view literal) {
+  if (literal.size() < 2 || literal.front() != '"') return std::nullopt;
+  if (literal.find('\\') == std::string_view::npos) return std::string(literal.substr(1, literal.size() - 2));
+  auto value = nlohmann::json::parse(literal, nullptr, false);
+  if (!value.is_string()) return std::nullopt;
+  return value.get<std::string>();
+}
+
+void read_output_limit(std::string_view literal, RequestFacts& facts) {
+  auto value = nlohmann::json::parse(literal, nullptr, false);
+  if (value.is_number_integer()) {
+    facts.output_limit = value.get<std::int64_t>();
+  } else if (value.is_number_float() && value.get<double>() == static_cast<double>(static_cast<std::int64_t>(value.get<double>()))) {
+    facts.output_limit = static_cast<std::int64_t>(value.get<double>());
+  } else if (!value.is_null()) {
+    facts.output_limit_not_integer = true;
+  }
+}
+
+void read_stream_options(std::string_view literal, RequestFacts& facts) {
+  auto value = nlohmann::json::parse(literal, nullptr, false);
+  facts.include_usage = value.is_object() && value.value("include_usage", false) == true;
+}
+
+// Records one top-level member we care about; the rest are skipped unread.
+void note_member(const std::string& key, std::string_view literal, ValueSpan span, RequestFacts& facts,
+                 std::vector<std::string>& seen) {
+  const bool output = std::find(std::begin(kOutputFields), std::end(kOutputFields), key) != std::end(kOutputFields);
+  if (key != "model" && key != "stream" && key != "stream_options" && !output) return;
+  if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+    if (facts.duplicate_key.empty()) facts.duplicate_key = key;
+    return;
+  }
+  seen.push_back(key);
+  if (key == "model") {
+    facts.model = decode_string(literal).value_or("");
+  } else if (key == "stream") {
+    facts.stream = literal == "true";
+  } else if (key == "stream_options") {
+    facts.stream_options_span = span;
+    read_stream_options(literal, facts);
+  } else {
+    if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = key;
+    facts.output_field = key;
+    facts.output_span = span;
+    read_output_limit(literal, facts);
+  }
+}
+
+}  // namespace
+
+ApiKind api_kind_of(std::string_view path) {
+  if (ends_with(path, "/messages/count_tokens")) return ApiKind::count_tokens;
+  if (ends_with(path, "/messages")) return ApiKind::messages;
+  if (ends_with(path, "/chat/completions")) return ApiKind::chat;
+  if (ends_with(path, "/responses")) return ApiKind::responses;
+  if (ends_with(path, "/embeddings")) return ApiKind::embeddings;
+  if (path.find("/models/") != std::string_view::npos && path.find(':') != std::string_view::npos)
+    return ApiKind::gemini;
+  return ApiKind::other;
+}
+
+std::string_view output_field_for(ApiKind kind) {
+  switch (kind) {
+    case ApiKind::messages: return "max_tokens";
+    case ApiKind::chat: return "max_completion_tokens";
+    case ApiKind::responses: return "max_output_tokens";
+    default: return "";
+  }
+}
+
+std::string model_from_path(std::string_view path) {
+  auto at = path.find("/models/");
+  if (at == std::string_view::npos) return "";
+  auto rest = path.substr(at + 8);
+  auto colon = rest.find(':');
+  if (colon == std::string_view::npos || rest.substr(0, colon).find('/') != std::string_view::npos) return "";
+  return std::string(rest.substr(0, colon));
+}
+
+RequestFacts inspect_request_body(std::string_view body) {
+  RequestFacts facts;
+  Scanner scan(body);
+  scan.skip_space();
+  facts.object_begin = scan.at();
+  if (!scan.take('{')) return facts;
+  std::vector<std::string> seen;
+  if (scan.take('}')) {
+    facts.json_object = true;
+    return facts;
+  }
+  facts.object_empty = false;
+  while (true) {
+    scan.skip_space();
+    auto key_begin = scan.at();
+    if (!scan.skip_string()) return RequestFacts{};
+    auto key = decode_string(body.substr(key_begin, scan.at() - key_begin));
+    if (!key || !scan.take(':')) return RequestFacts{};
+    scan.skip_space();
+    auto value_begin = scan.at();
+    if (!scan.skip_value()) return RequestFacts{};
+    ValueSpan span{value_begin, scan.at()};
+    note_member(*key, body.substr(span.begin, span.end - span.begin), span, facts, seen);
+    if (scan.take(',')) continue;
+    if (scan.take('}')) break;
+    return RequestFacts{};
+  }
+  facts.json_object = true;
+  return facts;
+}
+
+std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t at) {
+  Scanner scan(text.substr(at));
+  if (!scan.skip_value()) return std::nullopt;
+  return at + scan.at();
+}
+
+std::string edit_request_body(std::string_view body, const RequestFacts& facts, const BodyEdits& edits) {
+  struct Splice {
+    std::size_t begin, end;
+    std::string text;
+  };
+  std::vector<Splice> splices;
+  std::string inserted;
+  if (edits.set_output && facts.output_span.present()) {
+    splices.push_back({facts.output_span.begin, facts.output_span.end, std::to_string(*edits.set_output)});
+  } else if (edits.set_output && !edits.insert_field.empty()) {
+    inserted += "\"" + edits.insert_field + "\":" + std::to_string(*edits.set_output);
+  }
+  if (edits.ask_usage && !facts.include_usage) {
+    if (facts.stream_options_span.present()) {
+      auto span = facts.stream_options_span;
+      auto options = nlohmann::json::parse(body.substr(span.begin, span.end - span.begin), nullptr, false);
+      if (!options.is_object()) options = nlohmann::json::object();
+      options["include_usage"] = true;
+      splices.push_back({span.begin, span.end, options.dump()});
+    } else {
+      inserted += std::string(inserted.empty() ? "" : ",") + "\"stream_options\":{\"include_usage\":true}";
+    }
+  }
+  if (!inserted.empty()) {
+    auto at = facts.object_begin + 1;
+    splices.push_back({at, at, inserted + (facts.object_empty ? "" : ",")});
+  }
+  std::sort(splices.begin(), splices.end(), [](const Splice& a, const Splice& b) { return a.begin < b.begin; });
+  std::string out;
+  out.reserve(body.size() + 64);
+  std::size_t from = 0;
+  for (const auto& splice : splices) {
+    out.append(body.substr(from, splice.begin - from));
+    out += splice.text;
+    from = splice.end;
+  }
+  out.append(body.substr(from));
+  return out;
+}
+
+}  // namespace saferun::broker::policy

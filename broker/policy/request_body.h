@@ -1,0 +1,67 @@
+#pragma once
+// What the policy needs from a request's JSON body, found by one pass over its top level
+// (nested values are skipped, not parsed: a 4 MB Claude Code body costs a byte scan, not a
+// DOM), and the small edits it may make: lower the output ceiling, insert it, and ask a
+// streaming OpenAI chat for its usage chunk.
+//
+// Fails closed against a body written to fool it: a key we read that appears twice, or that
+// is spelled with escapes, is decoded as the upstream's JSON parser would, and a duplicate is
+// reported so the request can be refused (parsers disagree on which copy wins).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace saferun::broker::policy {
+
+// Which API a request speaks, from its path; decides the ceiling's field name and whether it
+// has an output at all.
+enum class ApiKind { messages, count_tokens, chat, responses, embeddings, gemini, other };
+
+ApiKind api_kind_of(std::string_view path);
+
+struct ValueSpan {
+  std::size_t begin = 0;
+  std::size_t end = 0;  // past the value; 0 = absent
+  bool present() const { return end != 0; }
+};
+
+struct RequestFacts {
+  bool json_object = false;  // the body is one JSON object
+  std::string model;         // "" when absent or not a string
+  std::string duplicate_key; // a key we read that appeared twice ("" = none)
+  std::string output_field;  // "max_tokens" | "max_output_tokens" | "max_completion_tokens" | ""
+  std::optional<std::int64_t> output_limit;  // its value, when an integer
+  bool output_limit_not_integer = false;
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage == true
+  ValueSpan output_span;
+  ValueSpan stream_options_span;
+  std::size_t object_begin = 0;  // offset of the top-level '{'
+  bool object_empty = true;
+};
+
+RequestFacts inspect_request_body(std::string_view body);
+
+// "models/<name>:<method>" in a Gemini path names the model there.
+std::string model_from_path(std::string_view path);
+
+// The ceiling's field for an API that has an output ("" for none).
+std::string_view output_field_for(ApiKind kind);
+
+struct BodyEdits {
+  std::optional<std::int64_t> set_output;  // replace (or insert under `insert_field`) the ceiling
+  std::string insert_field;                // field to insert when the request has none
+  bool ask_usage = false;                  // stream_options.include_usage = true
+};
+
+// Where the JSON value starting at `at` ends (strings and nesting respected); nullopt when it
+// does not end within `text`.
+std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t at);
+
+// The body with `edits` applied; `facts` must come from inspect_request_body(body).
+std::string edit_request_body(std::string_view body, const RequestFacts& facts, const BodyEdits& edits);
+
+}  // namespace saferun::broker::policy

@@ -1,0 +1,84 @@
+#include "broker/policy/usage.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace saferun::broker::policy {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t count(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return 0;
+  auto value = it->is_number_float() ? static_cast<std::int64_t>(it->get<double>()) : it->get<std::int64_t>();
+  return std::max<std::int64_t>(value, 0);
+}
+
+std::int64_t nested_count(const json& object, const char* outer, const char* key) {
+  auto it = object.find(outer);
+  return it != object.end() && it->is_object() ? count(*it, key) : 0;
+}
+
+void keep_max(std::int64_t& field, std::int64_t value) { field = std::max(field, value); }
+
+void merge_usage_object(const json& u, Usage& usage) {
+  if (u.contains("prompt_tokens")) {  // OpenAI chat and embeddings: cached tokens are within prompt_tokens
+    auto cached = nested_count(u, "prompt_tokens_details", "cached_tokens");
+    keep_max(usage.cache_read, cached);
+    keep_max(usage.input, count(u, "prompt_tokens") - cached);
+    keep_max(usage.output, count(u, "completion_tokens"));
+    keep_max(usage.reasoning, nested_count(u, "completion_tokens_details", "reasoning_tokens"));
+  } else if (u.contains("total_tokens") || u.contains("input_tokens_details")) {  // OpenAI Responses
+    auto cached = nested_count(u, "input_tokens_details", "cached_tokens");
+    keep_max(usage.cache_read, cached);
+    keep_max(usage.input, count(u, "input_tokens") - cached);
+    keep_max(usage.output, count(u, "output_tokens"));
+    keep_max(usage.reasoning, nested_count(u, "output_tokens_details", "reasoning_tokens"));
+  } else {  // Anthropic: input_tokens excludes both cache counts
+    keep_max(usage.input, count(u, "input_tokens"));
+    keep_max(usage.output, count(u, "output_tokens"));
+    keep_max(usage.cache_write, count(u, "cache_creation_input_tokens"));
+    keep_max(usage.cache_read, count(u, "cache_read_input_tokens"));
+  }
+}
+
+void merge_gemini(const json& m, Usage& usage) {
+  auto cached = count(m, "cachedContentTokenCount");
+  keep_max(usage.cache_read, cached);
+  keep_max(usage.input, count(m, "promptTokenCount") - cached);
+  auto thoughts = count(m, "thoughtsTokenCount");
+  keep_max(usage.output, count(m, "candidatesTokenCount") + thoughts);
+  keep_max(usage.reasoning, thoughts);
+}
+
+const json* object_at(const json& document, const char* key) {
+  auto it = document.find(key);
+  return it != document.end() && it->is_object() ? &*it : nullptr;
+}
+
+}  // namespace
+
+Usage& Usage::operator+=(const Usage& other) {
+  input += other.input;
+  output += other.output;
+  cache_write += other.cache_write;
+  cache_read += other.cache_read;
+  reasoning += other.reasoning;
+  return *this;
+}
+
+bool merge_usage(const json& document, Usage& usage) {
+  if (!document.is_object()) return false;
+  bool found = false;
+  if (const auto* u = object_at(document, "usage")) merge_usage_object(*u, usage), found = true;
+  for (const char* holder : {"message", "response"}) {
+    if (const auto* inner = object_at(document, holder)) {
+      if (const auto* u = object_at(*inner, "usage")) merge_usage_object(*u, usage), found = true;
+    }
+  }
+  if (const auto* m = object_at(document, "usageMetadata")) merge_gemini(*m, usage), found = true;
+  return found;
+}
+
+}  // namespace saferun::broker::policy

@@ -1,0 +1,36 @@
+#pragma once
+// Token usage as the providers report it, read into one shape:
+//   Anthropic  usage {input_tokens (uncached), output_tokens, cache_creation_input_tokens,
+//              cache_read_input_tokens} — in a message, in SSE message_start (message.usage)
+//              and message_delta (usage, cumulative)
+//   OpenAI     usage {prompt_tokens (cached included), completion_tokens,
+//              prompt_tokens_details.cached_tokens} — chat JSON, chat's final stream chunk,
+//              embeddings; Responses usage {input_tokens (cached included), output_tokens,
+//              input_tokens_details.cached_tokens, output_tokens_details.reasoning_tokens},
+//              top level or under `response` in its events
+//   Gemini     usageMetadata {promptTokenCount, candidatesTokenCount, cachedContentTokenCount,
+//              thoughtsTokenCount}, cumulative on each chunk
+// Counts are cumulative in every stream, so merging keeps the largest value seen per field.
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+
+namespace saferun::broker::policy {
+
+struct Usage {
+  std::int64_t input = 0;        // uncached input tokens
+  std::int64_t output = 0;       // output tokens, reasoning included
+  std::int64_t cache_write = 0;  // input tokens written to the prompt cache
+  std::int64_t cache_read = 0;   // input tokens read from the prompt cache
+  std::int64_t reasoning = 0;    // of `output`, spent reasoning (informational)
+
+  std::int64_t all_input() const { return input + cache_write + cache_read; }
+  std::int64_t total() const { return all_input() + output; }
+  Usage& operator+=(const Usage& other);
+};
+
+// Merges whatever usage `document` (a response body or one stream event) carries into
+// `usage`; false when it carries none.
+bool merge_usage(const nlohmann::json& document, Usage& usage);
+
+}  // namespace saferun::broker::policy

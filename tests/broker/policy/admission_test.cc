@@ -1,0 +1,135 @@
+#include "broker/policy/admission.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace saferun::broker::policy;
+using nlohmann::json;
+
+namespace {
+
+struct Setup {
+  PolicySettings settings;
+  PolicyRules route;
+  Setup() {
+    settings.prices.set("claude-sonnet-*", {3'000'000, 15'000'000, 3'750'000, 300'000});
+    settings.prices.set("gpt-5*", {1'250'000, 10'000'000, 0, 125'000});
+  }
+  Plan plan(std::string_view path, std::string_view body, std::string_view method = "POST") {
+    std::vector<Scope> scopes{{"session", "policy", "s", &settings.session}, {"route r", "routes[r].policy", "r", &route}};
+    return plan_request({method, path, body, scopes, &settings});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a model outside the allowlist is refused naming the model and the rule", "[policy][admission]") {
+  Setup s;
+  s.route.models = {"claude-haiku-*"};
+  auto plan = s.plan("/anthropic/v1/messages", R"({"model":"claude-opus-4","max_tokens":10})");
+  CHECK(plan.status == 403);
+  CHECK(plan.decision == "denied_model");
+  CHECK(plan.reason.find("claude-opus-4") != std::string::npos);
+  CHECK(plan.reason.find("routes[r].policy.models") != std::string::npos);
+  CHECK(s.plan("/anthropic/v1/messages", R"({"model":"claude-haiku-4-5","max_tokens":10})").status == 0);
+  CHECK(s.plan("/anthropic/v1/messages", R"({"max_tokens":10})").status == 403);
+  CHECK(s.plan("/anthropic/v1/models", "", "GET").status == 0);  // listing models names none
+  CHECK(s.plan("/anthropic/v1/messages", R"({"model":"claude-haiku-4","model":"claude-opus-4"})").status == 400);
+}
+
+TEST_CASE("a ceiling lowers max_tokens by default and refuses in refuse mode", "[policy][admission]") {
+  Setup s;
+  s.settings.session.max_output_tokens = 8192;
+  auto plan = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":64000})");
+  REQUIRE(plan.status == 0);
+  REQUIRE(plan.body_edited);
+  CHECK(json::parse(plan.body)["max_tokens"] == 8192);
+  CHECK(plan.output_reserved == 8192);
+  CHECK_FALSE(s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":100})").body_edited);
+  s.settings.session.over_ceiling = OverCeiling::refuse;
+  auto refused = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":64000})");
+  CHECK(refused.status == 400);
+  CHECK(refused.reason.find("policy.max_output_tokens (8192)") != std::string::npos);
+}
+
+TEST_CASE("a request without an output limit gets the ceiling inserted in its API's field", "[policy][admission]") {
+  Setup s;
+  s.route.max_output_tokens = 500;
+  auto chat = s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5"})");
+  CHECK(json::parse(chat.body)["max_completion_tokens"] == 500);
+  auto responses = s.plan("/openai/v1/responses", R"({"model":"gpt-5","input":"x"})");
+  CHECK(json::parse(responses.body)["max_output_tokens"] == 500);
+}
+
+TEST_CASE("a streaming chat without include_usage is asked for it and told to strip it", "[policy][admission]") {
+  Setup s;
+  auto plan = s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","stream":true})");
+  CHECK(plan.strip_usage_chunk);
+  CHECK(json::parse(plan.body)["stream_options"]["include_usage"] == true);
+  auto asked = s.plan("/openai/v1/chat/completions",
+                      R"({"model":"gpt-5","stream":true,"stream_options":{"include_usage":true}})");
+  CHECK_FALSE(asked.strip_usage_chunk);
+  CHECK_FALSE(asked.body_edited);
+}
+
+TEST_CASE("a USD budget refuses a model the price table does not list", "[policy][admission]") {
+  Setup s;
+  s.settings.session.budget_micro_usd = 5'000'000;
+  auto plan = s.plan("/anthropic/v1/messages", R"({"model":"claude-mystery","max_tokens":10})");
+  CHECK(plan.status == 403);
+  CHECK(plan.decision == "denied_price");
+  CHECK(s.plan("/anthropic/v1/models", "", "GET").status == 0);  // listing models spends nothing
+}
+
+TEST_CASE("the reservation is the input estimate plus the output limit at the worst price", "[policy][admission]") {
+  Setup s;
+  s.settings.session.budget_micro_usd = 5'000'000;
+  s.settings.session.requests_per_minute = 10;
+  s.route.concurrent_requests = 2;
+  s.route.tokens_per_minute = 100000;
+  std::string body = R"({"model":"claude-sonnet-4","max_tokens":100,"messages":[]})";  // 58 bytes
+  auto plan = s.plan("/anthropic/v1/messages", body);
+  REQUIRE(plan.status == 0);
+  CHECK(plan.input_estimate == (static_cast<std::int64_t>(body.size()) + 3) / 4);
+  CHECK(plan.output_reserved == 100);
+  auto amount = [&](std::string key) {
+    for (auto& d : plan.draws)
+      if (d.counter == key) return d.amount;
+    return std::int64_t{-1};
+  };
+  CHECK(amount("s:usd") == worst_case_micro_usd(plan.input_estimate, 100, {3'000'000, 15'000'000, 3'750'000, 0}));
+  CHECK(amount("s:rpm") == 1);
+  CHECK(amount("r:concurrent") == 1);
+  CHECK(amount("r:tpm") == plan.input_estimate + 100);
+  Usage used;
+  used.input = 10;
+  used.output = 5;
+  auto actual = settlement(plan, used);
+  CHECK(actual.size() == 3);  // usd, rpm, tpm: the concurrency slot is given back whole
+  for (auto& d : actual) {
+    if (d.counter == "s:usd") CHECK(d.amount == 30 + 75);
+    if (d.counter == "r:tpm") CHECK(d.amount == 15);
+  }
+}
+
+TEST_CASE("an unmeterable POST is refused while a budget is in force, and counted tokens are free",
+          "[policy][admission]") {
+  Setup s;
+  s.settings.session.budget_micro_usd = 1'000'000;
+  CHECK(s.plan("/anthropic/v1/messages/batches", R"({"requests":[]})").status == 403);
+  auto counting = s.plan("/anthropic/v1/messages/count_tokens", R"({"model":"claude-sonnet-4"})");
+  CHECK(counting.status == 0);
+  CHECK(counting.draws.empty());
+}
+
+TEST_CASE("counters are defined for each limit of each scope", "[policy][admission]") {
+  PolicyRules session;
+  session.budget_micro_usd = 1;
+  session.requests_per_minute = 2;
+  auto counters = counters_for({{"session", "policy", "k", &session}});
+  REQUIRE(counters.size() == 2);
+  CHECK(counters[0].key == "k:rpm");
+  CHECK(counters[0].window == Window::per_minute);
+  CHECK(counters[1].key == "k:usd");
+  CHECK(counters[1].max == 1);
+}

@@ -1,0 +1,161 @@
+// Budgets through the built binary: exact admission, the concurrency bound, settlement when a
+// request ends early, and the usage a session reports.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/e2e/policy_session.h"
+
+using namespace saferun::test;
+using nlohmann::json;
+
+namespace {
+
+// With bytes_per_input_token 1 the reservation of this body is its size plus max_tokens, in
+// micro-USD at the test price; the fake reports 10 in + 5 out = 15 micro-USD by default.
+const std::string kBody = R"({"model":"claude-test","max_tokens":20,"messages":[]})";
+const std::int64_t kReserved = static_cast<std::int64_t>(kBody.size()) + 20;
+
+std::string usd(std::int64_t micro) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(micro / 1'000'000),
+                static_cast<long long>(micro % 1'000'000));
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a budget that allows exactly k requests allows k and refuses the next without retry",
+          "[e2e][policy][budget]") {
+  const int k = 3;
+  const auto budget = 15 * (k - 1) + kReserved;  // the k-th fits, the (k+1)-th reservation does not
+  PolicySession policy(policy_options(R"({"bytes_per_input_token": 1})", "{}", "{}", {"--budget-usd", usd(budget)}));
+  REQUIRE(policy.session->ready());
+  for (int i = 0; i < k; ++i) {
+    INFO(i);
+    CHECK(policy.message(kBody).status == 200);
+  }
+  auto refused = policy.message(kBody);
+  CHECK(refused.status == 429);
+  CHECK(refused.header("x-should-retry") == "false");
+  CHECK(contains(json::parse(refused.body)["error"]["message"].get<std::string>(), "budget exhausted"));
+  CHECK(policy.upstream.requests().size() == static_cast<std::size_t>(k));
+  auto summary = policy.end_with_summary();
+  CHECK(policy.result.status == 0);
+  CHECK(summary["budget_exhausted"] == true);
+  CHECK(summary["usage"]["total"]["requests"] == k);
+  CHECK(summary["usage"]["total"]["cost_micro_usd"] == 15 * k);
+  auto usd_limit = limit_entry(summary["usage"], ":usd");
+  CHECK(usd_limit["max"] == budget);
+  CHECK(usd_limit["left"] == budget - 15 * k);
+  CHECK(contains(policy.result.err, "budget exhausted"));
+}
+
+TEST_CASE("50 concurrent streams never spend more than the budget", "[e2e][policy][budget]") {
+  const std::int64_t budget = 10 * kReserved;  // room for 10 reservations at once
+  PolicySession policy(policy_options(R"({"bytes_per_input_token": 1})", "{}", "{}", {"--budget-usd", usd(budget)}));
+  REQUIRE(policy.session->ready());
+  const std::string stream_body = R"({"model":"claude-test","max_tokens":20,"stream":true,"messages":[]})";
+  const std::int64_t reserved = static_cast<std::int64_t>(stream_body.size()) + 20;
+  std::vector<int> statuses(50);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 50; ++i)
+    clients.emplace_back([&, i] {
+      statuses[i] = policy.message(stream_body, {{"x-fake-delay-ms", "300"}, {"x-fake-usage", "40,20"}}).status;
+    });
+  for (auto& client : clients) client.join();
+  auto served = std::count(statuses.begin(), statuses.end(), 200);
+  auto refused = std::count(statuses.begin(), statuses.end(), 429);
+  CHECK(served + refused == 50);
+  CHECK(served >= budget / reserved);  // every reservation that fitted was admitted
+  auto summary = policy.end_with_summary();
+  auto spent = summary["usage"]["total"]["cost_micro_usd"].get<std::int64_t>();
+  CHECK(spent == 60 * served);
+  CHECK(spent <= budget);  // the README's bound: no overshoot when real input <= the estimate
+  CHECK(limit_entry(summary["usage"], ":usd")["reserved"] == 0);
+}
+
+TEST_CASE("a client that leaves mid-stream settles at what the stream reported, and frees its reservation",
+          "[e2e][policy][budget]") {
+  PolicySession policy(policy_options("{}", "{}", "{}", {"--budget-usd", "1"}));
+  REQUIRE(policy.session->ready());
+  RawConnection client(policy.session->port());
+  REQUIRE(client.connected());
+  client.send(request_bytes("POST", "/anthropic/v1/messages",
+                            policy.anthropic({{"x-fake-delay-ms", "2000"}, {"x-fake-usage", "33,9"}}),
+                            R"({"model":"claude-test","max_tokens":50,"stream":true,"messages":[]})", false));
+  std::string seen;
+  for (int i = 0; i < 20 && !contains(seen, "message_start"); ++i) {
+    auto piece = client.read(std::chrono::seconds(5));
+    if (!piece || piece->bytes.empty()) break;
+    seen += piece->bytes;
+  }
+  REQUIRE(contains(seen, "message_start"));
+  client.close();
+  json usage;
+  for (int i = 0; i < 100; ++i) {  // settles as soon as the broker notices; bounded wait
+    usage = policy.status()["usage"];
+    if (usage["total"]["requests"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(usage["total"]["requests"] == 1);
+  CHECK(usage["total"]["tokens"]["input_tokens"] == 33);  // from message_start
+  CHECK(usage["total"]["tokens"]["output_tokens"] == 1);
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+  CHECK(limit_entry(usage, ":usd")["used"] == 34);
+}
+
+TEST_CASE("an upstream that cuts a stream before message_delta settles at message_start's usage",
+          "[e2e][policy][budget]") {
+  PolicySession policy(policy_options("{}", "{}", "{}", {"--budget-usd", "1"}));
+  REQUIRE(policy.session->ready());
+  auto cut = policy.message(R"({"model":"claude-test","max_tokens":50,"stream":true,"messages":[]})",
+                            {{"x-fake-cut", "start"}, {"x-fake-usage", "70,9"}});
+  CHECK(contains(cut.body, "message_start"));
+  CHECK_FALSE(contains(cut.body, "message_delta"));
+  auto usage = policy.status()["usage"];
+  CHECK(usage["total"]["tokens"]["input_tokens"] == 70);
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+  CHECK(limit_entry(usage, ":usd")["used"] == 71);
+}
+
+TEST_CASE("a USD budget refuses a model the price table does not list", "[e2e][policy][budget]") {
+  PolicySession policy(policy_options("{}", "{}", "{}", {"--budget-usd", "5"}));
+  REQUIRE(policy.session->ready());
+  auto refused = policy.message(R"({"model":"claude-unpriced","max_tokens":10,"messages":[]})");
+  CHECK(refused.status == 403);
+  CHECK(contains(refused.body, "no price for model 'claude-unpriced'"));
+  CHECK(policy.upstream.requests().empty());
+}
+
+TEST_CASE("the summary reports per route and model the tokens the upstream reported, cache included",
+          "[e2e][policy]") {
+  PolicySession policy;
+  REQUIRE(policy.session->ready());
+  CHECK(policy.message(R"({"model":"claude-test","max_tokens":10,"messages":[]})",
+                       {{"x-fake-usage", "12,7,100,1000"}}).status == 200);
+  CHECK(policy.message(R"({"model":"claude-test","max_tokens":10,"stream":true,"messages":[]})",
+                       {{"x-fake-usage", "3,4,5,6"}}).status == 200);
+  CHECK(http_request(policy.session->port(), "POST", "/openai/v1/embeddings", policy.openai(),
+                     R"({"model":"text-embedding-3-small","input":"x"})").status == 200);
+  auto summary = policy.end_with_summary();
+  json anthropic, openai;
+  for (const auto& row : summary["usage"]["by_route_model"]) {
+    if (row["route"] == "anthropic") anthropic = row;
+    if (row["route"] == "openai") openai = row;
+  }
+  REQUIRE(anthropic.is_object());
+  CHECK(anthropic["model"] == "claude-test");
+  CHECK(anthropic["requests"] == 2);
+  CHECK(anthropic["tokens"]["input_tokens"] == 15);
+  CHECK(anthropic["tokens"]["output_tokens"] == 11);
+  CHECK(anthropic["tokens"]["cache_write_tokens"] == 105);
+  CHECK(anthropic["tokens"]["cache_read_tokens"] == 1006);
+  CHECK(anthropic["cost_micro_usd"] == 15 + 11 + 105 + 1006);
+  REQUIRE(openai.is_object());
+  CHECK(openai["model"] == "text-embedding-3-small");
+  CHECK(openai["tokens"]["input_tokens"] == 2);
+  CHECK(openai["cost_micro_usd"] == 1);  // 2 tokens at $0.02/MTok, rounded up
+  CHECK(contains(policy.result.err, "usage: 3 metered request(s)"));
+}

@@ -1,0 +1,89 @@
+// The policy's rules through the built binary: model allowlist, output ceiling, rate limits,
+// and the usage chunk of streaming OpenAI chats.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/policy_session.h"
+
+using namespace saferun::test;
+using nlohmann::json;
+
+TEST_CASE("a model outside the allowlist is refused in the provider's shape and never forwarded",
+          "[e2e][policy]") {
+  PolicySession policy(policy_options("{}", R"({"models": ["claude-haiku-*", "claude-test"]})", R"({"models": ["gpt-5*"]})"));
+  REQUIRE(policy.session->ready());
+  auto refused = policy.message(R"({"model":"claude-opus-4-1","max_tokens":10,"messages":[]})");
+  CHECK(refused.status == 403);
+  auto body = json::parse(refused.body);
+  CHECK(body["type"] == "error");
+  CHECK(body["error"]["type"] == "permission_error");
+  auto message = body["error"]["message"].get<std::string>();
+  CHECK(contains(message, "claude-opus-4-1"));
+  CHECK(contains(message, "routes[anthropic].policy.models"));
+  auto openai = http_request(policy.session->port(), "POST", "/openai/v1/chat/completions", policy.openai(),
+                             R"({"model":"gpt-4o","messages":[]})");
+  CHECK(openai.status == 403);
+  CHECK(json::parse(openai.body)["error"]["message"].get<std::string>().find("gpt-4o") != std::string::npos);
+  CHECK(policy.upstream.requests().empty());
+  CHECK(policy.message(R"({"model":"claude-test","max_tokens":10,"messages":[]})").status == 200);
+  CHECK(policy.upstream.requests().size() == 1);
+}
+
+TEST_CASE("the output ceiling lowers max_tokens in the forwarded body, or refuses in refuse mode", "[e2e][policy]") {
+  PolicySession policy(policy_options(R"({"max_output_tokens": 8192})", "{}", R"({"max_output_tokens": 100, "over_ceiling": "refuse"})"));
+  REQUIRE(policy.session->ready());
+  auto lowered = policy.message(R"({"model":"claude-test","max_tokens":64000,"messages":[]})");
+  CHECK(lowered.status == 200);
+  auto openai = http_request(policy.session->port(), "POST", "/openai/v1/chat/completions", policy.openai(),
+                             R"({"model":"gpt-test","max_completion_tokens":5000,"messages":[]})");
+  CHECK(openai.status == 400);
+  CHECK(contains(json::parse(openai.body)["error"]["message"].get<std::string>(), "max_output_tokens (100)"));
+  auto inserted = http_request(policy.session->port(), "POST", "/openai/v1/chat/completions", policy.openai(),
+                               R"({"model":"gpt-test","messages":[]})");
+  CHECK(inserted.status == 200);
+  auto requests = policy.upstream.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(json::parse(requests[0].body)["max_tokens"] == 8192);
+  CHECK(json::parse(requests[1].body)["max_completion_tokens"] == 100);
+}
+
+TEST_CASE("a rate limit answers 429 with retry-after once reached", "[e2e][policy]") {
+  PolicySession policy(policy_options("{}", R"({"requests_per_minute": 2})", "{}"));
+  REQUIRE(policy.session->ready());
+  const std::string body = R"({"model":"claude-test","max_tokens":10,"messages":[]})";
+  CHECK(policy.message(body).status == 200);
+  CHECK(policy.message(body).status == 200);
+  auto limited = policy.message(body);
+  CHECK(limited.status == 429);
+  auto retry_after = std::stoi(limited.header("retry-after"));
+  CHECK(retry_after >= 1);
+  CHECK(retry_after <= 60);
+  CHECK(limited.header("x-should-retry").empty());  // a rate comes back; the client may retry
+  CHECK(json::parse(limited.body)["error"]["type"] == "rate_limit_error");
+  CHECK(policy.upstream.requests().size() == 2);
+}
+
+TEST_CASE("a streaming chat is metered through the usage chunk the broker asked for, which the client never sees",
+          "[e2e][policy]") {
+  PolicySession policy;
+  REQUIRE(policy.session->ready());
+  auto stream = http_request(policy.session->port(), "POST", "/openai/v1/chat/completions",
+                             policy.openai({{"x-fake-usage", "21,4"}}),
+                             R"({"model":"gpt-test","stream":true,"messages":[]})");
+  REQUIRE(stream.status == 200);
+  CHECK(contains(stream.body, "Hello"));
+  CHECK(contains(stream.body, "data: [DONE]"));
+  CHECK_FALSE(contains(stream.body, "\"usage\""));
+  auto asked = http_request(policy.session->port(), "POST", "/openai/v1/chat/completions",
+                            policy.openai({{"x-fake-usage", "30,6"}}),
+                            R"({"model":"gpt-test","stream":true,"stream_options":{"include_usage":true},"messages":[]})");
+  CHECK(contains(asked.body, "\"completion_tokens\":6"));
+  auto requests = policy.upstream.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(json::parse(requests[0].body)["stream_options"]["include_usage"] == true);
+  auto usage = policy.status()["usage"];
+  CHECK(usage["total"]["tokens"]["input_tokens"] == 51);
+  CHECK(usage["total"]["tokens"]["output_tokens"] == 10);
+  CHECK(usage["total"]["cost_micro_usd"] == 61);
+}

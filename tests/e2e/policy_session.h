@@ -1,0 +1,106 @@
+#pragma once
+// A live session whose anthropic and openai routes point at a TLS fake upstream, under a
+// policy given as JSON: `session_policy` is the top-level "policy" object, the route policies
+// that of each route. The test models claude-test and gpt-test are priced at 1 USD per
+// million tokens of every kind (1 micro-USD a token), so costs are token counts.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/safe_run.h"
+#include "tests/support/fake_upstream.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/test_ca.h"
+
+namespace saferun::test {
+
+struct PolicySessionOptions {
+  std::string session_policy = "{}";
+  std::string anthropic_policy = "{}";
+  std::string openai_policy = "{}";
+  std::vector<std::string> safe_run_options;  // before "--"; a --summary-json FILE is added
+};
+
+inline PolicySessionOptions policy_options(std::string session_policy, std::string anthropic_policy = "{}",
+                                           std::string openai_policy = "{}", std::vector<std::string> options = {}) {
+  PolicySessionOptions out;
+  out.session_policy = std::move(session_policy);
+  out.anthropic_policy = std::move(anthropic_policy);
+  out.openai_policy = std::move(openai_policy);
+  out.safe_run_options = std::move(options);
+  return out;
+}
+
+class PolicySession {
+ public:
+  explicit PolicySession(const PolicySessionOptions& options = {})
+      : certificates(make_test_certificates(files.path())), upstream(certificates) {
+    auto config = files.write("policy-config.json", config_text(options));
+    summary_path = files.path() + "/summary.json";
+    std::vector<std::string> args = {"--config", config, "--summary-json", summary_path};
+    args.insert(args.end(), options.safe_run_options.begin(), options.safe_run_options.end());
+    session = std::make_unique<LiveSession>(
+        args, base_env({"ANTHROPIC_API_KEY=" + fake_key("sk-ant-api03-"), "OPENAI_API_KEY=" + fake_key("sk-proj-"),
+                        "SSL_CERT_FILE=" + certificates.ca_file}));
+  }
+
+  std::string config_text(const PolicySessionOptions& o) const {
+    auto session_policy = nlohmann::json::parse(o.session_policy);
+    session_policy["prices"]["claude-test"] = {{"input", 1}, {"output", 1}, {"cache_write", 1}, {"cache_read", 1}};
+    session_policy["prices"]["gpt-test"] = {{"input", 1}, {"output", 1}, {"cache_write", 1}, {"cache_read", 1}};
+    return R"({"routes": [
+      {"name": "anthropic", "provider": "anthropic", "upstream": ")" + upstream.origin() + R"(/anthropic",
+       "credential": "x-api-key: {secret}", "secret": {"env": "ANTHROPIC_API_KEY"},
+       "allow": ["POST /v1/messages", "POST /v1/messages/count_tokens", "GET /v1/models"],
+       "child_env": {"ANTHROPIC_BASE_URL": "{base_url}"}, "policy": )" + o.anthropic_policy + R"(},
+      {"name": "openai", "base_path": "/openai/v1", "provider": "openai", "upstream": ")" + upstream.origin() +
+           R"(/openai/v1", "credential": "Authorization: Bearer {secret}", "secret": {"env": "OPENAI_API_KEY"},
+       "allow": ["POST /chat/completions", "POST /responses", "POST /embeddings"],
+       "child_env": {"OPENAI_BASE_URL": "{base_url}"}, "policy": )" + o.openai_policy + R"(}],
+      "policy": )" + session_policy.dump() + "}";
+  }
+
+  Headers anthropic(Headers extra = {}) const {
+    Headers headers = {{"x-api-key", session->token()}, {"anthropic-version", "2023-06-01"},
+                       {"content-type", "application/json"}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return headers;
+  }
+  Headers openai(Headers extra = {}) const {
+    Headers headers = {{"Authorization", "Bearer " + session->token()}, {"content-type", "application/json"}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return headers;
+  }
+  HttpResponse message(const std::string& body, Headers extra = {}) const {
+    return http_request(session->port(), "POST", "/anthropic/v1/messages", anthropic(std::move(extra)), body);
+  }
+  nlohmann::json status() const {
+    auto response = http_request(session->port(), "GET", "/_safe-run/status", anthropic());
+    return nlohmann::json::parse(response.body, nullptr, false);
+  }
+  // Ends the session and returns its --summary-json.
+  nlohmann::json end_with_summary() {
+    result = session->end();
+    return nlohmann::json::parse(read_file(summary_path), nullptr, false);
+  }
+
+  TempDir files;
+  TestCertificates certificates;
+  FakeUpstream upstream;
+  std::string summary_path;
+  std::unique_ptr<LiveSession> session;
+  ProcessResult result;
+};
+
+// The `limits` entry of a usage report whose counter ends with `suffix`.
+inline nlohmann::json limit_entry(const nlohmann::json& usage, const std::string& suffix) {
+  for (const auto& entry : usage["limits"]) {
+    auto key = entry["counter"].get<std::string>();
+    if (key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) return entry;
+  }
+  return nullptr;
+}
+
+}  // namespace saferun::test
