@@ -1,6 +1,7 @@
 #include "session/isolation_plan.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -27,6 +28,32 @@ void make_directory(const std::string& path) {
   ::chmod(path.c_str(), 0700);
 }
 
+std::vector<std::string> path_entries(const char* path) {
+  std::vector<std::string> entries;
+  std::string text = path == nullptr ? "" : path;
+  for (std::size_t from = 0; from <= text.size();) {
+    auto colon = std::min(text.find(':', from), text.size());
+    entries.push_back(text.substr(from, colon - from));
+    from = colon + 1;
+  }
+  return entries;
+}
+
+std::string tmux_directory(const EnvLookup& getenv) {
+  const char* base = getenv("TMUX_TMPDIR");
+  std::string dir = base != nullptr && *base != '\0' ? base : "/tmp";
+  return dir + "/tmux-" + std::to_string(::getuid());
+}
+
+void add_user_surroundings(jail::JailPathsInput& input, const EnvLookup& getenv) {
+  input.command_path = path_entries(getenv("PATH"));
+  std::error_code ignored;
+  input.working_dir = std::filesystem::current_path(ignored).string();
+  input.tmux_dir = tmux_directory(getenv);
+  const char* runtime = getenv("XDG_RUNTIME_DIR");
+  input.runtime_dir = runtime != nullptr && *runtime != '\0' ? runtime : "/run/user/" + std::to_string(::getuid());
+}
+
 jail::JailPaths jail_paths(const Config& config, const SessionOptions& options, const EnvLookup& getenv) {
   jail::JailPathsInput input;
   if (const char* home = getenv("HOME")) input.home = home;
@@ -34,6 +61,7 @@ jail::JailPaths jail_paths(const Config& config, const SessionOptions& options, 
   input.config_file = absolute(options.config_path);
   input.extra_read_only = config.isolation.read_only;
   input.extra_hidden = config.isolation.hide;
+  add_user_surroundings(input, getenv);
   for (const auto& route : config.routes) {
     if (route.secret.kind == SecretSource::Kind::file) input.secret_files.push_back(*absolute(route.secret.path));
     if (route.secret.kind == SecretSource::Kind::command && !route.secret.argv.empty())

@@ -28,6 +28,12 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kSecretStores
     {"secret-tool", {"~/.local/share/keyrings"}},
 };
 
+// Debian's ~/.profile puts these first in PATH once they exist; Claude Code installs there.
+constexpr std::string_view kHomeCommandDirs[] = {"~/.local/bin", "~/bin"};
+
+// The user bus (`systemd-run --user`, D-Bus activation) and the user manager's private socket.
+constexpr std::string_view kRuntimeServiceSockets[] = {"/bus", "/systemd"};
+
 std::string basename_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -44,6 +50,29 @@ void add(std::vector<std::string>& out, const std::string& path, const std::stri
   if (std::find(out.begin(), out.end(), expanded) == out.end()) out.push_back(expanded);
 }
 
+bool inside(const std::string& path, const std::string& dir) {
+  return path == dir || (path.starts_with(dir) && (dir == "/" || path[dir.size()] == '/'));
+}
+
+// The command path's directories in the home, but never the working directory or one holding it.
+void add_command_dirs(std::vector<std::string>& out, const JailPathsInput& input) {
+  auto home = without_trailing_slashes(input.home);
+  if (home.empty() || home == "/") return;
+  for (auto dir : kHomeCommandDirs) add(out, std::string(dir), input.home);
+  for (const auto& entry : input.command_path) {
+    auto dir = without_trailing_slashes(entry);
+    if (dir.empty() || dir.front() != '/' || !inside(dir, home) || dir == home) continue;
+    if (!input.working_dir.empty() && inside(input.working_dir, dir)) continue;
+    add(out, dir, input.home);
+  }
+}
+
+void add_service_sockets(std::vector<std::string>& out, const JailPathsInput& input) {
+  if (input.tmux_dir) add(out, *input.tmux_dir, input.home);
+  if (!input.runtime_dir || input.runtime_dir->empty()) return;
+  for (auto name : kRuntimeServiceSockets) add(out, without_trailing_slashes(*input.runtime_dir) + std::string(name), input.home);
+}
+
 }  // namespace
 
 std::string expand_home(const std::string& path, const std::string& home) {
@@ -57,6 +86,7 @@ JailPaths plan_jail_paths(const JailPathsInput& input) {
   if (input.config_dir) add(paths.read_only, *input.config_dir, input.home);
   if (input.config_file) add(paths.read_only, *input.config_file, input.home);
   for (auto file : kShellStartupFiles) add(paths.read_only, std::string(file), input.home);
+  add_command_dirs(paths.read_only, input);
   for (const auto& path : input.extra_read_only) add(paths.read_only, path, input.home);
 
   for (const auto& file : input.secret_files) add(paths.hidden, file, input.home);
@@ -65,6 +95,7 @@ JailPaths plan_jail_paths(const JailPathsInput& input) {
     if (store == kSecretStores.end()) continue;
     for (const auto& path : store->second) add(paths.hidden, path, input.home);
   }
+  add_service_sockets(paths.hidden, input);
   for (const auto& path : input.extra_hidden) add(paths.hidden, path, input.home);
   return paths;
 }
