@@ -1,12 +1,52 @@
 #include "session/jail/protected_paths.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 namespace saferun::session::jail {
+namespace {
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+// The agent could have taken write permission off the directory (it is the user's, so it
+// may): give it back to its owner, who is the user and safe-run.
+bool make_writable(const std::string& dir) {
+  struct stat info{};
+  if (::stat(dir.c_str(), &info) != 0 || info.st_uid != ::geteuid()) return false;
+  return ::chmod(dir.c_str(), (info.st_mode & 07777) | S_IWUSR | S_IXUSR) == 0;
+}
+
+// Renames `path` to `aside`, or to `aside.1`, `aside.2`, ... when the agent took that name
+// first (the session id is in its environment): never over anything, never giving up on a
+// directory the agent made read-only. "" with errno set when it cannot.
+std::string move_aside(const std::string& path, const std::string& aside) {
+  bool unlocked = false;
+  for (int attempt = 0; attempt < 16;) {
+    auto name = attempt == 0 ? aside : aside + "." + std::to_string(attempt);
+    if (::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, name.c_str(), RENAME_NOREPLACE) == 0) return name;
+    if (errno == EEXIST || errno == ENOTEMPTY || errno == EISDIR || errno == ENOTDIR) {
+      ++attempt;
+    } else if ((errno == EACCES || errno == EPERM) && !unlocked) {
+      unlocked = true;
+      int error = errno;
+      if (!make_writable(parent_of(path))) return errno = error, std::string();
+    } else {
+      return {};
+    }
+  }
+  errno = EEXIST;
+  return {};
+}
+
+}  // namespace
 
 std::vector<PathIdentity> record_identities(const std::vector<std::string>& paths) {
   std::vector<PathIdentity> out;
@@ -53,8 +93,8 @@ std::vector<std::string> quarantine_changed(const std::vector<PathIdentity>& bef
   std::vector<std::string> lines;
   for (const auto& path : changed_paths(before, record_identities(paths))) {
     auto aside = path + ".safe-run-quarantine-" + session_id;
-    if (std::rename(path.c_str(), aside.c_str()) == 0)
-      lines.push_back(path + " appeared or was replaced during the session; moved to " + aside);
+    if (auto moved = move_aside(path, aside); !moved.empty())
+      lines.push_back(path + " appeared or was replaced during the session; moved to " + moved);
     else
       lines.push_back(path + " appeared or was replaced during the session and could not be moved aside (" +
                       std::strerror(errno) + "): check it before starting a shell");
