@@ -54,7 +54,8 @@ bool inside(const std::string& path, const std::string& dir) {
   return path == dir || (path.starts_with(dir) && (dir == "/" || path[dir.size()] == '/'));
 }
 
-// The command path's directories in the home, but never the working directory or one holding it.
+// The command path's directories in the home, but none in, of or holding the working directory:
+// the project is the agent's to write (npm writes its node_modules/.bin).
 void add_command_dirs(std::vector<std::string>& out, const JailPathsInput& input) {
   auto home = without_trailing_slashes(input.home);
   if (home.empty() || home == "/") return;
@@ -62,7 +63,7 @@ void add_command_dirs(std::vector<std::string>& out, const JailPathsInput& input
   for (const auto& entry : input.command_path) {
     auto dir = without_trailing_slashes(entry);
     if (dir.empty() || dir.front() != '/' || !inside(dir, home) || dir == home) continue;
-    if (!input.working_dir.empty() && inside(input.working_dir, dir)) continue;
+    if (!input.working_dir.empty() && (inside(input.working_dir, dir) || inside(dir, input.working_dir))) continue;
     add(out, dir, input.home);
   }
 }

@@ -23,8 +23,8 @@ struct JailPathsInput {
   std::vector<std::string> secret_files;     // `file` sources
   std::vector<std::string> secret_commands;  // argv[0] of each `command` source
   // $PATH's entries as safe-run got them: those in the home are where the user's shell finds
-  // `safe-run`, `op`, `git` next time, so they are read-only (all but the working directory's
-  // own, which the agent must be able to write).
+  // `safe-run`, `op`, `git` next time, so they are read-only (none in or above the working
+  // directory, which the agent must be able to write).
   std::vector<std::string> command_path;
   std::string working_dir;
   // Sockets of the user's services that run commands outside the jail on request (a tmux
