@@ -28,6 +28,10 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kSecretStores
     {"secret-tool", {"~/.local/share/keyrings"}},
 };
 
+// Started by the user's next login outside the jail: systemd user units enabled there
+// (default.target.wants) and desktop autostart entries.
+constexpr std::string_view kLoginStartupDirs[] = {"~/.config/systemd/user", "~/.config/autostart"};
+
 // Debian's ~/.profile puts these first in PATH once they exist; Claude Code installs there.
 constexpr std::string_view kHomeCommandDirs[] = {"~/.local/bin", "~/bin"};
 
@@ -87,6 +91,7 @@ JailPaths plan_jail_paths(const JailPathsInput& input) {
   if (input.config_dir) add(paths.read_only, *input.config_dir, input.home);
   if (input.config_file) add(paths.read_only, *input.config_file, input.home);
   for (auto file : kShellStartupFiles) add(paths.read_only, std::string(file), input.home);
+  for (auto dir : kLoginStartupDirs) add(paths.read_only, std::string(dir), input.home);
   add_command_dirs(paths.read_only, input);
   for (const auto& path : input.extra_read_only) add(paths.read_only, path, input.home);
 

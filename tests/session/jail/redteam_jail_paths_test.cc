@@ -36,3 +36,11 @@ TEST_CASE("the user's tmux sockets and systemd user bus are hidden", "[jail_path
   auto paths = plan_jail_paths(input);
   CHECK(paths.hidden == std::vector<std::string>{"/tmp/tmux-1000", "/run/user/1000/bus", "/run/user/1000/systemd"});
 }
+
+TEST_CASE("what the next login starts is read-only", "[jail_paths][redteam]") {
+  JailPathsInput input;
+  input.home = "/home/u";
+  auto paths = plan_jail_paths(input);
+  CHECK(has(paths.read_only, "/home/u/.config/systemd/user"));
+  CHECK(has(paths.read_only, "/home/u/.config/autostart"));
+}
