@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace saferun::session::jail {
@@ -46,6 +47,29 @@ std::string move_aside(const std::string& path, const std::string& aside) {
   return {};
 }
 
+void record_target(const std::string& path, PathIdentity& identity) {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return;
+  std::string target(resolved);
+  std::free(resolved);
+  struct stat info{};
+  struct stat parent{};
+  if (::stat(target.c_str(), &info) != 0 || ::stat(parent_of(target).c_str(), &parent) != 0) return;
+  identity.target_exists = true;
+  identity.target_device = info.st_dev, identity.target_inode = info.st_ino;
+  identity.target_parent_device = parent.st_dev, identity.target_parent_inode = parent.st_ino;
+}
+
+// A symlink's target appeared, or is a new file in a new directory.
+bool target_replaced(const PathIdentity& was, const PathIdentity& now) {
+  if (!now.target_exists) return false;  // it resolves to nothing: nothing runs
+  if (!was.target_exists) return true;   // it pointed nowhere (nothing to mount over) and now does
+  bool same = was.target_device == now.target_device && was.target_inode == now.target_inode;
+  bool same_parent =
+      was.target_parent_device == now.target_parent_device && was.target_parent_inode == now.target_parent_inode;
+  return !same && !same_parent;
+}
+
 }  // namespace
 
 std::vector<PathIdentity> record_identities(const std::vector<std::string>& paths) {
@@ -60,6 +84,7 @@ std::vector<PathIdentity> record_identities(const std::vector<std::string>& path
       identity.replaceable = S_ISLNK(info.st_mode) || S_ISDIR(info.st_mode);
       identity.device = info.st_dev;
       identity.inode = info.st_ino;
+      if (S_ISLNK(info.st_mode)) record_target(path, identity);
     }
     auto slash = path.rfind('/');
     if (::stat(slash == 0 ? "/" : path.substr(0, slash).c_str(), &parent) == 0)
@@ -82,7 +107,7 @@ std::vector<std::string> changed_paths(const std::vector<PathIdentity>& before,
     }
     bool same = was.device == now.device && was.inode == now.inode;
     bool same_parent = was.parent_device == now.parent_device && was.parent_inode == now.parent_inode;
-    if (!same && (was.replaceable || !same_parent)) changed.push_back(now.path);
+    if ((!same && (was.replaceable || !same_parent)) || target_replaced(was, now)) changed.push_back(now.path);
   }
   return changed;
 }

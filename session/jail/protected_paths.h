@@ -22,6 +22,13 @@ struct PathIdentity {
   ino_t inode = 0;
   dev_t parent_device = 0;
   ino_t parent_inode = 0;
+  // For a symlink, what it resolves to (the file the mount covers) and that file's
+  // directory: a stow-style ~/.bashrc -> dotfiles/bashrc is replaced by renaming dotfiles.
+  bool target_exists = false;
+  dev_t target_device = 0;
+  ino_t target_inode = 0;
+  dev_t target_parent_device = 0;
+  ino_t target_parent_inode = 0;
 };
 
 // lstat of each path (a symlink is its own identity).
@@ -29,7 +36,8 @@ std::vector<PathIdentity> record_identities(const std::vector<std::string>& path
 
 // The paths that appeared, or were replaced in a way only the agent could have: a symlink or
 // directory with a new identity, or a file whose directory is a new one. A file replaced in
-// the same directory is the user's own edit (the agent cannot rename a mount point). Pure.
+// the same directory is the user's own edit (the agent cannot rename a mount point). A symlink
+// counts as replaced too when what it resolves to changed that way. Pure.
 std::vector<std::string> changed_paths(const std::vector<PathIdentity>& before,
                                        const std::vector<PathIdentity>& after);
 

@@ -129,3 +129,31 @@ TEST_CASE("an isolated agent cannot keep a planted start-up file by blocking its
     }
   }
 }
+
+TEST_CASE("an isolated agent cannot replace a symlinked start-up file by renaming its target's directory",
+          "[e2e][isolation][redteam]") {
+  for (std::string mode : {"off", "auto"}) {
+    INFO(mode);
+    UnprivilegedUser user;
+    // GNU stow's layout: ~/.bashrc -> dotfiles/bashrc. The mount covers the file it resolves
+    // to, not the directory holding it, and the link itself does not change.
+    user.make_file("dotfiles/bashrc", "# the user's own\n");
+    auto bashrc = user.home() + "/.bashrc";
+    std::filesystem::create_symlink("dotfiles/bashrc", bashrc);
+    run_process({"chown", "-h", "--reference=" + user.home(), bashrc}, {"PATH=/usr/bin:/bin"});
+    auto dotfiles = user.home() + "/dotfiles";
+    auto script = "mv " + dotfiles + " " + dotfiles + ".old && mkdir " + dotfiles + " && echo 'echo attacker' > " +
+                  dotfiles + "/bashrc && echo replaced";
+    auto result = run_agent(user, mode, "/", script, user.env());
+    INFO(result.out << result.err);
+    CHECK(result.status == 0);
+    CHECK(contains(result.out, "replaced"));
+    if (mode == "off") {
+      CHECK(contains(read_file(bashrc), "attacker"));  // the user's next shell runs it
+    } else {
+      CHECK_FALSE(exists(bashrc));
+      CHECK(contains(result.err, bashrc + " appeared or was replaced during the session; moved to"));
+      CHECK(read_file(dotfiles + ".old/bashrc") == "# the user's own\n");
+    }
+  }
+}
