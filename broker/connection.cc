@@ -1,5 +1,7 @@
 #include "broker/connection.h"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -26,7 +28,7 @@ std::optional<std::string_view> field(const http::fields& fields, std::string_vi
   return std::string_view(value.data(), value.size());
 }
 
-RequestHead head_of(const http::request<http::string_body>& request) {
+RequestHead head_of(const ClientRequest& request) {
   auto method = request.method_string();
   auto target = request.target();
   return {std::string_view(method.data(), method.size()),
@@ -47,11 +49,20 @@ int status_for_parse_error(beast::error_code ec) {
   return 400;
 }
 
+// A request head (and a small body behind it) fits in one read of this size.
+constexpr std::size_t kReadBufferBytes = 8 * 1024;
+
+// Lets each read of a body take everything the socket holds, not asio's default 64 KiB.
+std::size_t read_all_available(const beast::error_code& ec, std::size_t) {
+  return ec ? 0 : std::numeric_limits<std::size_t>::max();
+}
+
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context)
     : stream_(std::move(socket)), context_(std::move(context)) {
   context_->connections.insert(this);
+  buffer_.reserve(kReadBufferBytes);
 }
 
 Connection::~Connection() {
@@ -72,6 +83,7 @@ void Connection::close() {
 void Connection::read_header() {
   if (closed_) return;
   body_bytes_ = 0;
+  body_read_ = false;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
   parser_->body_limit(context_->settings.limits.max_body_bytes);
@@ -119,8 +131,35 @@ void Connection::on_header_failed(beast::error_code ec) {
   answer_refusal(status, status == 400 ? "bad_request" : "too_large", what);
 }
 
+bool Connection::at_message_end() const { return body_read_ || (parser_ && parser_->is_done()); }
+
+// The body's bytes are reserved before any is read: at most max_body_bytes_in_flight are held
+// broker-wide, and a request that does not fit waits here, unread.
 void Connection::read_body() {
   if (parser_->is_done()) return on_body({});
+  auto length = parser_->content_length();
+  auto bytes = length ? static_cast<std::size_t>(*length) : context_->settings.limits.max_body_bytes;
+  reserving_ = true;
+  context_->body_budget->reserve(bytes, [self = shared_from_this()](BodyReservation reservation) {
+    if (self->reserving_) return self->on_budget(std::move(reservation));
+    asio::post(self->stream_.get_executor(), [self, reservation = std::move(reservation)]() mutable {
+      self->on_budget(std::move(reservation));
+    });
+  });
+  reserving_ = false;
+}
+
+void Connection::on_budget(BodyReservation reservation) {
+  if (closed_) return;
+  parser_->get().body().hold(std::move(reservation));
+  send_continue_if_asked();
+  stream_.expires_after(context_->settings.limits.body_timeout);
+  auto length = parser_->content_length();
+  if (length && !parser_->chunked()) return read_sized_body(static_cast<std::size_t>(*length));
+  read_chunked_body();
+}
+
+void Connection::send_continue_if_asked() {
   if (auto expect = field(parser_->get(), "expect");
       expect && beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue")) {
     // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
@@ -128,11 +167,32 @@ void Connection::read_body() {
     beast::error_code ignored;
     asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
   }
-  stream_.expires_after(context_->settings.limits.body_timeout);
-  http::async_read(stream_, buffer_, *parser_,
+}
+
+// Into storage of exactly `length` bytes: first what the head's read already brought, then
+// straight from the socket — no parser, no intermediate buffer.
+void Connection::read_sized_body(std::size_t length) {
+  auto& body = parser_->get().body();
+  body.allocate(length);
+  auto have = std::min(buffer_.size(), length);
+  asio::buffer_copy(asio::buffer(body.data(), have), buffer_.data());
+  buffer_.consume(have);
+  if (have == length) {
+    body_read_ = true;
+    return on_body({});
+  }
+  asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->body_read_ = !ec;
                      self->on_body(ec);
                    });
+}
+
+void Connection::read_chunked_body() {
+  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (!ec) self->parser_->get().body().fit_reservation();
+    self->on_body(ec);
+  });
 }
 
 void Connection::on_body(beast::error_code ec) {
@@ -170,6 +230,7 @@ void Connection::answer_forward() {
     close_after_answer_ = true;
     return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
   }
+  if (!check_before_forward()) return;
   if (context_->settings.dry_run) return answer_dry_run();
   admit_by_policy();
 }
@@ -180,9 +241,13 @@ void Connection::admit_by_policy() {
   auto method = request.method_string();
   policy::Refusal refusal;
   meter_ = context_->policy->plan(dispatch_.route->route.name, std::string_view(method.data(), method.size()),
-                                  dispatch_.path, request.body(), request_id_, refusal);
+                                  dispatch_.path, request.body().view(), request_id_, refusal);
   if (!meter_) return answer_policy_refusal(refusal);
-  if (meter_->body_edited()) request.body() = meter_->take_edited_body();
+  if (meter_->body_edited()) {
+    // Forwarded instead of the received bytes (a splice over the whole body; nothing moves).
+    auto& body = request.body();
+    body.splice({0, body.size(), meter_->take_edited_body()});
+  }
   context_->policy->reserve(meter_, [self = shared_from_this()](std::optional<policy::Refusal> refused) {
     if (self->closed_) return;  // the meter settles when the connection lets go of it
     if (refused) return self->answer_policy_refusal(*refused);
@@ -198,6 +263,29 @@ void Connection::start_exchange() {
 void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
   meter_.reset();
   answer_refusal(refusal.status, refusal.decision, refusal.reason, &refusal);
+}
+
+// The policy's look at the whole body (see body/pre_forward.h): refuse, or splice the
+// forwarded body. False when the request was answered here.
+bool Connection::check_before_forward() {
+  if (!context_->pre_forward) return true;
+  auto& body = parser_->get().body();
+  PreForwardVerdict verdict;
+  try {
+    verdict = context_->pre_forward(dispatch_, body.view());
+  } catch (const std::exception&) {
+    answer_refusal(500, "internal_error", "the broker's policy check failed");
+    return false;
+  }
+  if (verdict.refuse) {
+    answer_refusal(verdict.status, std::move(verdict.decision), std::move(verdict.reason));
+    return false;
+  }
+  if (verdict.splice && !body.splice(std::move(*verdict.splice))) {
+    answer_refusal(500, "internal_error", "the broker's policy asked to rewrite bytes outside the body");
+    return false;
+  }
+  return true;
 }
 
 void Connection::on_exchange_done(const ExchangeOutcome& outcome) {
@@ -217,7 +305,7 @@ void Connection::answer_dry_run() {
   Response response{http::status::ok, 11};
   response.set(http::field::content_type, "application/json");
   response.body() = dry_run_body(dispatch_, std::string_view(method.data(), method.size()),
-                                 request.body());
+                                 request.body().view());
   answer(std::move(response), request.keep_alive());
 }
 
@@ -233,7 +321,7 @@ void Connection::answer_refusal(int status, std::string decision, std::string re
   response.body() = error_body(dispatch_.provider, status, dispatch_.reason);
   // Once a request is refused before its body was read, the stream cannot be trusted to be
   // at a message boundary: answer and close.
-  bool keep_alive = parser_->is_done() && parser_->get().keep_alive() && !close_after_answer_;
+  bool keep_alive = at_message_end() && parser_->get().keep_alive() && !close_after_answer_;
   answer(std::move(response), keep_alive);
 }
 
@@ -242,6 +330,7 @@ void Connection::answer(Response response, bool keep_alive) {
   response.keep_alive(keep_alive);
   if (response.body().size() > 0 || response.result() != http::status::ok) response.prepare_payload();
   response_ = std::move(response);
+  if (parser_) parser_->get().body().release();  // answered here: the body is not needed any more
   record(response_.result_int(), response_.body().size());
   stream_.expires_after(context_->settings.limits.write_timeout);
   http::async_write(stream_, response_,
