@@ -1,6 +1,7 @@
 #include "broker/body/body_budget.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace saferun::broker {
 
@@ -27,9 +28,10 @@ void BodyReservation::shrink_to(std::size_t bytes) {
 }
 
 void BodyReservation::release() {
-  if (budget_) budget_->give_back(bytes_);
-  budget_.reset();
-  bytes_ = 0;
+  // Emptied first: give_back() grants waiters, whose callbacks may move or destroy this.
+  auto budget = std::move(budget_);
+  auto bytes = std::exchange(bytes_, 0);
+  if (budget) budget->give_back(bytes);
 }
 
 void BodyBudget::reserve(std::size_t bytes, Granted granted) {
