@@ -36,7 +36,7 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # --- upstreams: the sink (plain: reads each request whole, answers 62 bytes of JSON), nginx
 # (TLS, one worker) and the streaming fake ---------------------------------------------------
-exec 7< <(sleep 100000)
+exec 7< <(sleep 100000); pids+=($!)  # holds the fakes' stdin open; killed on exit
 "$FAKE" --tls "$work" <&7 >"$work/fake-tls.port" & pids+=($!)
 "$FAKE" <&7 >"$work/fake.port" & pids+=($!)
 "$SINK" >"$work/sink.port" & pids+=($!)
