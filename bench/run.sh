@@ -137,6 +137,9 @@ for shape in "${shapes[@]}"; do
   done
 done
 echo
+LOAD_PEAK_SR=$(hwm_kb "$SR_PLAIN_PID") LOAD_PEAK_NGINX=$(hwm_kb "$NGINX_WORKER")
+echo "Peak RSS over all these cells (256 connections posting 4 MB bodies included): safe-run $((LOAD_PEAK_SR / 1024)) MiB (its bound on bodies held at once: 256 MiB), nginx worker $((LOAD_PEAK_NGINX / 1024)) MiB."
+echo
 
 # --- streaming -----------------------------------------------------------------------------
 echo "## SSE: from the upstream sending an event to the client reading it (a 76 KB POST answered by 200 events, 5 ms apart)"
