@@ -1,8 +1,5 @@
 #include "broker/connection.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -51,11 +48,6 @@ int status_for_parse_error(beast::error_code ec) {
 
 // A request head (and a small body behind it) fits in one read of this size.
 constexpr std::size_t kReadBufferBytes = 8 * 1024;
-
-// Lets each read of a body take everything the socket holds, not asio's default 64 KiB.
-std::size_t read_all_available(const beast::error_code& ec, std::size_t) {
-  return ec ? 0 : std::numeric_limits<std::size_t>::max();
-}
 
 }  // namespace
 
@@ -131,70 +123,6 @@ void Connection::on_header_failed(beast::error_code ec) {
   answer_refusal(status, status == 400 ? "bad_request" : "too_large", what);
 }
 
-bool Connection::at_message_end() const { return body_read_ || (parser_ && parser_->is_done()); }
-
-// The body's bytes are reserved before any is read: at most max_body_bytes_in_flight are held
-// broker-wide, and a request that does not fit waits here, unread.
-void Connection::read_body() {
-  if (parser_->is_done()) return on_body({});
-  auto length = parser_->content_length();
-  auto bytes = length ? static_cast<std::size_t>(*length) : context_->settings.limits.max_body_bytes;
-  reserving_ = true;
-  context_->body_budget->reserve(bytes, [self = shared_from_this()](BodyReservation reservation) {
-    if (self->reserving_) return self->on_budget(std::move(reservation));
-    asio::post(self->stream_.get_executor(), [self, reservation = std::move(reservation)]() mutable {
-      self->on_budget(std::move(reservation));
-    });
-  });
-  reserving_ = false;
-}
-
-void Connection::on_budget(BodyReservation reservation) {
-  if (closed_) return;
-  parser_->get().body().hold(std::move(reservation));
-  send_continue_if_asked();
-  stream_.expires_after(context_->settings.limits.body_timeout);
-  auto length = parser_->content_length();
-  if (length && !parser_->chunked()) return read_sized_body(static_cast<std::size_t>(*length));
-  read_chunked_body();
-}
-
-void Connection::send_continue_if_asked() {
-  if (auto expect = field(parser_->get(), "expect");
-      expect && beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue")) {
-    // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    beast::error_code ignored;
-    asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
-  }
-}
-
-// Into storage of exactly `length` bytes: first what the head's read already brought, then
-// straight from the socket — no parser, no intermediate buffer.
-void Connection::read_sized_body(std::size_t length) {
-  auto& body = parser_->get().body();
-  body.allocate(length);
-  auto have = std::min(buffer_.size(), length);
-  asio::buffer_copy(asio::buffer(body.data(), have), buffer_.data());
-  buffer_.consume(have);
-  if (have == length) {
-    body_read_ = true;
-    return on_body({});
-  }
-  asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->body_read_ = !ec;
-                     self->on_body(ec);
-                   });
-}
-
-void Connection::read_chunked_body() {
-  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (!ec) self->parser_->get().body().fit_reservation();
-    self->on_body(ec);
-  });
-}
-
 void Connection::on_body(beast::error_code ec) {
   if (ec == http::error::body_limit) {
     return answer_refusal(413, "too_large",
@@ -263,29 +191,6 @@ void Connection::start_exchange() {
 void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
   meter_.reset();
   answer_refusal(refusal.status, refusal.decision, refusal.reason, &refusal);
-}
-
-// The policy's look at the whole body (see body/pre_forward.h): refuse, or splice the
-// forwarded body. False when the request was answered here.
-bool Connection::check_before_forward() {
-  if (!context_->pre_forward) return true;
-  auto& body = parser_->get().body();
-  PreForwardVerdict verdict;
-  try {
-    verdict = context_->pre_forward(dispatch_, body.view());
-  } catch (const std::exception&) {
-    answer_refusal(500, "internal_error", "the broker's policy check failed");
-    return false;
-  }
-  if (verdict.refuse) {
-    answer_refusal(verdict.status, std::move(verdict.decision), std::move(verdict.reason));
-    return false;
-  }
-  if (verdict.splice && !body.splice(std::move(*verdict.splice))) {
-    answer_refusal(500, "internal_error", "the broker's policy asked to rewrite bytes outside the body");
-    return false;
-  }
-  return true;
 }
 
 void Connection::on_exchange_done(const ExchangeOutcome& outcome) {

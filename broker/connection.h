@@ -7,6 +7,7 @@
 // (until then it waits unread, in arrival order). A body with a Content-Length is read
 // straight into storage of exactly that size, each read taking all the socket holds; a
 // chunked body goes through Beast's parser. Then the PreForwardHook, if any, sees it whole.
+// (Those steps live in connection_body.cc.)
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
