@@ -8,7 +8,10 @@
 // Find the fields with find_json_members() (json_members.h: one pass over the bytes, no DOM).
 //
 // The hook runs on the event loop: it must not block, and it should not parse more than it
-// needs (a Claude Code body reaches 4 MB).
+// needs (a Claude Code body reaches 4 MB). It is installed with Broker::set_pre_forward (or
+// BrokerContext::pre_forward from inside the broker); an exception from it is a 500 for that
+// request only. It runs for forwarded requests only (after the route, allowlist and token
+// checks), in dry-run mode too, and the body it sees stays valid until it returns.
 
 #include <functional>
 #include <optional>
