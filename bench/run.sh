@@ -3,7 +3,12 @@
 # the upstream direct, and nginx as a reverse proxy that adds the header (the fast thing a
 # user could pick instead). Prints a Markdown report (bench/RESULTS.md keeps a dated copy).
 #
-#   bench/run.sh            (after ./dev.sh build; installs wrk, hyperfine and nginx if missing)
+#   bench/run.sh            (after ./dev.sh build)
+#
+# Needs wrk, hyperfine, nginx (nginx-light is enough), curl and awk on PATH; installs nothing.
+# DURATION (default 3s) is the length of each wrk cell (LONG_DURATION, default 10s, for cells
+# that move over 64 MiB per round of connections), CONNECTIONS (default "1 16 256") the
+# client connection counts.
 #
 # Loopback only; every load is bounded in time.
 set -euo pipefail
@@ -12,13 +17,14 @@ BUILD=${BUILD:-build}
 SAFE_RUN=$BUILD/launcher/safe-run
 FAKE=$BUILD/tests/fake-upstream
 PROBE=$BUILD/tests/sse-probe
-DURATION=${DURATION:-5s}
+SINK=$BUILD/tests/sink-upstream
+DURATION=${DURATION:-3s}
+LONG_DURATION=${LONG_DURATION:-10s}  # cells moving over 64 MiB per round of connections
 
-for tool in wrk hyperfine nginx curl; do
-  command -v "$tool" >/dev/null || { sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq wrk hyperfine nginx-light curl >/dev/null; break; }
+for tool in wrk hyperfine nginx curl awk; do
+  command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (Debian: apt-get install wrk hyperfine nginx-light curl)" >&2; exit 1; }
 done
-[ -x "$SAFE_RUN" ] && [ -x "$FAKE" ] && [ -x "$PROBE" ] || { echo "build first: ./dev.sh build" >&2; exit 1; }
+[ -x "$SAFE_RUN" ] && [ -x "$FAKE" ] && [ -x "$PROBE" ] && [ -x "$SINK" ] || { echo "build first: ./dev.sh build" >&2; exit 1; }
 
 work=$(mktemp -d)
 pids=()
@@ -28,21 +34,22 @@ free_port() { while :; do local p=$((20000 + RANDOM % 30000)); (exec 3<>/dev/tcp
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
-# --- upstreams: nginx (plain and TLS, one worker) and the streaming fake -------------------
-exec 7< <(sleep 100000)
+# --- upstreams: the sink (plain: reads each request whole, answers 62 bytes of JSON), nginx
+# (TLS, one worker) and the streaming fake ---------------------------------------------------
+exec 7< <(sleep 100000); pids+=($!)  # holds the fakes' stdin open; killed on exit
 "$FAKE" --tls "$work" <&7 >"$work/fake-tls.port" & pids+=($!)
 "$FAKE" <&7 >"$work/fake.port" & pids+=($!)
+"$SINK" >"$work/sink.port" & pids+=($!)
 sleep 1
 FAKE_PORT=$(awk '{print $2}' "$work/fake.port")
-UP=$(free_port); UPTLS=$(free_port); PX=$(free_port)
+UP=$(awk '{print $2}' "$work/sink.port")
+UPTLS=$(free_port); PX=$(free_port)
 cat >"$work/upstream.conf" <<NGINX
 worker_processes 1; daemon off; pid $work/up.pid; error_log $work/up-error.log;
 events { worker_connections 8192; }
 http {
   access_log off;
   log_format conn '\$connection';
-  server { listen 127.0.0.1:$UP; keepalive_requests 1000000;
-    location / { default_type application/json; return 200 '{"data":[{"id":"claude-bench","type":"model"}],"has_more":false}'; } }
   server { listen 127.0.0.1:$UPTLS ssl; ssl_certificate $work/server.pem; ssl_certificate_key $work/server-key.pem;
     keepalive_requests 1000000; access_log $work/tls-access.log conn;
     location / { default_type application/json; return 200 '{}'; } }
@@ -53,6 +60,9 @@ worker_processes 1; daemon off; pid $work/px.pid; error_log $work/px-error.log;
 events { worker_connections 8192; }
 http {
   access_log off;
+  # Request bodies held in memory and sent upstream whole, as safe-run does (NGINX_BODY=streamed:
+  # relayed while they arrive instead); never spooled to a temporary file.
+  client_max_body_size 64m; $( [ "${NGINX_BODY:-buffered}" = streamed ] && echo "proxy_request_buffering off;" || echo "client_body_buffer_size 8m;" )
   upstream plain { server 127.0.0.1:$UP; keepalive 256; }
   upstream tls { server 127.0.0.1:$UPTLS; keepalive 64; }
   upstream fake { server 127.0.0.1:$FAKE_PORT; keepalive 64; }
@@ -60,7 +70,7 @@ http {
     proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header x-api-key "sk-bench-key";
     location / { proxy_pass http://plain; }
     location /tls/ { proxy_pass https://tls/; proxy_ssl_session_reuse on; }
-    location /sse/ { proxy_pass http://fake/; proxy_buffering off; client_max_body_size 64m; } }
+    location /sse/ { proxy_pass http://fake/; proxy_buffering off; } }
 }
 NGINX
 nginx -p "$work" -c "$work/upstream.conf" & pids+=($!)
@@ -90,38 +100,57 @@ echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 echo "- safe-run $($SAFE_RUN --version | awk '{print $2}') ($(git rev-parse --short HEAD 2>/dev/null || echo unknown), $BUILD), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
-echo "- upstream: nginx (1 worker) answering 62 bytes of JSON; proxies: safe-run (1 thread) and nginx (1 worker) adding x-api-key"
+echo "- upstream: bench/sink_upstream.cc (1 thread, epoll) reading each request whole and answering 64 bytes of JSON"
+echo "- proxies, both adding x-api-key: safe-run (1 thread) and nginx (worker_processes 1, request bodies ${NGINX_BODY:-buffered} in memory, keepalive 256 upstream)"
+echo "- load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the first cell; the machine is shared"
 echo
 
 # --- throughput and latency ----------------------------------------------------------------
-wrk_run() {  # wrk_run CONNECTIONS URL [HEADER] -> "req/s p50 p99"
-  local c=$1 url=$2 threads=$(( $1 < 2 ? 1 : 2 ))
-  local out; out=$(wrk -t"$threads" -c"$c" -d"$DURATION" --latency ${3:+-H "$3"} "$url")
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+# Request shapes: what real agents send (DESIGN §7). POST bodies are Claude-Code-like JSON.
+for size in 300 78000 1048576 4194304; do bench/claude_body.sh "$size" >"$work/body-$size.json"; done
+wrk_run() {  # wrk_run CONNECTIONS URL BODY_FILE|- [HEADER] -> "req/s p50 p99 non2xx"
+  local c=$1 url=$2 body=$3 threads=$(( $1 < 2 ? 1 : 2 )) duration=$DURATION
+  local script=(); [ "$body" = - ] || script=(-s bench/post.lua)
+  [ "$body" = - ] || [ $(( c * $(wc -c <"$body") )) -le $((64 << 20)) ] || duration=$LONG_DURATION
+  local out; out=$(BODY_FILE=$body wrk -t"$threads" -c"$c" -d"$duration" --timeout 30s --latency "${script[@]}" ${4:+-H "$4"} "$url")
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out")" \
+       "$(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {n = $NF} END {print n + 0}' <<<"$out")"
 }
-echo "## Throughput and latency (wrk, GET, $DURATION per cell)"
+to_us() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) print v; else if (t ~ /ms$/) print v * 1000; else print v * 1e6 }'; }
+added() { awk -v p="$(to_us "$1")" -v d="$(to_us "$2")" 'BEGIN { printf "%+.0f µs", p - d }'; }
+echo "## Throughput and latency (wrk, $DURATION per cell, $LONG_DURATION for the largest; added p50 = proxy p50 − direct p50)"
 echo
-echo "| connections | direct req/s | safe-run req/s | nginx req/s | safe-run / nginx | p50 direct / safe-run / nginx | p99 direct / safe-run / nginx |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
-for c in 1 16 256; do
-  read -r d_rps d_p50 d_p99 <<<"$(wrk_run "$c" "http://127.0.0.1:$UP/v1/models")"
-  read -r s_rps s_p50 s_p99 <<<"$(wrk_run "$c" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic/v1/models" "x-api-key: $SR_PLAIN_TOKEN")"
-  read -r n_rps n_p50 n_p99 <<<"$(wrk_run "$c" "http://127.0.0.1:$PX/v1/models")"
-  ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')
-  echo "| $c | $d_rps | $s_rps | $n_rps | $ratio | $d_p50 / $s_p50 / $n_p50 | $d_p99 / $s_p99 / $n_p99 |"
+echo "| request | conns | direct req/s | safe-run req/s | nginx req/s | safe-run / nginx | p50 direct / safe-run / nginx | added p50 safe-run / nginx | p99 safe-run / nginx |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+shapes=("GET /v1/models:-" "POST 649 B:$work/body-300.json" "POST 76 KB:$work/body-78000.json"
+        "POST 1 MB:$work/body-1048576.json" "POST 4 MB:$work/body-4194304.json")
+for shape in "${shapes[@]}"; do
+  label=${shape%%:*} body=${shape#*:}
+  path=/v1/models; [ "$body" = - ] || path=/v1/messages?beta=true
+  for c in ${CONNECTIONS:-1 16 256}; do
+    read -r d_rps d_p50 d_p99 d_bad <<<"$(wrk_run "$c" "http://127.0.0.1:$UP$path" "$body")"
+    read -r s_rps s_p50 s_p99 s_bad <<<"$(wrk_run "$c" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN")"
+    read -r n_rps n_p50 n_p99 n_bad <<<"$(wrk_run "$c" "http://127.0.0.1:$PX$path" "$body")"
+    ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')
+    bad=""; [ "$((d_bad + s_bad + n_bad))" -eq 0 ] || bad=" (non-2xx: $d_bad / $s_bad / $n_bad)"
+    echo "| $label | $c | $d_rps | $s_rps | $n_rps | $ratio$bad | $d_p50 / $s_p50 / $n_p50 | $(added "$s_p50" "$d_p50") / $(added "$n_p50" "$d_p50") | $s_p99 / $n_p99 |"
+  done
 done
+echo
+LOAD_PEAK_SR=$(hwm_kb "$SR_PLAIN_PID") LOAD_PEAK_NGINX=$(hwm_kb "$NGINX_WORKER")
+echo "Peak RSS over all these cells (256 connections posting 4 MB bodies included): safe-run $((LOAD_PEAK_SR / 1024)) MiB (its bound on bodies held at once: 256 MiB), nginx worker $((LOAD_PEAK_NGINX / 1024)) MiB."
 echo
 
 # --- streaming -----------------------------------------------------------------------------
-echo "## SSE: from the upstream sending an event to the client reading it (20 events, 100 ms apart)"
+echo "## SSE: from the upstream sending an event to the client reading it (a 76 KB POST answered by 200 events, 5 ms apart)"
 echo
-echo "| path | first event µs | mean µs | max µs |"
-echo "| --- | --- | --- | --- |"
+echo "| path | events | first event µs | p50 µs | mean µs | max µs |"
+echo "| --- | --- | --- | --- | --- | --- |"
 sse() {  # sse LABEL PORT TARGET [HEADER...]
-  local label=$1; shift
-  local events first_us mean_us max_us
-  eval "$("$PROBE" "$@" "x-fake:sse-slow" "x-fake-events:20" "x-fake-interval-ms:100")"
-  printf '| %s | %.0f | %.0f | %.0f |\n' "$label" "$first_us" "$mean_us" "$max_us"
+  local label=$1 port=$2 target=$3; shift 3
+  local events first_us p50_us mean_us max_us
+  eval "$("$PROBE" "$port" "$target" "@$work/body-78000.json" "$@" "x-fake:sse-slow" "x-fake-events:200" "x-fake-interval-ms:5")"
+  printf '| %s | %s | %.0f | %.0f | %.0f | %.0f |\n' "$label" "$events" "$first_us" "$p50_us" "$mean_us" "$max_us"
 }
 sse direct "$FAKE_PORT" /anthropic/v1/messages
 sse safe-run "$SR_SSE_PORT" /anthropic/v1/messages "x-api-key:$SR_SSE_TOKEN"

@@ -1,9 +1,11 @@
-// sse_probe PORT TARGET [NAME:VALUE ...] [body=JSON]: sends one POST (body "{}" unless given) to 127.0.0.1:PORT whose answer is a
-// stream of events from the fake upstream's sse-slow mode, each carrying the CLOCK_MONOTONIC
-// time it was sent, and prints how long each event took to arrive, in microseconds:
-//   events=N first_us=… mean_us=… max_us=…
+// sse_probe PORT TARGET [@BODY_FILE] [NAME:VALUE ...] [body=JSON]: sends one POST (body "{}",
+// the file's bytes, or JSON) to 127.0.0.1:PORT whose answer is a stream of events from the fake upstream's
+// sse-slow mode, each carrying the CLOCK_MONOTONIC time it was sent, and prints how long each
+// event took to arrive, in microseconds:
+//   events=N first_us=… p50_us=… mean_us=… max_us=…
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <numeric>
 #include <regex>
@@ -20,7 +22,13 @@ int main(int argc, char** argv) {
   }
   Headers headers;
   std::string body = "{}";
-  for (int i = 3; i < argc; ++i) {
+  int first_header = 3;
+  if (argc > 3 && argv[3][0] == '@') {
+    std::ifstream file(argv[3] + 1, std::ios::binary);
+    body.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    first_header = 4;
+  }
+  for (int i = first_header; i < argc; ++i) {
     std::string header = argv[i];
     if (header.starts_with("body=")) {
       body = header.substr(5);
@@ -43,7 +51,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   double mean = std::accumulate(delays_us.begin(), delays_us.end(), 0.0) / static_cast<double>(delays_us.size());
-  std::cout << "events=" << delays_us.size() << " first_us=" << delays_us.front() << " mean_us=" << mean
+  double first = delays_us.front();
+  std::nth_element(delays_us.begin(), delays_us.begin() + static_cast<long>(delays_us.size() / 2), delays_us.end());
+  std::cout << "events=" << delays_us.size() << " first_us=" << first
+            << " p50_us=" << delays_us[delays_us.size() / 2] << " mean_us=" << mean
             << " max_us=" << *std::max_element(delays_us.begin(), delays_us.end()) << "\n";
   return 0;
 }

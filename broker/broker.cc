@@ -38,10 +38,13 @@ std::uint16_t Broker::bind_loopback() {
 
 void Broker::start() { listener_->start(); }
 
+void Broker::set_pre_forward(PreForwardHook hook) { context_->pre_forward = std::move(hook); }
+
 void Broker::stop() {
   listener_->stop();
   std::vector<Connection*> open(context_->connections.begin(), context_->connections.end());
   for (auto* connection : open) connection->close();
+  context_->body_budget->cancel_waiting();  // their callbacks hold connections alive
   if (context_->pool) context_->pool->clear();
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/body/pre_forward.h"
 #include "broker/broker_settings.h"
 #include "broker/route.h"
 #include "broker/secret.h"
@@ -30,6 +31,8 @@ class Broker {
   // Throws std::system_error naming the step that failed.
   std::uint16_t bind_loopback();
   void start();
+  // The policy's look at each forwarded body before it goes upstream (body/pre_forward.h).
+  void set_pre_forward(PreForwardHook hook);
   // Closes the listening socket and every open connection; their handlers then finish.
   void stop();
 

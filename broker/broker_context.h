@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "broker/audit_log.h"
+#include "broker/body/body_budget.h"
+#include "broker/body/pre_forward.h"
 #include "broker/broker_settings.h"
 #include "broker/policy/session_policy.h"
 #include "broker/route.h"
@@ -22,7 +24,10 @@ class Connection;
 
 struct BrokerContext {
   BrokerContext(std::vector<ActiveRoute> active_routes, Secret caller_token, BrokerSettings s)
-      : routes(std::move(active_routes)), token(std::move(caller_token)), settings(std::move(s)) {}
+      : routes(std::move(active_routes)),
+        token(std::move(caller_token)),
+        settings(std::move(s)),
+        body_budget(std::make_shared<BodyBudget>(settings.limits.max_body_bytes_in_flight)) {}
 
   std::vector<ActiveRoute> routes;
   Secret token;
@@ -37,6 +42,8 @@ struct BrokerContext {
   std::unique_ptr<UpstreamPool> pool;           // proxy mode only
   std::shared_ptr<policy::SessionPolicy> policy;  // models, ceilings, limits, budgets, usage
   bool expired = false;                         // the session's TTL passed: the token no longer works
+  std::shared_ptr<BodyBudget> body_budget;      // bounds request bodies held at once
+  PreForwardHook pre_forward;                   // the policy's look at a body; empty = forward as is
 
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;

@@ -12,6 +12,9 @@ namespace saferun::broker {
 
 struct BrokerLimits {
   std::size_t max_body_bytes = 32u << 20;
+  // All request bodies held at once (read and not yet answered upstream); requests beyond it
+  // wait for their turn before their body is read. Never below max_body_bytes.
+  std::size_t max_body_bytes_in_flight = 256u << 20;
   std::size_t max_header_bytes = 64u << 10;
   std::size_t max_connections = 512;
   std::chrono::seconds header_timeout{60};  // also the keep-alive idle time

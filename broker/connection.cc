@@ -1,6 +1,5 @@
 #include "broker/connection.h"
 
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -26,7 +25,7 @@ std::optional<std::string_view> field(const http::fields& fields, std::string_vi
   return std::string_view(value.data(), value.size());
 }
 
-RequestHead head_of(const http::request<http::string_body>& request) {
+RequestHead head_of(const ClientRequest& request) {
   auto method = request.method_string();
   auto target = request.target();
   return {std::string_view(method.data(), method.size()),
@@ -47,11 +46,15 @@ int status_for_parse_error(beast::error_code ec) {
   return 400;
 }
 
+// A request head (and a small body behind it) fits in one read of this size.
+constexpr std::size_t kReadBufferBytes = 8 * 1024;
+
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context)
     : stream_(std::move(socket)), context_(std::move(context)) {
   context_->connections.insert(this);
+  buffer_.reserve(kReadBufferBytes);
 }
 
 Connection::~Connection() {
@@ -72,6 +75,7 @@ void Connection::close() {
 void Connection::read_header() {
   if (closed_) return;
   body_bytes_ = 0;
+  body_read_ = false;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
   parser_->body_limit(context_->settings.limits.max_body_bytes);
@@ -119,22 +123,6 @@ void Connection::on_header_failed(beast::error_code ec) {
   answer_refusal(status, status == 400 ? "bad_request" : "too_large", what);
 }
 
-void Connection::read_body() {
-  if (parser_->is_done()) return on_body({});
-  if (auto expect = field(parser_->get(), "expect");
-      expect && beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue")) {
-    // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    beast::error_code ignored;
-    asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
-  }
-  stream_.expires_after(context_->settings.limits.body_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_body(ec);
-                   });
-}
-
 void Connection::on_body(beast::error_code ec) {
   if (ec == http::error::body_limit) {
     return answer_refusal(413, "too_large",
@@ -170,6 +158,7 @@ void Connection::answer_forward() {
     close_after_answer_ = true;
     return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
   }
+  if (!check_before_forward()) return;
   if (context_->settings.dry_run) return answer_dry_run();
   admit_by_policy();
 }
@@ -180,9 +169,13 @@ void Connection::admit_by_policy() {
   auto method = request.method_string();
   policy::Refusal refusal;
   meter_ = context_->policy->plan(dispatch_.route->route.name, std::string_view(method.data(), method.size()),
-                                  dispatch_.path, request.body(), request_id_, refusal);
+                                  dispatch_.path, request.body().view(), request_id_, refusal);
   if (!meter_) return answer_policy_refusal(refusal);
-  if (meter_->body_edited()) request.body() = meter_->take_edited_body();
+  if (meter_->body_edited()) {
+    // Forwarded instead of the received bytes (a splice over the whole body; nothing moves).
+    auto& body = request.body();
+    body.splice({0, body.size(), meter_->take_edited_body()});
+  }
   context_->policy->reserve(meter_, [self = shared_from_this()](std::optional<policy::Refusal> refused) {
     if (self->closed_) return;  // the meter settles when the connection lets go of it
     if (refused) return self->answer_policy_refusal(*refused);
@@ -217,7 +210,7 @@ void Connection::answer_dry_run() {
   Response response{http::status::ok, 11};
   response.set(http::field::content_type, "application/json");
   response.body() = dry_run_body(dispatch_, std::string_view(method.data(), method.size()),
-                                 request.body());
+                                 request.body().view());
   answer(std::move(response), request.keep_alive());
 }
 
@@ -233,7 +226,7 @@ void Connection::answer_refusal(int status, std::string decision, std::string re
   response.body() = error_body(dispatch_.provider, status, dispatch_.reason);
   // Once a request is refused before its body was read, the stream cannot be trusted to be
   // at a message boundary: answer and close.
-  bool keep_alive = parser_->is_done() && parser_->get().keep_alive() && !close_after_answer_;
+  bool keep_alive = at_message_end() && parser_->get().keep_alive() && !close_after_answer_;
   answer(std::move(response), keep_alive);
 }
 
@@ -242,6 +235,7 @@ void Connection::answer(Response response, bool keep_alive) {
   response.keep_alive(keep_alive);
   if (response.body().size() > 0 || response.result() != http::status::ok) response.prepare_payload();
   response_ = std::move(response);
+  if (parser_) parser_->get().body().release();  // answered here: the body is not needed any more
   record(response_.result_int(), response_.body().size());
   stream_.expires_after(context_->settings.limits.write_timeout);
   http::async_write(stream_, response_,

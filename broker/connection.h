@@ -2,12 +2,20 @@
 // One accepted client connection: reads requests (keep-alive and pipelining included) with
 // header/body limits and deadlines, decides each with dispatch_request(), and answers.
 // Owned by the shared_ptr its pending handler holds; never throws out of a handler.
+//
+// Bodies: a request's body is read only once the broker-wide BodyBudget has room for it
+// (until then it waits unread, in arrival order). A body with a Content-Length is read
+// straight into storage of exactly that size, each read taking all the socket holds; a
+// chunked body goes through Beast's parser. Then the PreForwardHook, if any, sees it whole.
+// (Those steps live in connection_body.cc.)
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "broker/body/held_body.h"
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -31,14 +39,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();  // cancels whatever is pending; the handlers then let go of this
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using Parser = boost::beast::http::request_parser<HeldBody>;
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
   void read_header();
   void on_header(boost::beast::error_code ec);
   void on_header_failed(boost::beast::error_code ec);
   void read_body();
+  void on_budget(BodyReservation reservation);
+  void send_continue_if_asked();
+  void read_sized_body(std::size_t length);
+  void read_chunked_body();
   void on_body(boost::beast::error_code ec);
+  bool check_before_forward();
+  bool at_message_end() const;
   void answer_forward();
   void admit_by_policy();
   void start_exchange();
@@ -64,6 +78,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
   bool close_after_answer_ = false;
+  bool reserving_ = false;  // inside BodyBudget::reserve: a grant now continues synchronously
+  bool body_read_ = false;  // read past the parser (Content-Length bodies)
 };
 
 }  // namespace saferun::broker

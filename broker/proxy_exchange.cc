@@ -131,6 +131,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // The upstream's head, cleaned for the client, then relayed through a serializer over it.
   void start_response() {
+    request_.body().release();  // the upstream answers: no retry will need the body again
     auto& response = parser_->get();
     auto connection_value = response[http::field::connection];
     auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
@@ -298,6 +299,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void finish(ExchangeOutcome outcome) {
+    request_.body().release();
     beast::error_code ignored;
     if (watching_client_) client_.socket().cancel(ignored);  // ends watch_client's wait
     auto done = std::move(done_);

@@ -31,6 +31,8 @@ broker::BrokerLimits parse_limits(JsonFields& top, const std::string& origin) {
   if (value == nullptr) return limits;
   JsonFields fields(*value, origin, "limits");
   if (fields.has("max_body_bytes")) limits.max_body_bytes = fields.positive_integer("max_body_bytes");
+  if (fields.has("max_body_bytes_in_flight"))
+    limits.max_body_bytes_in_flight = fields.positive_integer("max_body_bytes_in_flight");
   if (fields.has("max_header_bytes")) {
     limits.max_header_bytes = fields.positive_integer("max_header_bytes");
     if (limits.max_header_bytes > (1u << 20)) fields.fail("max_header_bytes", "at most 1048576");

@@ -71,6 +71,8 @@ TEST_CASE("config errors name the file and the JSON path", "[config]") {
   CHECK(error_of(with("{token}", "{tokn}")).starts_with("c.json: routes[0].child_env.ANTHROPIC_API_KEY: unknown placeholder"));
   CHECK(error_of(with("token {secret}", "token")) == "c.json: routes[1].credential: format must contain {secret} exactly once");
   CHECK(error_of(with("\"max_body_bytes\": 1024", "\"max_body_bytes\": -1")) == "c.json: limits.max_body_bytes: expected a positive integer");
+  CHECK(error_of(with("\"max_body_bytes\": 1024", "\"max_body_bytes_in_flight\": 0")) ==
+        "c.json: limits.max_body_bytes_in_flight: expected a positive integer");
   CHECK(error_of(with("{\"env\": \"ANTHROPIC_API_KEY\"}", "{\"vault\": \"x\"}")) ==
         "c.json: routes[0].secret: expected exactly one of env, file, fd, command");
   CHECK(error_of(with("{\"env\": \"ANTHROPIC_API_KEY\"}", "{\"env\": \"A\", \"vault\": \"x\"}")) ==

@@ -1,0 +1,116 @@
+// How a connection reads a request's body and lets the policy see it: a reservation from the
+// broker-wide BodyBudget first, then the bytes — straight into storage of the body's
+// Content-Length, or through Beast's parser when chunked — then the PreForwardHook.
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <limits>
+
+#include "broker/connection.h"
+
+namespace saferun::broker {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+// Lets each read of a body take everything the socket holds, not asio's default 64 KiB.
+std::size_t read_all_available(const beast::error_code& ec, std::size_t) {
+  return ec ? 0 : std::numeric_limits<std::size_t>::max();
+}
+
+}  // namespace
+
+bool Connection::at_message_end() const { return body_read_ || (parser_ && parser_->is_done()); }
+
+// The body's bytes are reserved before any is read: at most max_body_bytes_in_flight are held
+// broker-wide, and a request that does not fit waits here, unread.
+void Connection::read_body() {
+  if (parser_->is_done()) return on_body({});
+  auto length = parser_->content_length();
+  auto bytes = length ? static_cast<std::size_t>(*length) : context_->settings.limits.max_body_bytes;
+  reserving_ = true;
+  context_->body_budget->reserve(bytes, [self = shared_from_this()](BodyReservation reservation) {
+    if (self->reserving_) return self->on_budget(std::move(reservation));
+    asio::post(self->stream_.get_executor(), [self, reservation = std::move(reservation)]() mutable {
+      self->on_budget(std::move(reservation));
+    });
+  });
+  reserving_ = false;
+}
+
+void Connection::on_budget(BodyReservation reservation) {
+  if (closed_) return;
+  parser_->get().body().hold(std::move(reservation));
+  send_continue_if_asked();
+  stream_.expires_after(context_->settings.limits.body_timeout);
+  auto length = parser_->content_length();
+  if (length && !parser_->chunked()) return read_sized_body(static_cast<std::size_t>(*length));
+  read_chunked_body();
+}
+
+void Connection::send_continue_if_asked() {
+  auto expect = parser_->get().find(http::field::expect);
+  if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
+    // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    beast::error_code ignored;
+    asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
+  }
+}
+
+// Into storage of exactly `length` bytes: first what the head's read already brought, then
+// straight from the socket — no parser, no intermediate buffer.
+void Connection::read_sized_body(std::size_t length) {
+  auto& body = parser_->get().body();
+  body.allocate(length);
+  auto have = std::min(buffer_.size(), length);
+  asio::buffer_copy(asio::buffer(body.data(), have), buffer_.data());
+  buffer_.consume(have);
+  if (have == length) {
+    body_read_ = true;
+    return on_body({});
+  }
+  asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->body_read_ = !ec;
+                     self->on_body(ec);
+                   });
+}
+
+void Connection::read_chunked_body() {
+  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (!ec) self->parser_->get().body().fit_reservation();
+    self->on_body(ec);
+  });
+}
+
+// The policy's look at the whole body (see body/pre_forward.h): refuse, or splice the
+// forwarded body. False when the request was answered here.
+bool Connection::check_before_forward() {
+  if (!context_->pre_forward) return true;
+  auto& body = parser_->get().body();
+  PreForwardVerdict verdict;
+  try {
+    verdict = context_->pre_forward(dispatch_, body.view());
+  } catch (const std::exception&) {
+    answer_refusal(500, "internal_error", "the broker's policy check failed");
+    return false;
+  }
+  if (verdict.refuse) {
+    answer_refusal(verdict.status, std::move(verdict.decision), std::move(verdict.reason));
+    return false;
+  }
+  if (verdict.splice && !body.splice(std::move(*verdict.splice))) {
+    answer_refusal(500, "internal_error", "the broker's policy asked to rewrite bytes outside the body");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace saferun::broker
