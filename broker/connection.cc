@@ -8,7 +8,9 @@
 
 #include "broker/dry_run.h"
 #include "broker/error_body.h"
+#include "broker/guarded_handler.h"
 #include "broker/proxy_exchange.h"
+#include "broker/request_framing.h"
 #include "broker/status_report.h"
 
 namespace saferun::broker {
@@ -61,12 +63,31 @@ Connection::~Connection() {
 
 void Connection::start() { read_header(); }
 
-void Connection::close() {
+void Connection::close(std::string_view why) {
   if (closed_) return;
   closed_ = true;
+  if (in_flight_) {
+    dispatch_.reason = std::string(why);
+    if (dispatch_.decision == "allowed") dispatch_.decision = "interrupted";
+    record(499, 0);
+  }
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
+}
+
+// Never lets an exception out (it runs inside a handler's catch): the request is answered
+// 500 when nothing of its answer was sent yet, else the connection is cut.
+void Connection::on_handler_error(const char* what) noexcept {
+  try {
+    if (context_->settings.log != nullptr) *context_->settings.log << "safe-run: internal error: " << what << '\n';
+    if (in_flight_ && !closed_ && dispatch_.action != Action::forward) {  // nothing of its answer sent yet
+      close_after_answer_ = true;
+      return answer_refusal(500, "internal_error", "internal error in the broker");
+    }
+  } catch (...) {
+  }
+  close("internal error in the broker");
 }
 
 void Connection::read_header() {
@@ -76,20 +97,28 @@ void Connection::read_header() {
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
   parser_->body_limit(context_->settings.limits.max_body_bytes);
   stream_.expires_after(context_->settings.limits.header_timeout);
+  waiting_for_head_ = true;
+  idle_since_ = std::chrono::steady_clock::now();
   http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                            self->header_bytes_ = bytes;
-                            self->on_header(ec);
-                          });
+                          guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t bytes) {
+                            self.waiting_for_head_ = false;
+                            self.header_bytes_ = bytes;
+                            self.on_header(ec);
+                          }));
 }
 
 void Connection::on_header(beast::error_code ec) {
   if (ec) return on_header_failed(ec);
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
+  in_flight_ = true;
   dispatch_ = dispatch_request(head_of(parser_->get()), context_->routes, context_->token);
   if (context_->expired && dispatch_.action != Action::preflight)
     return answer_refusal(401, "denied_expired", "this safe-run session has expired (--ttl); its token no longer works");
+  if (auto problem = framing_problem(parser_->get()); problem && dispatch_.action != Action::refuse) {
+    close_after_answer_ = true;
+    return answer_refusal(400, "bad_request", "malformed HTTP request: " + *problem);
+  }
   switch (dispatch_.action) {
     case Action::preflight:
     case Action::status:
@@ -104,6 +133,7 @@ void Connection::on_header_failed(beast::error_code ec) {
   if (is_client_gone(ec) || closed_) return close();
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
+  in_flight_ = true;
   const auto& partial = parser_->get();
   auto target = partial.target();
   dispatch_ = Dispatch{};
@@ -121,18 +151,29 @@ void Connection::on_header_failed(beast::error_code ec) {
 
 void Connection::read_body() {
   if (parser_->is_done()) return on_body({});
-  if (auto expect = field(parser_->get(), "expect");
-      expect && beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue")) {
-    // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    beast::error_code ignored;
-    asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
-  }
+  auto expect = field(parser_->get(), "expect");
+  if (expect && beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue"))
+    return send_continue();
+  read_body_now();
+}
+
+// Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
+// Written asynchronously like every answer: a client that never reads stalls only itself.
+void Connection::send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  stream_.expires_after(context_->settings.limits.write_timeout);
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
+                      if (ec || self.closed_) return self.close();
+                      self.read_body_now();
+                    }));
+}
+
+void Connection::read_body_now() {
   stream_.expires_after(context_->settings.limits.body_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_body(ec);
-                   });
+  http::async_read(stream_, buffer_, *parser_, guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
+                     self.on_body(ec);
+                   }));
 }
 
 void Connection::on_body(beast::error_code ec) {
@@ -183,16 +224,18 @@ void Connection::admit_by_policy() {
                                   dispatch_.path, request.body(), request_id_, refusal);
   if (!meter_) return answer_policy_refusal(refusal);
   if (meter_->body_edited()) request.body() = meter_->take_edited_body();
-  context_->policy->reserve(meter_, [self = shared_from_this()](std::optional<policy::Refusal> refused) {
-    if (self->closed_) return;  // the meter settles when the connection lets go of it
-    if (refused) return self->answer_policy_refusal(*refused);
-    self->start_exchange();
-  });
+  context_->policy->reserve(meter_, guarded(shared_from_this(), [](Connection& self, std::optional<policy::Refusal> refused) {
+                              if (self.closed_) return;  // the meter settles when the connection lets go of it
+                              if (refused) return self.answer_policy_refusal(*refused);
+                              self.start_exchange();
+                            }));
 }
 
 void Connection::start_exchange() {
   start_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(), meter_,
-                       [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
+                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
+                         self.on_exchange_done(outcome);
+                       }));
 }
 
 void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
@@ -245,9 +288,9 @@ void Connection::answer(Response response, bool keep_alive) {
   record(response_.result_int(), response_.body().size());
   stream_.expires_after(context_->settings.limits.write_timeout);
   http::async_write(stream_, response_,
-                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                      self->on_sent(keep_alive, ec);
-                    });
+                    guarded(shared_from_this(), [keep_alive](Connection& self, beast::error_code ec, std::size_t) {
+                      self.on_sent(keep_alive, ec);
+                    }));
 }
 
 void Connection::on_sent(bool keep_alive, beast::error_code ec) {
@@ -256,6 +299,8 @@ void Connection::on_sent(bool keep_alive, beast::error_code ec) {
 }
 
 void Connection::record(int status, std::size_t bytes_out) {
+  if (!in_flight_) return;  // recorded once: answered, or cut when the connection closed
+  in_flight_ = false;
   auto& stats = context_->stats;
   (status < 400 ? stats.served : stats.denied) += 1;
   std::uint64_t bytes_in = header_bytes_ + body_bytes_;
@@ -272,6 +317,7 @@ void Connection::record(int status, std::size_t bytes_out) {
   event.reason = dispatch_.reason;
   event.bytes_in = bytes_in;
   event.bytes_out = bytes_out;
+  event.authenticated = dispatch_.authenticated;
   event.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
   event.session = context_->settings.session_id;
