@@ -27,9 +27,14 @@ TEST_CASE("the forwarded request's ordinary header storage never holds the key",
   client.set("x-api-key", "srt_token");
   client.set("anthropic-version", "2023-06-01");
   client.body() = "{}";
-  auto upstream = make_upstream_request(client, anthropic_route(), secret, "/v1/messages");
-  for (const auto& field : upstream) {
+  auto line = credential_line(anthropic_route(), secret);
+  auto upstream = make_upstream_request(client, anthropic_route(), line, "/v1/messages");
+  for (const auto& field : upstream.message) {
     auto value = field.value();
     CHECK(std::string(value.data(), value.size()).find(key) == std::string::npos);
   }
+  CHECK(upstream.head.find(key) == std::string::npos);
+  CHECK(upstream.head.find("Accept-Encoding: identity\r\n") != std::string::npos);
+  const bool line_is_the_header = line.reveal() == "x-api-key: " + key + "\r\n";
+  CHECK(line_is_the_header);
 }
