@@ -3,31 +3,17 @@
 // broken first chunk reaches the client as an answer, not as silence; and a compressed answer
 // cannot carry the key past the masking.
 
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/raw_route_session.h"
+#include "tests/support/fake_upstream.h"
 
 using namespace saferun::test;
 using nlohmann::json;
 
 namespace {
 
-std::string gzip(const std::string& text) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  std::string out(text.size() + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 std::string key_in(const std::string& head) {
   auto at = head.find("x-api-key: ");
