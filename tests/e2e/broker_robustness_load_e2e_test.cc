@@ -83,7 +83,7 @@ TEST_CASE("a client that never reads its 100 Continue answers cannot freeze the 
   CHECK(answers_within(session.port(), session.token(), 5 * kSecond));
 }
 
-TEST_CASE("another user cannot connect to the broker; the session's own user can", "[e2e][robustness][load]") {
+TEST_CASE("another user cannot connect to the broker, while the session's own user can", "[e2e][robustness][load]") {
   if (::geteuid() != 0) { WARN("needs root to act as a second user (CI runs as root)"); return; }
   LiveSession session({"--dry-run"}, base_env({"ANTHROPIC_API_KEY=" + fake_key()}));
   REQUIRE(session.ready());
