@@ -9,6 +9,8 @@
 #include <ctime>
 #include <cstdio>
 #include <string_view>
+#include <utility>
+#include <algorithm>
 #include <system_error>
 
 namespace saferun::broker {
@@ -62,7 +64,9 @@ void append_field(std::string& out, const char* name, std::string_view value) {
   out += out.size() > 1 ? ",\"" : "\"";
   out += name;
   out += "\":";
-  append_json_string(out, value);
+  if (value.size() <= AuditLog::kMaxFieldBytes) return append_json_string(out, value);
+  append_json_string(out, std::string(value.substr(0, AuditLog::kMaxFieldBytes)) + "...(" +
+                              std::to_string(value.size()) + " bytes)");
 }
 
 void append_number(std::string& out, const char* name, const std::string& value) {
@@ -100,6 +104,7 @@ std::string to_json_line(const AuditEvent& e) {
     append_number(line, "cache_read_tokens", std::to_string(e.cache_read_tokens));
     append_number(line, "cost_micro_usd", std::to_string(e.cost_micro_usd));
   }
+  if (e.suppressed > 0) append_number(line, "suppressed", std::to_string(e.suppressed));
   line += "}\n";
   return line;
 }
@@ -145,9 +150,33 @@ AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
   return *this;
 }
 
-void AuditLog::record(const AuditEvent& event) {
-  if (fd_ < 0 && trail_fd_ < 0) return;
+// A token bucket: refilled with time, one token per record.
+bool AuditLog::admit_unauthenticated() {
+  auto now = std::chrono::steady_clock::now();
+  tokens_ = std::min(kUnauthenticatedBurst,
+                     tokens_ + std::chrono::duration<double>(now - refilled_).count() * kUnauthenticatedPerSecond);
+  refilled_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+void AuditLog::record(AuditEvent event) {
+  if ((fd_ < 0 && trail_fd_ < 0) || full_) return;
+  if (!event.authenticated) {
+    if (!admit_unauthenticated()) return void(++suppressed_);
+    event.suppressed = std::exchange(suppressed_, 0);
+  }
   auto line = to_json_line(event);
+  if (written_ + line.size() > kMaxFileBytes) {
+    full_ = true;
+    AuditEvent last;
+    last.time = event.time;
+    last.decision = "audit_log_full";
+    last.reason = "the audit log reached its limit of " + std::to_string(kMaxFileBytes) + " bytes; later requests are not recorded";
+    line = to_json_line(last);
+  }
+  written_ += line.size();
   // A lost audit line must not take the request down with it; the write is best effort.
   if (fd_ >= 0) [[maybe_unused]] auto written = ::write(fd_, line.data(), line.size());
   if (trail_fd_ >= 0) [[maybe_unused]] auto written = ::write(trail_fd_, line.data(), line.size());

@@ -3,7 +3,14 @@
 // and, with --audit-log FILE, the same lines appended to FILE, which outlives the session.
 // Holds what happened, never what was said: no token, no secret, no header value, no query
 // string, no body.
+//
+// Bounded, since any local process can send requests and the file often sits in RAM
+// ($XDG_RUNTIME_DIR is a tmpfs): a record's path and reason are cut at kMaxFieldBytes; requests
+// without the caller token are logged at most kUnauthenticatedPerSecond a second (bursts up
+// to kUnauthenticatedBurst), the rest counted in the next such record ("suppressed"); and the
+// file stops at kMaxFileBytes with one last "audit_log_full" record.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +37,8 @@ struct AuditEvent {
   std::int64_t cache_read_tokens = 0;
   std::int64_t cost_micro_usd = 0;
   bool metered = false;  // the usage fields are present
+  bool authenticated = false;   // the caller token was accepted
+  std::uint64_t suppressed = 0; // unauthenticated records dropped before this one
 };
 
 std::string to_json_line(const AuditEvent& event);  // ends in '\n'
@@ -46,7 +55,12 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  void record(const AuditEvent& event);  // one write(2) per line: readable at once
+  static constexpr std::size_t kMaxFieldBytes = 512;
+  static constexpr std::uint64_t kMaxFileBytes = 64u << 20;
+  static constexpr double kUnauthenticatedPerSecond = 20;
+  static constexpr double kUnauthenticatedBurst = 100;
+
+  void record(AuditEvent event);  // one write(2) per line: readable at once
 
   // Also appends every line to `path`, a persistent trail: created 0600 if absent, never
   // through a symlink (O_NOFOLLOW), never a FIFO or device, only a regular file owned by us
@@ -54,8 +68,15 @@ class AuditLog {
   void also_append_to(const std::string& path);
 
  private:
+  bool admit_unauthenticated();
+
   int fd_ = -1;
   int trail_fd_ = -1;
+  std::uint64_t written_ = 0;
+  bool full_ = false;
+  double tokens_ = kUnauthenticatedBurst;
+  std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+  std::uint64_t suppressed_ = 0;
 };
 
 }  // namespace saferun::broker

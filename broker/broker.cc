@@ -5,8 +5,10 @@
 
 #include "broker/broker_context.h"
 #include "broker/connection.h"
+#include "broker/fd_limit.h"
 #include "broker/listener.h"
 #include "broker/policy/in_process_ledger.h"
+#include "broker/upstream_request.h"
 
 namespace saferun::broker {
 
@@ -21,6 +23,8 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
       context_->settings.policy, std::move(route_rules), context_->settings.session_id,
       std::make_unique<policy::InProcessLedger>(io.get_executor()));
   if (context_->settings.dry_run) return;
+  for (auto& active : context_->routes)
+    if (!active.secret.empty()) active.credential_line = credential_line(active.route, active.secret);
   context_->pool =
       std::make_unique<UpstreamPool>(io, context_->routes, context_->settings.limits.connect_timeout);
 }
@@ -28,6 +32,8 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
 Broker::~Broker() { stop(); }
 
 std::uint16_t Broker::bind_loopback() {
+  auto& limits = context_->settings.limits;
+  limits.max_connections = connections_that_fit(limits.max_connections, raise_fd_limit());
   context_->port = listener_->bind_loopback();
   if (!context_->settings.audit_path.empty())
     context_->audit = AuditLog(context_->settings.audit_path);
@@ -43,7 +49,7 @@ void Broker::set_pre_forward(PreForwardHook hook) { context_->pre_forward = std:
 void Broker::stop() {
   listener_->stop();
   std::vector<Connection*> open(context_->connections.begin(), context_->connections.end());
-  for (auto* connection : open) connection->close();
+  for (auto* connection : open) connection->close("the session ended before the answer");
   context_->body_budget->cancel_waiting();  // their callbacks hold connections alive
   if (context_->pool) context_->pool->clear();
 }

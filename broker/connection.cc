@@ -7,7 +7,9 @@
 
 #include "broker/dry_run.h"
 #include "broker/error_body.h"
+#include "broker/guarded_handler.h"
 #include "broker/proxy_exchange.h"
+#include "broker/request_framing.h"
 #include "broker/status_report.h"
 
 namespace saferun::broker {
@@ -64,12 +66,31 @@ Connection::~Connection() {
 
 void Connection::start() { read_header(); }
 
-void Connection::close() {
+void Connection::close(std::string_view why) {
   if (closed_) return;
   closed_ = true;
+  if (in_flight_) {
+    dispatch_.reason = std::string(why);
+    if (dispatch_.decision == "allowed") dispatch_.decision = "interrupted";
+    record(499, 0);
+  }
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
+}
+
+// Never lets an exception out (it runs inside a handler's catch): the request is answered
+// 500 when nothing of its answer was sent yet, else the connection is cut.
+void Connection::on_handler_error(const char* what) noexcept {
+  try {
+    if (context_->settings.log != nullptr) *context_->settings.log << "safe-run: internal error: " << what << '\n';
+    if (in_flight_ && !closed_ && dispatch_.action != Action::forward) {  // nothing of its answer sent yet
+      close_after_answer_ = true;
+      return answer_refusal(500, "internal_error", "internal error in the broker");
+    }
+  } catch (...) {
+  }
+  close("internal error in the broker");
 }
 
 void Connection::read_header() {
@@ -80,20 +101,28 @@ void Connection::read_header() {
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
   parser_->body_limit(context_->settings.limits.max_body_bytes);
   stream_.expires_after(context_->settings.limits.header_timeout);
+  waiting_for_head_ = true;
+  idle_since_ = std::chrono::steady_clock::now();
   http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                            self->header_bytes_ = bytes;
-                            self->on_header(ec);
-                          });
+                          guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t bytes) {
+                            self.waiting_for_head_ = false;
+                            self.header_bytes_ = bytes;
+                            self.on_header(ec);
+                          }));
 }
 
 void Connection::on_header(beast::error_code ec) {
   if (ec) return on_header_failed(ec);
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
+  in_flight_ = true;
   dispatch_ = dispatch_request(head_of(parser_->get()), context_->routes, context_->token);
   if (context_->expired && dispatch_.action != Action::preflight)
     return answer_refusal(401, "denied_expired", "this safe-run session has expired (--ttl); its token no longer works");
+  if (auto problem = framing_problem(parser_->get()); problem && dispatch_.action != Action::refuse) {
+    close_after_answer_ = true;
+    return answer_refusal(400, "bad_request", "malformed HTTP request: " + *problem);
+  }
   switch (dispatch_.action) {
     case Action::preflight:
     case Action::status:
@@ -108,6 +137,7 @@ void Connection::on_header_failed(beast::error_code ec) {
   if (is_client_gone(ec) || closed_) return close();
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
+  in_flight_ = true;
   const auto& partial = parser_->get();
   auto target = partial.target();
   dispatch_ = Dispatch{};
@@ -176,16 +206,18 @@ void Connection::admit_by_policy() {
     auto& body = request.body();
     body.splice({0, body.size(), meter_->take_edited_body()});
   }
-  context_->policy->reserve(meter_, [self = shared_from_this()](std::optional<policy::Refusal> refused) {
-    if (self->closed_) return;  // the meter settles when the connection lets go of it
-    if (refused) return self->answer_policy_refusal(*refused);
-    self->start_exchange();
-  });
+  context_->policy->reserve(meter_, guarded(shared_from_this(), [](Connection& self, std::optional<policy::Refusal> refused) {
+                              if (self.closed_) return;  // the meter settles when the connection lets go of it
+                              if (refused) return self.answer_policy_refusal(*refused);
+                              self.start_exchange();
+                            }));
 }
 
 void Connection::start_exchange() {
   start_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(), meter_,
-                       [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
+                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
+                         self.on_exchange_done(outcome);
+                       }));
 }
 
 void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
@@ -239,9 +271,9 @@ void Connection::answer(Response response, bool keep_alive) {
   record(response_.result_int(), response_.body().size());
   stream_.expires_after(context_->settings.limits.write_timeout);
   http::async_write(stream_, response_,
-                    [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                      self->on_sent(keep_alive, ec);
-                    });
+                    guarded(shared_from_this(), [keep_alive](Connection& self, beast::error_code ec, std::size_t) {
+                      self.on_sent(keep_alive, ec);
+                    }));
 }
 
 void Connection::on_sent(bool keep_alive, beast::error_code ec) {
@@ -250,6 +282,8 @@ void Connection::on_sent(bool keep_alive, beast::error_code ec) {
 }
 
 void Connection::record(int status, std::size_t bytes_out) {
+  if (!in_flight_) return;  // recorded once: answered, or cut when the connection closed
+  in_flight_ = false;
   auto& stats = context_->stats;
   (status < 400 ? stats.served : stats.denied) += 1;
   std::uint64_t bytes_in = header_bytes_ + body_bytes_;
@@ -266,6 +300,7 @@ void Connection::record(int status, std::size_t bytes_out) {
   event.reason = dispatch_.reason;
   event.bytes_in = bytes_in;
   event.bytes_out = bytes_out;
+  event.authenticated = dispatch_.authenticated;
   event.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
   event.session = context_->settings.session_id;

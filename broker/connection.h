@@ -1,7 +1,9 @@
 #pragma once
 // One accepted client connection: reads requests (keep-alive and pipelining included) with
 // header/body limits and deadlines, decides each with dispatch_request(), and answers.
-// Owned by the shared_ptr its pending handler holds; never throws out of a handler.
+// Owned by the shared_ptr its pending handler holds. Every handler runs through guarded()
+// (broker/guarded_handler.h): an exception fails the request, never the session. No socket
+// I/O here is synchronous: one client that does not read can stall only itself.
 //
 // Bodies: a request's body is read only once the broker-wide BodyBudget has room for it
 // (until then it waits unread, in arrival order). A body with a Content-Length is read
@@ -36,7 +38,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection& operator=(const Connection&) = delete;
 
   void start();
-  void close();  // cancels whatever is pending; the handlers then let go of this
+  // Cancels whatever is pending; the handlers then let go of this. A request still in flight
+  // is recorded (status 499) with `why` as its reason.
+  void close(std::string_view why = "client connection closed");
+  // Waiting for a request head (idle keep-alive, or a head still trickling in): a slot the
+  // listener may reclaim for a waiting client.
+  bool idle() const { return waiting_for_head_ && !closed_; }
+  std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+  void on_handler_error(const char* what) noexcept;
 
  private:
   using Parser = boost::beast::http::request_parser<HeldBody>;
@@ -47,7 +56,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_header_failed(boost::beast::error_code ec);
   void read_body();
   void on_budget(BodyReservation reservation);
-  void send_continue_if_asked();
+  void send_continue_then_read();
+  void read_body_bytes();
   void read_sized_body(std::size_t length);
   void read_chunked_body();
   void on_body(boost::beast::error_code ec);
@@ -76,10 +86,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t header_bytes_ = 0;
   std::size_t body_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point idle_since_;
   bool closed_ = false;
   bool close_after_answer_ = false;
   bool reserving_ = false;  // inside BodyBudget::reserve: a grant now continues synchronously
   bool body_read_ = false;  // read past the parser (Content-Length bodies)
+  bool in_flight_ = false;        // a request head was read and its outcome is not recorded yet
+  bool waiting_for_head_ = false;
 };
 
 }  // namespace saferun::broker

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "broker/connection.h"
+#include "broker/guarded_handler.h"
 
 namespace saferun::broker {
 
@@ -35,33 +36,41 @@ void Connection::read_body() {
   auto length = parser_->content_length();
   auto bytes = length ? static_cast<std::size_t>(*length) : context_->settings.limits.max_body_bytes;
   reserving_ = true;
-  context_->body_budget->reserve(bytes, [self = shared_from_this()](BodyReservation reservation) {
-    if (self->reserving_) return self->on_budget(std::move(reservation));
-    asio::post(self->stream_.get_executor(), [self, reservation = std::move(reservation)]() mutable {
-      self->on_budget(std::move(reservation));
-    });
-  });
+  context_->body_budget->reserve(bytes, guarded(shared_from_this(), [](Connection& self, BodyReservation reservation) {
+    if (self.reserving_) return self.on_budget(std::move(reservation));
+    asio::post(self.stream_.get_executor(),
+               guarded(self.shared_from_this(), [reservation = std::move(reservation)](Connection& later) mutable {
+                 later.on_budget(std::move(reservation));
+               }));
+  }));
   reserving_ = false;
 }
 
 void Connection::on_budget(BodyReservation reservation) {
   if (closed_) return;
   parser_->get().body().hold(std::move(reservation));
-  send_continue_if_asked();
+  auto expect = parser_->get().find(http::field::expect);
+  if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) return send_continue_then_read();
+  read_body_bytes();
+}
+
+// Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
+// Written asynchronously like every answer: a client that never reads stalls only itself.
+void Connection::send_continue_then_read() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  stream_.expires_after(context_->settings.limits.write_timeout);
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
+                      if (ec || self.closed_) return self.close();
+                      self.read_body_bytes();
+                    }));
+}
+
+void Connection::read_body_bytes() {
   stream_.expires_after(context_->settings.limits.body_timeout);
   auto length = parser_->content_length();
   if (length && !parser_->chunked()) return read_sized_body(static_cast<std::size_t>(*length));
   read_chunked_body();
-}
-
-void Connection::send_continue_if_asked() {
-  auto expect = parser_->get().find(http::field::expect);
-  if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) {
-    // Clients that ask (curl does, past 1 MiB) would otherwise wait a second before sending.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    beast::error_code ignored;
-    asio::write(stream_.socket(), asio::buffer(kContinue.data(), kContinue.size()), ignored);
-  }
 }
 
 // Into storage of exactly `length` bytes: first what the head's read already brought, then
@@ -77,17 +86,17 @@ void Connection::read_sized_body(std::size_t length) {
     return on_body({});
   }
   asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->body_read_ = !ec;
-                     self->on_body(ec);
-                   });
+                   guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
+                     self.body_read_ = !ec;
+                     self.on_body(ec);
+                   }));
 }
 
 void Connection::read_chunked_body() {
-  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (!ec) self->parser_->get().body().fit_reservation();
-    self->on_body(ec);
-  });
+  http::async_read(stream_, buffer_, *parser_, guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
+    if (!ec) self.parser_->get().body().fit_reservation();
+    self.on_body(ec);
+  }));
 }
 
 // The policy's look at the whole body (see body/pre_forward.h): refuse, or splice the

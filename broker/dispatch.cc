@@ -85,7 +85,7 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
     return d;
   }
   switch (check_caller_token(head.credentials, token)) {
-    case TokenVerdict::accepted: break;
+    case TokenVerdict::accepted: d.authenticated = true; break;
     case TokenVerdict::missing:
       return refuse(std::move(d), 401, "denied_auth",
                     "missing caller token: send the session token as x-api-key or "

@@ -30,6 +30,7 @@ struct Dispatch {
   std::string rule;                    // the allowlist rule that allowed a forward
   std::string path;                    // path without query, for the audit log
   std::string upstream_target;         // base path + rest + "?query", for forward
+  bool authenticated = false;          // the caller token was accepted
 };
 
 struct RequestHead {

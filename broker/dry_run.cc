@@ -20,7 +20,7 @@ std::string dry_run_body(const Dispatch& dispatch, std::string_view method, std:
         {"rule", dispatch.rule}}},
       {"request", std::move(request)},
   };
-  return answer.dump();
+  return answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // client bytes may not be UTF-8
 }
 
 }  // namespace saferun::broker

@@ -60,7 +60,8 @@ std::string error_body(Provider provider, int status, std::string_view message) 
     body = {{"type", "error"},
             {"error", {{"type", error_type_for(provider, status)}, {"message", message}}}};
   }
-  return body.dump();
+  // A message may quote client bytes that are not UTF-8: replace them rather than throw.
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace saferun::broker

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ostream>
 #include <system_error>
 
 #include "broker/connection.h"
+#include "broker/guarded_handler.h"
+#include "broker/peer_uid.h"
 
 namespace saferun::broker {
 
@@ -72,22 +75,70 @@ bool Listener::at_capacity() const {
   return context_->connections.size() >= context_->settings.limits.max_connections;
 }
 
-void Listener::wait_for_client() {
-  if (stopped_ || waiting_ || at_capacity()) return;
-  waiting_ = true;
-  acceptor_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](auto ec) {
-    self->waiting_ = false;
-    if (ec || self->stopped_) return;
-    self->accept_ready();
-    self->wait_for_client();
-  });
+void Listener::on_handler_error(const char* what) noexcept {
+  try {
+    if (context_->settings.log != nullptr) *context_->settings.log << "safe-run: listener error: " << what << '\n';
+    waiting_ = false;
+    wait_for_client();
+  } catch (...) {
+  }
 }
 
-// Accepts everything queued, up to the connection limit.
-void Listener::accept_ready() {
-  while (!at_capacity()) {
+void Listener::say_once(bool& said, const char* text) {
+  if (said || context_->settings.log == nullptr) return;
+  said = true;
+  *context_->settings.log << "safe-run: " << text << '\n';
+}
+
+void Listener::wait_for_client() {
+  if (stopped_ || waiting_) return;
+  waiting_ = true;
+  acceptor_.async_wait(tcp::acceptor::wait_read, guarded(shared_from_this(), [](Listener& self, auto ec) {
+                         self.waiting_ = false;
+                         if (ec || self.stopped_) return;
+                         // At capacity with nothing idle to reclaim, or out of descriptors:
+                         // the next closing connection calls wait_for_client again.
+                         if (self.accept_ready()) self.wait_for_client();
+                       }));
+}
+
+// Closes the connection idle longest; false when every slot is busy with a request.
+bool Listener::make_room() {
+  Connection* oldest = nullptr;
+  for (auto* connection : context_->connections)
+    if (connection->idle() && (oldest == nullptr || connection->idle_since() < oldest->idle_since()))
+      oldest = connection;
+  if (oldest == nullptr) return false;
+  oldest->close("closed to make room for a waiting client");
+  return true;
+}
+
+// Only the session's own user may connect (see listener.h).
+bool Listener::admit(int fd) {
+  auto uid = loopback_peer_uid(fd);
+  if (uid && *uid == ::geteuid()) return true;
+  say_once(said_foreign_uid_, "refused a connection from another user (only the session's user may connect)");
+  return false;
+}
+
+// Accepts everything queued, up to the connection limit. False when accepting must wait for
+// a connection to close (capacity or descriptors); true to wait for the next client.
+bool Listener::accept_ready() {
+  while (true) {
+    if (at_capacity()) {
+      make_room();  // its close lets wait_for_client run again
+      return false;
+    }
     int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) return;  // EAGAIN, or a client that already left: wait again
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+      say_once(said_fd_limit_, "out of file descriptors (EMFILE): new connections wait until one closes");
+      return context_->connections.empty();  // nothing will close: keep waiting (and retrying)
+    }
+    if (fd < 0) return true;  // EAGAIN, or a client that already left: wait again
+    if (!admit(fd)) {
+      ::close(fd);
+      continue;
+    }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     tcp::socket socket(io_);

@@ -3,7 +3,13 @@
 //
 // The socket is made by hand rather than by asio's acceptor because asio creates and accepts
 // sockets without SOCK_CLOEXEC; ours carry it from the first instant, so no exec can inherit
-// one. Accepting pauses while max_connections are open: the kernel backlog queues the rest.
+// one.
+//
+// Who may take a slot: only the session's own user — another uid's connection is closed
+// before a byte of it is read (broker/peer_uid.h). While max_connections are open and more
+// clients wait, the connection that has waited longest for a request head (idle keep-alive,
+// or a head still trickling in) is closed to make room: connections that send nothing cannot hold slots against
+// one that has a request. Out of descriptors (EMFILE), accepting pauses until one closes.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,17 +28,23 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::uint16_t bind_loopback();
   void start();
   void stop();
+  void on_handler_error(const char* what) noexcept;
 
  private:
   void wait_for_client();
-  void accept_ready();
+  bool accept_ready();
   bool at_capacity() const;
+  bool make_room();
+  bool admit(int fd);
+  void say_once(bool& said, const char* text);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<BrokerContext> context_;
   bool waiting_ = false;
   bool stopped_ = false;
+  bool said_fd_limit_ = false;
+  bool said_foreign_uid_ = false;
 };
 
 }  // namespace saferun::broker

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "broker/ascii.h"
+#include "broker/guarded_handler.h"
 #include "broker/header_policy.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
@@ -31,11 +32,21 @@ constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
 using ResponseParser = http::response_parser<http::buffer_body>;
 using ResponseSerializer = http::response_serializer<http::buffer_body>;
 
-// A reused connection the upstream closed while idle fails like this before any byte of the
-// answer arrives; the request is then sent once more on a fresh connection.
+constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
+
+// A reused connection the upstream closed while idle fails like this. The request is sent
+// again on a fresh connection only when no byte of it was written: once any was, the
+// upstream may have received and processed (and billed) it.
 bool is_stale_connection_error(beast::error_code ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
+}
+
+// A Content-Encoding other than identity: a body the redactor cannot read.
+bool is_encoded(const http::fields& fields) {
+  auto value = fields[http::field::content_encoding];
+  auto coding = to_lower(std::string_view(value.data(), value.size()));
+  return !coding.empty() && coding != "identity";
 }
 
 std::vector<std::string_view> secrets_of(const BrokerContext& context) {
@@ -55,15 +66,28 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
         client_keep_alive_(request.keep_alive()),
         head_request_(request.method() == http::verb::head),
-        request_(make_upstream_request(request, dispatch.route->route, dispatch.route->secret,
+        request_(make_upstream_request(request, dispatch.route->route, dispatch.route->credential_line,
                                        dispatch.upstream_target)),
         redactor_(secrets_of(*context_)),
         meter_(std::move(meter)),
         done_(std::move(done)) {}
 
   void start() {
+    watch_client();
     upstream_ = context_->pool->take(route_index_);
     upstream_ ? send_request() : connect();
+  }
+
+  // Never throws (see guarded_handler.h): fails the exchange as best it can.
+  void on_handler_error(const char* what) noexcept {
+    try {
+      if (finished_) return;
+      if (upstream_) upstream_->close();
+      if (!response_started_ || bytes_out_ == 0) return fail(502, std::string("internal error: ") + what);
+      abort();
+    } catch (...) {
+      finished_ = true;
+    }
   }
 
  private:
@@ -77,24 +101,28 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void connect() {
     context_->pool->connect(route(), route_index_,
-                            [self = shared_from_this()](ConnectFailure failure, std::string why,
-                                                        std::unique_ptr<UpstreamConnection> connection) {
-                              if (self->finished_) return;
+                            guarded(shared_from_this(), [](Exchange& self, ConnectFailure failure, std::string why,
+                                                           std::unique_ptr<UpstreamConnection> connection) {
+                              if (self.finished_) return;
                               if (failure != ConnectFailure::none)
-                                return self->fail(failure == ConnectFailure::timeout ? 504 : 502, why);
-                              self->upstream_ = std::move(connection);
-                              self->send_request();
-                            });
+                                return self.fail(failure == ConnectFailure::timeout ? 504 : 502, why);
+                              self.upstream_ = std::move(connection);
+                              self.send_request();
+                            }));
   }
 
   void send_request() {
     upstream_->tcp().expires_after(limits().body_timeout);
     with_stream([&](auto& stream) {
-      http::async_write(stream, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (self->finished_) return;
-        if (ec) return self->retry_or_fail(ec, "sending the request upstream failed");
-        self->read_response_head();
-      });
+      async_write_upstream_request(stream, request_,
+                                   guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
+                                     if (self.finished_) return;
+                                     if (ec && n == 0) return self.retry_or_fail(ec, "sending the request upstream failed");
+                                     // Partly written: the upstream may have answered early (a 413)
+                                     // before closing; its answer, if any, is read and passed on.
+                                     if (ec) self.write_error_ = ec;
+                                     self.read_response_head();
+                                   }));
     });
   }
 
@@ -108,22 +136,29 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     upstream_->tcp().expires_after(limits().upstream_idle_timeout);
     with_stream([&](auto& stream) {
       http::async_read_header(stream, upstream_->buffer, *parser_,
-                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                if (self->finished_) return;
-                                if (ec) return self->retry_or_fail(ec, "reading the upstream's answer failed");
-                                self->start_response();
-                              });
+                              guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
+                                if (self.finished_) return;
+                                if (ec && self.write_error_) return self.fail_upstream(self.write_error_, "sending the request upstream failed");
+                                if (ec) return self.fail_upstream(ec, "reading the upstream's answer failed");
+                                if (self.parser_->get().result_int() / 100 == 1 && ++self.interim_answers_ <= kMaxInterimAnswers)
+                                  return self.read_response_head();  // 103 Early Hints and the like: not relayed
+                                self.start_response();
+                              }));
     });
   }
 
+  // Only for a request of which nothing was written: it cannot have reached the upstream.
   void retry_or_fail(beast::error_code ec, const char* what) {
-    const bool nothing_received = !parser_ || !parser_->got_some();
-    if (upstream_->reused && !retried_ && nothing_received && is_stale_connection_error(ec)) {
+    if (upstream_->reused && !retried_ && is_stale_connection_error(ec)) {
       retried_ = true;
       upstream_->close();
       upstream_.reset();
       return connect();
     }
+    fail_upstream(ec, what);
+  }
+
+  void fail_upstream(beast::error_code ec, const char* what) {
     upstream_->close();
     if (ec == beast::error::timeout) return fail(504, "the upstream did not answer in time");
     fail(502, std::string(what) + ": " + ec.message());
@@ -131,25 +166,15 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // The upstream's head, cleaned for the client, then relayed through a serializer over it.
   void start_response() {
-    request_.body().release();  // the upstream answers: no retry will need the body again
+    request_.message.body().release();  // the upstream answers: no retry will need the body again
     auto& response = parser_->get();
-    auto connection_value = response[http::field::connection];
-    auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
-    upstream_keep_alive_ = response.keep_alive();
-    for (auto it = response.begin(); it != response.end();) {
-      auto name = it->name_string();
-      auto lower = to_lower(std::string_view(name.data(), name.size()));
-      if (!forwards_response_header(lower, listed) || lower == "content-length") {
-        it = response.erase(it);
-        continue;
-      }
-      if (redactor_.active()) {
-        auto value = it->value();
-        auto clean = redactor_.redact(std::string_view(value.data(), value.size()));
-        if (clean != std::string_view(value.data(), value.size())) response.set(it->name_string(), clean);
-      }
-      ++it;
+    if (redactor_.active() && is_encoded(response)) {
+      upstream_->close();
+      return fail(502, "the upstream sent an encoded (compressed) answer, which the broker cannot scan for "
+                       "secrets; it asks for identity encoding");
     }
+    upstream_keep_alive_ = response.keep_alive() && !write_error_;
+    clean_head(response);
     if (meter_) {  // policy hook: the meter learns the answer's format before any byte passes
       auto type = response[http::field::content_type];
       auto encoding = response[http::field::content_encoding];
@@ -163,12 +188,33 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // none are (a stream still thinking), the head goes out now so the client sees it at once.
     if (upstream_->buffer.size() > 0 || parser_->is_done()) return relay_next();
     client_.expires_after(limits().write_timeout);
-    http::async_write_header(client_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      if (self->finished_) return;
-      if (ec) return self->abort();
-      self->bytes_out_ += n;
-      self->relay_next();
-    });
+    http::async_write_header(client_, *serializer_,
+                             guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
+                               if (self.finished_) return;
+                               if (ec) return self.abort();
+                               self.bytes_out_ += n;
+                               self.relay_next();
+                             }));
+  }
+
+  // Rebuilt rather than edited in place (editing while iterating freed the field under the
+  // iterator): hop-by-hop fields dropped, and every name, value and the reason phrase masked.
+  void clean_head(http::response<http::buffer_body>& response) {
+    auto connection_value = response[http::field::connection];
+    auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (const auto& field : response) {
+      auto name = field.name_string();
+      auto lower = to_lower(std::string_view(name.data(), name.size()));
+      if (!forwards_response_header(lower, listed) || lower == "content-length") continue;
+      auto value = field.value();
+      kept.emplace_back(redactor_.redact(std::string_view(name.data(), name.size())),
+                        redactor_.redact(std::string_view(value.data(), value.size())));
+    }
+    response.clear();
+    for (const auto& [name, value] : kept) response.insert(name, value);
+    auto reason = response.reason();
+    response.reason(redactor_.redact(std::string_view(reason.data(), reason.size())));
   }
 
   // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
@@ -190,22 +236,23 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void relay_next() {
     if (parser_->is_done()) return write_chunk(true);
-    if (serializer_->is_header_done() && !watching_client_) watch_client();
     auto& body = parser_->get().body();
     body.data = read_buffer_.data();
     body.size = read_buffer_.size();
     upstream_->tcp().expires_after(limits().upstream_idle_timeout);
     with_stream([&](auto& stream) {
       http::async_read_some(stream, upstream_->buffer, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (self->finished_) return;
+                            guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
+                              if (self.finished_) return;
                               if (ec == http::error::need_buffer) ec = {};
-                              if (ec) return self->abort();
-                              auto got = self->read_buffer_.size() - self->parser_->get().body().size;
-                              self->pending_.clear();
-                              self->pass_on(std::string_view(self->read_buffer_.data(), got));
-                              self->write_chunk(self->parser_->is_done());
-                            });
+                              // Nothing sent to the client yet: a clear 502 rather than silence.
+                              if (ec && self.bytes_out_ == 0) return self.fail_upstream(ec, "the upstream's answer broke off");
+                              if (ec) return self.abort();
+                              auto got = self.read_buffer_.size() - self.parser_->get().body().size;
+                              self.pending_.clear();
+                              self.pass_on(std::string_view(self.read_buffer_.data(), got));
+                              self.write_chunk(self.parser_->is_done());
+                            }));
     });
   }
 
@@ -245,35 +292,39 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     body.size = pending_.size();
     body.more = !last;
     client_.expires_after(limits().write_timeout);
-    http::async_write(client_, *serializer_, [self = shared_from_this(), last](beast::error_code ec, std::size_t n) {
-      if (self->finished_) return;
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) return self->abort();
-      self->bytes_out_ += n;
-      self->pending_.clear();
-      last ? self->complete() : self->relay_next();
-    });
+    http::async_write(client_, *serializer_,
+                      guarded(shared_from_this(), [last](Exchange& self, beast::error_code ec, std::size_t n) {
+                        if (self.finished_) return;
+                        if (ec == http::error::need_buffer) ec = {};
+                        if (ec) return self.abort();
+                        self.bytes_out_ += n;
+                        self.pending_.clear();
+                        last ? self.complete() : self.relay_next();
+                      }));
   }
 
-  // Once the head is out and the answer still streams, notice a client that goes away: its
-  // socket turns readable with EOF. Readable with data is a pipelined request, left for the
-  // connection to read later.
+  // From the start of the exchange, notice a client that goes away — before the upstream's
+  // head as much as mid-stream: its socket turns readable with EOF, and the upstream request
+  // and its connection are let go at once. Readable with data is a pipelined request, left
+  // for the connection to read later.
   void watch_client() {
     watching_client_ = true;
-    client_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      if (ec || self->finished_) return;
-      char byte;
-      auto n = ::recv(self->client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n > 0) return;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return self->watch_client();
-      self->abort();
-    });
+    client_.socket().async_wait(asio::ip::tcp::socket::wait_read,
+                                guarded(shared_from_this(), [](Exchange& self, beast::error_code ec) {
+                                  if (ec || self.finished_) return;
+                                  char byte;
+                                  auto n = ::recv(self.client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                                  if (n > 0) return;
+                                  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                                    return self.watch_client();
+                                  self.abort();
+                                }));
   }
 
   void complete() {
     if (finished_) return;
     finished_ = true;
-    if (upstream_keep_alive_ && parser_->is_done()) {
+    if (upstream_keep_alive_ && parser_->is_done() && !write_error_) {
       context_->pool->put(std::move(upstream_));
     } else {
       upstream_->close();
@@ -288,7 +339,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     finished_ = true;
     if (upstream_) upstream_->close();
     end_meter(policy::Ending::cut);
-    finish({true, parser_ ? static_cast<int>(parser_->get().result_int()) : 502, "stream cut", false, bytes_out_});
+    if (!response_started_) return finish({true, 499, "the client went away before the answer", false, 0});
+    finish({true, static_cast<int>(parser_->get().result_int()), "stream cut", false, bytes_out_});
   }
 
   void fail(int status, std::string why) {
@@ -299,7 +351,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void finish(ExchangeOutcome outcome) {
-    request_.body().release();
+    request_.message.body().release();
     beast::error_code ignored;
     if (watching_client_) client_.socket().cancel(ignored);  // ends watch_client's wait
     auto done = std::move(done_);
@@ -324,6 +376,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::string pending_;
   std::uint64_t bytes_out_ = 0;
   bool retried_ = false;
+  int interim_answers_ = 0;
+  beast::error_code write_error_;  // the request was partly written when this happened
   bool upstream_keep_alive_ = false;
   bool response_started_ = false;
   bool watching_client_ = false;

@@ -12,7 +12,11 @@ int hex_value(char c) {
   return -1;
 }
 
-bool is_forbidden_byte(unsigned char c) { return c <= 0x20 || c == 0x7f || c == '\\' || c == '#'; }
+// Besides controls and separators: ';' (path parameters: "..;/" is ".." to some servers) and
+// every byte above ASCII (overlong or alternative encodings of '.', '/'; no API path needs one).
+bool is_forbidden_byte(unsigned char c) {
+  return c <= 0x20 || c >= 0x7f || c == '\\' || c == '#' || c == ';';
+}
 
 // Decodes %XX escapes, refusing escapes of bytes that would change the path's structure.
 std::optional<std::string> decode_path(std::string_view raw, std::string& why) {

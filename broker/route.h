@@ -36,6 +36,7 @@ struct Route {
 struct ActiveRoute {
   Route route;
   Secret secret;
+  Secret credential_line;  // made by the broker from `secret`: what it attaches upstream
 };
 
 }  // namespace saferun::broker

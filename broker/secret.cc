@@ -41,6 +41,20 @@ Secret::Secret(std::string_view value) {
   size_ = value.size();
 }
 
+Secret Secret::joined(std::initializer_list<std::string_view> parts) {
+  std::size_t total = 0;
+  for (auto part : parts) total += part.size();
+  Secret secret;
+  if (total == 0) return secret;
+  secret.mapped_ = round_to_pages(total);
+  secret.data_ = map_protected(secret.mapped_);
+  for (auto part : parts) {
+    std::memcpy(secret.data_ + secret.size_, part.data(), part.size());
+    secret.size_ += part.size();
+  }
+  return secret;
+}
+
 Secret::~Secret() { release(); }
 
 Secret::Secret(Secret&& other) noexcept

@@ -3,6 +3,7 @@
 // excluded from core dumps, wiped in any forked child, and wiped again on destruction.
 
 #include <cstddef>
+#include <initializer_list>
 #include <iosfwd>
 #include <string_view>
 
@@ -13,6 +14,8 @@ class Secret {
   Secret() = default;
   // Copies `value` into protected memory. The caller wipes its own copy.
   explicit Secret(std::string_view value);
+  // The parts concatenated straight into protected memory (no transient copy in the heap).
+  static Secret joined(std::initializer_list<std::string_view> parts);
   ~Secret();
   Secret(Secret&& other) noexcept;
   Secret& operator=(Secret&& other) noexcept;

@@ -1,12 +1,30 @@
 #include "broker/secret_redactor.h"
 
 #include <algorithm>
+#include <array>
 
 namespace saferun::broker {
+namespace {
+
+// Documented key formats, longest first; their prefixes are public knowledge.
+constexpr std::array<std::string_view, 12> kKnownPrefixes = {
+    "sk-ant-api03-", "sk-ant-admin01-", "sk-ant-", "sk-svcacct-", "github_pat_", "sk-proj-",
+    "sk-admin-",     "AIza",            "gsk_",    "xai-",        "ghp_",        "sk-"};
+
+}  // namespace
+
+std::size_t SecretRedactor::public_prefix_length(std::string_view secret) {
+  for (auto prefix : kKnownPrefixes)
+    if (secret.size() > prefix.size() && secret.starts_with(prefix)) return prefix.size();
+  return std::min<std::size_t>(1, secret.size());
+}
 
 SecretRedactor::SecretRedactor(std::vector<std::string_view> secrets) {
-  for (auto secret : secrets)
-    if (!secret.empty()) secrets_.push_back(secret);
+  for (auto secret : secrets) {
+    if (secret.empty()) continue;
+    secrets_.push_back(secret);
+    public_prefixes_.push_back(public_prefix_length(secret));
+  }
 }
 
 void SecretRedactor::mask(std::string& text) const {
@@ -16,13 +34,16 @@ void SecretRedactor::mask(std::string& text) const {
   }
 }
 
-// The longest tail of `text` that is a proper prefix of some secret.
+// The longest tail of `text`, shorter than a secret, that begins with (a start of) that
+// secret's public prefix. Bytes of the secret past its public prefix are never compared.
 std::size_t SecretRedactor::held_back_length(std::string_view text) const {
   std::size_t longest = 0;
-  for (auto secret : secrets_) {
+  for (std::size_t s = 0; s < secrets_.size(); ++s) {
+    auto secret = secrets_[s];
     auto most = std::min(text.size(), secret.size() - 1);
     for (std::size_t n = most; n > longest; --n) {
-      if (text.substr(text.size() - n) == secret.substr(0, n)) {
+      auto compared = std::min(n, public_prefixes_[s]);
+      if (text.substr(text.size() - n, compared) == secret.substr(0, compared)) {
         longest = n;
         break;
       }

@@ -30,7 +30,7 @@ std::string status_report(const BrokerContext& context) {
       {"usage", context.policy->report()},
       {"expired", context.expired},
   };
-  return report.dump();
+  return report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace saferun::broker

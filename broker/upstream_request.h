@@ -1,26 +1,59 @@
 #pragma once
 // The request the broker sends upstream for an allowed client request: same method, the
 // route's upstream path and the client's query, the headers header_policy lets through, Host
-// set to the upstream, and the route's credential attached. Its header fields free memory
-// through WipingAllocator, so the credential does not outlive the request in the heap.
+// set to the upstream, identity encoding asked for, and the route's credential attached.
+//
+// The credential never enters ordinary (swappable, unwiped) heap: it is not a header field
+// of the message. It is written from the route's credential line, a Secret (locked, wiped
+// memory) made once per route, as its own buffer between the head's fields and the blank line.
 // The body is the client's, moved (never copied): received bytes plus the policy's splice.
 
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/message.hpp>
+#include <array>
+#include <limits>
+#include <string>
 #include <string_view>
 
 #include "broker/body/held_body.h"
 #include "broker/route.h"
-#include "broker/wiping_allocator.h"
 
 namespace saferun::broker {
 
-using UpstreamFields = boost::beast::http::basic_fields<WipingAllocator<char>>;
-using UpstreamRequest = boost::beast::http::request<HeldBody, UpstreamFields>;
 using ClientRequest = boost::beast::http::request<HeldBody>;
 
+struct UpstreamRequest {
+  ClientRequest message;             // everything but the credential
+  std::string head;                  // request line and fields, without the blank line
+  const Secret* credential_line = nullptr;  // "name: value\r\n"
+};
+
+// "x-api-key: <prefix><secret><suffix>\r\n" in protected memory: the line make_upstream_request
+// attaches. Made once per route when the broker starts.
+Secret credential_line(const Route& route, const Secret& secret);
+
 // Moves the client's body into the result. `upstream_target` is the path and query to send.
-UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route, const Secret& secret,
+// `line` (from credential_line) must outlive the result.
+UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route, const Secret& line,
                                       std::string_view upstream_target);
+
+// Writes the request to an upstream stream; `handler(error_code, bytes_written)`.
+template <class Stream, class Handler>
+void async_write_upstream_request(Stream& stream, UpstreamRequest& request, Handler&& handler) {
+  namespace asio = boost::asio;
+  auto line = request.credential_line->reveal();
+  static constexpr std::string_view kEnd = "\r\n";
+  const auto body = request.message.body().forwarded_buffers();
+  const std::array<asio::const_buffer, 6> buffers = {
+      asio::buffer(request.head), asio::buffer(line.data(), line.size()), asio::buffer(kEnd.data(), kEnd.size()),
+      body[0], body[1], body[2]};
+  // Each write takes all the socket accepts, not asio's default 64 KiB per call.
+  auto all_available = [](const boost::system::error_code& ec, std::size_t) {
+    return ec ? std::size_t{0} : std::numeric_limits<std::size_t>::max();
+  };
+  asio::async_write(stream, buffers, all_available, std::forward<Handler>(handler));
+}
 
 // "host" or "host:port" as the Host header for the upstream.
 std::string host_header(const UpstreamUrl& upstream);

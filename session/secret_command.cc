@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,14 +30,21 @@ struct Pipe {
   }
 };
 
+// The helper's stdout is one end of a socket pair, not a pipe: a same-user process can open
+// /proc/<helper>/fd/1 when it is a pipe (and read the secret first), but a socket cannot be
+// opened through /proc (ENXIO). The helper gets fds 0, 1, 2 only: another route's secret fd
+// stays ours.
 pid_t spawn_with_stdout(const std::vector<std::string>& argv, Pipe& out, const std::string& name) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw SetupError("secret command " + name + ": pipe: " + std::strerror(errno));
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    throw SetupError("secret command " + name + ": socketpair: " + std::strerror(errno));
   out.read = fds[0];
   out.write = fds[1];
+  ::shutdown(out.read, SHUT_WR);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out.write, 1);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);

@@ -1,5 +1,6 @@
 #include "session/secret_unlock.h"
 
+#include <map>
 #include <optional>
 
 #include "session/secret_command.h"
@@ -15,15 +16,44 @@ std::string env_names_text(const std::vector<std::string>& names) {
   return text;
 }
 
+// Every environment secret any route names, taken (and scrubbed from our environment) before
+// any helper runs: a secret command then inherits no route's key, and routes may share a name.
+class EnvSecrets {
+ public:
+  explicit EnvSecrets(const Config& config) {
+    for (const auto& route : config.routes) {
+      if (route.secret.kind != SecretSource::Kind::env) continue;
+      for (const auto& name : route.secret.env_names) {
+        std::string used;
+        if (taken_.count(name) == 0)
+          if (auto secret = take_env_secret({name}, used)) taken_.emplace(name, std::move(*secret));
+      }
+    }
+  }
+  // A copy of the first of `names` that was set; `used` names it.
+  std::optional<broker::Secret> find(const std::vector<std::string>& names, std::string& used) const {
+    for (const auto& name : names) {
+      if (auto it = taken_.find(name); it != taken_.end()) {
+        used = name;
+        return broker::Secret(it->second.reveal());
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::map<std::string, broker::Secret> taken_;
+};
+
 // The route's secret, or nullopt when its environment variable is not set. Throws SetupError
 // (without the route's name) when an explicit source fails. `label` says where it came from.
-std::optional<broker::Secret> unlock_route(const SecretSource& source, std::string& label) {
+std::optional<broker::Secret> unlock_route(const SecretSource& source, const EnvSecrets& env, std::string& label) {
   label = source.label();
   switch (source.kind) {
     case SecretSource::Kind::none: return std::nullopt;
     case SecretSource::Kind::env: {
       std::string used;
-      auto secret = take_env_secret(source.env_names, used);
+      auto secret = env.find(source.env_names, used);
       if (secret) label = "env:" + used;
       return secret;
     }
@@ -43,9 +73,11 @@ std::string absence_reason(const SecretSource& source) {
 
 UnlockResult unlock_secrets(const Config& config, bool dry_run) {
   UnlockResult result;
+  std::optional<EnvSecrets> env;
+  if (!dry_run) env.emplace(config);
   for (const auto& route_config : config.routes) {
     const auto& source = route_config.secret;
-    broker::ActiveRoute active{route_config.route, {}};
+    broker::ActiveRoute active{route_config.route, {}, {}};
     if (dry_run) {
       scrub_env(source.env_names);  // unread, but still not left lying around
       result.active.push_back(std::move(active));
@@ -53,7 +85,7 @@ UnlockResult unlock_secrets(const Config& config, bool dry_run) {
     }
     std::optional<broker::Secret> secret;
     try {
-      secret = unlock_route(source, active.route.secret_label);
+      secret = unlock_route(source, *env, active.route.secret_label);
     } catch (const SetupError& e) {
       throw SetupError("route '" + route_config.route.name + "': " + e.what());
     }
@@ -69,10 +101,11 @@ UnlockResult unlock_secrets(const Config& config, bool dry_run) {
 
 std::vector<RouteCheck> check_secrets(const Config& config) {
   std::vector<RouteCheck> checks;
+  const EnvSecrets env(config);
   for (const auto& route_config : config.routes) {
     RouteCheck check{route_config.route.name, route_config.secret.label(), false, {}};
     try {
-      auto secret = unlock_route(route_config.secret, check.source);
+      auto secret = unlock_route(route_config.secret, env, check.source);
       check.ok = secret.has_value();
       if (!secret) check.problem = absence_reason(route_config.secret);
     } catch (const SetupError& e) {

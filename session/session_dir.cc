@@ -47,14 +47,21 @@ bool owner_is_alive(const fs::path& dir) {
   return process_start_time(pid) == start;
 }
 
-void ensure_private_root(const std::string& root) {
-  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST)
-    throw SetupError(root + ": cannot create session root: " + std::strerror(errno));
+// True when `root` is (or now is) a private directory of ours.
+bool is_private_root(const std::string& root) {
+  if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST) return false;
   struct stat info{};
-  if (::lstat(root.c_str(), &info) != 0)
-    throw SetupError(root + ": " + std::strerror(errno));
-  if (!S_ISDIR(info.st_mode) || info.st_uid != ::geteuid() || (info.st_mode & 077) != 0)
-    throw SetupError(root + ": refusing to use: not a private directory owned by this user");
+  return ::lstat(root.c_str(), &info) == 0 && S_ISDIR(info.st_mode) && info.st_uid == ::geteuid() &&
+         (info.st_mode & 077) == 0;
+}
+
+// The shared root is predictable (/tmp/safe-run-<uid>): another user may have made it first,
+// or planted something there. Then this session uses a fresh, unpredictable root of its own.
+std::string fallback_root(const std::string& root) {
+  std::string pattern = root + "-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw SetupError(root + ": not a private directory owned by this user, and no fallback: " + std::strerror(errno));
+  return pattern;
 }
 
 }  // namespace
@@ -82,8 +89,12 @@ int remove_stale_sessions(const std::string& root) {
 
 SessionDir::SessionDir(const EnvLookup& getenv, const std::string& session_id) {
   auto root = session_root(getenv);
-  ensure_private_root(root);
-  remove_stale_sessions(root);
+  if (is_private_root(root)) {
+    remove_stale_sessions(root);
+  } else {
+    root = fallback_root(root);
+    own_root_ = root;
+  }
   path_ = root + "/" + session_id;
   if (::mkdir(path_.c_str(), 0700) != 0)
     throw SetupError(path_ + ": cannot create session directory: " + std::strerror(errno));
@@ -95,6 +106,7 @@ SessionDir::SessionDir(const EnvLookup& getenv, const std::string& session_id) {
 SessionDir::~SessionDir() {
   std::error_code ignored;
   fs::remove_all(path_, ignored);
+  if (!own_root_.empty()) ::rmdir(own_root_.c_str());
 }
 
 }  // namespace saferun::session

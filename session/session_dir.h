@@ -21,6 +21,7 @@ class SessionDir {
 
  private:
   std::string path_;
+  std::string own_root_;  // a fallback root made for this session alone, removed with it
 };
 
 // The directory session directories live in (not created).

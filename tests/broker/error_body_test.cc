@@ -39,3 +39,11 @@ TEST_CASE("provider names round-trip", "[error_body]") {
   Provider ignored{};
   CHECK_FALSE(parse_provider("azure", ignored));
 }
+
+TEST_CASE("a message with bytes that are not UTF-8 still makes a valid JSON body", "[error_body]") {
+  for (auto provider : {Provider::anthropic, Provider::openai}) {
+    std::string body;
+    REQUIRE_NOTHROW(body = error_body(provider, 404, "no route serves /v1/\xff\xc3"));
+    CHECK_NOTHROW(nlohmann::json::parse(body));
+  }
+}

@@ -44,3 +44,13 @@ TEST_CASE("a trailing slash on the whole path is accepted", "[request_target]") 
   CHECK(parse_request_target("/anthropic/", why));
   CHECK(parse_request_target("/", why));
 }
+
+TEST_CASE("path parameters and non-ASCII path bytes are refused", "[request_target]") {
+  for (const char* target : {"/v1/messages;x=1", "/v1/..;/admin", "/v1/%3B", "/v1/%C0%AE%C0%AE/admin", "/v1/\xc0\xae",
+                             "/v1/%FF", "/v1/\xff", "/v1/%C3", "/v1/caf%C3%A9", "/v1/%E2%80%AE"}) {
+    INFO(std::string(target).size());
+    std::string why;
+    CHECK_FALSE(saferun::broker::parse_request_target(target, why).has_value());
+    CHECK_FALSE(why.empty());
+  }
+}

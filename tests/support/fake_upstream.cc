@@ -27,6 +27,9 @@ int header_int(const httplib::Request& request, const char* name, int fallback) 
 
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
+
+}  // namespace
+
 std::string gzip(const std::string& text) {
   z_stream stream{};
   deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
@@ -40,8 +43,6 @@ std::string gzip(const std::string& text) {
   deflateEnd(&stream);
   return out;
 }
-
-}  // namespace
 
 std::int64_t monotonic_ns() {
   timespec now{};

@@ -82,4 +82,7 @@ class FakeUpstream {
 
 std::int64_t monotonic_ns();
 
+// `text` gzip-compressed (Content-Encoding: gzip).
+std::string gzip(const std::string& text);
+
 }  // namespace saferun::test

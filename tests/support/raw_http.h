@@ -47,6 +47,7 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
   void send(const std::string& bytes);
   struct Piece {
     std::int64_t at_ns = 0;

@@ -1,0 +1,102 @@
+#include "broker/peer_uid.h"
+
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace saferun::broker {
+namespace {
+
+struct Endpoints {
+  sockaddr_in local{};
+  sockaddr_in peer{};
+};
+
+std::optional<Endpoints> endpoints_of(int fd) {
+  Endpoints e;
+  socklen_t length = sizeof e.local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&e.local), &length) != 0 || e.local.sin_family != AF_INET)
+    return std::nullopt;
+  length = sizeof e.peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&e.peer), &length) != 0) return std::nullopt;
+  return e;
+}
+
+// Asks inet_diag for the one socket whose local end is the peer's and remote end is ours.
+std::optional<uid_t> uid_by_sock_diag(const Endpoints& e) {
+  int nl = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (nl < 0) return std::nullopt;
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } message{};
+  message.header.nlmsg_len = sizeof message;
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.header.nlmsg_flags = NLM_F_REQUEST;
+  message.request.sdiag_family = AF_INET;
+  message.request.sdiag_protocol = IPPROTO_TCP;
+  message.request.idiag_states = ~0u;
+  message.request.id.idiag_sport = e.peer.sin_port;
+  message.request.id.idiag_dport = e.local.sin_port;
+  message.request.id.idiag_src[0] = e.peer.sin_addr.s_addr;
+  message.request.id.idiag_dst[0] = e.local.sin_addr.s_addr;
+  message.request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  message.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  std::optional<uid_t> uid;
+  if (::sendto(nl, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
+      static_cast<ssize_t>(sizeof message)) {
+    alignas(nlmsghdr) char answer[8192];
+    auto n = ::recv(nl, answer, sizeof answer, 0);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(answer); n > 0 && NLMSG_OK(h, static_cast<unsigned>(n));
+         h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) break;
+      const auto* found = reinterpret_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+      if (found->id.idiag_sport == e.peer.sin_port && found->id.idiag_dport == e.local.sin_port) {
+        uid = found->idiag_uid;
+        break;
+      }
+    }
+  }
+  ::close(nl);
+  return uid;
+}
+
+// The same from /proc/net/tcp: "sl local rem st tx:rx tr:when retrnsmt uid ...", addresses
+// as the kernel's hex of the network-order words.
+std::optional<uid_t> uid_by_proc(const Endpoints& e) {
+  char local[32], remote[32];
+  std::snprintf(local, sizeof local, "%08X:%04X", e.peer.sin_addr.s_addr, ntohs(e.peer.sin_port));
+  std::snprintf(remote, sizeof remote, "%08X:%04X", e.local.sin_addr.s_addr, ntohs(e.local.sin_port));
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  while (std::getline(table, line)) {
+    char l[64], r[64];
+    unsigned long uid = 0;
+    if (std::sscanf(line.c_str(), " %*d: %63s %63s %*x %*s %*s %*s %lu", l, r, &uid) == 3 &&
+        std::strcmp(l, local) == 0 && std::strcmp(r, remote) == 0)
+      return static_cast<uid_t>(uid);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<uid_t> loopback_peer_uid(int connected_fd) {
+  auto endpoints = endpoints_of(connected_fd);
+  if (!endpoints) return std::nullopt;
+  if (auto uid = uid_by_sock_diag(*endpoints)) return uid;
+  return uid_by_proc(*endpoints);
+}
+
+}  // namespace saferun::broker

@@ -1,0 +1,112 @@
+// Framing in both directions: a request the broker cannot frame exactly is refused and the
+// connection closed; a request is never sent upstream twice; an upstream's early answer or
+// broken first chunk reaches the client as an answer, not as silence; and a compressed answer
+// cannot carry the key past the masking.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/raw_route_session.h"
+#include "tests/support/fake_upstream.h"
+
+using namespace saferun::test;
+using nlohmann::json;
+
+namespace {
+
+
+std::string key_in(const std::string& head) {
+  auto at = head.find("x-api-key: ");
+  return at == std::string::npos ? std::string() : head.substr(at + 11, head.find("\r\n", at) - at - 11);
+}
+
+RawUpstreamAnswer ok_answer() { return {raw_response(200, "OK", "", "{\"ok\":true}")}; }
+
+}  // namespace
+
+TEST_CASE("a Transfer-Encoding other than a final chunked is a 400 and the connection closes",
+          "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) { return ok_answer(); });
+  REQUIRE(raw.session.ready());
+  for (const char* coding : {"identity", "xchunked", "chunked, gzip", "gzip", "chunked, chunked", "chunked\r\nTransfer-Encoding: identity"}) {
+    INFO(coding);
+    std::string smuggled = "POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + raw.session.token() +
+                           "\r\nContent-Length: 0\r\n\r\n";
+    std::string chunk = std::to_string(smuggled.size()) + "\r\n" + smuggled + "\r\n0\r\n\r\n";
+    auto bytes = http_exchange(raw.session.port(), "POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " +
+                                                       raw.session.token() + "\r\nTransfer-Encoding: " + coding +
+                                                       "\r\n\r\n" + chunk, std::chrono::seconds(5));
+    auto responses = parse_responses(bytes);
+    REQUIRE(responses.size() == 1);
+    CHECK(responses[0].status == 400);
+  }
+  CHECK(raw.upstream.requests() == 0);
+  CHECK(raw.post().status == 200);
+}
+
+TEST_CASE("a POST the upstream may have received is never sent twice", "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest& request) {
+    if (request.connection_request == 0) return ok_answer();
+    return RawUpstreamAnswer{"", /*close_after=*/true};  // read it, then close without answering
+  });
+  REQUIRE(raw.session.ready());
+  REQUIRE(raw.post().status == 200);
+  auto second = raw.post();
+  CHECK(second.status == 502);
+  CHECK(raw.upstream.requests() == 2);
+}
+
+TEST_CASE("an upstream that answers 413 early and closes is passed on as its 413", "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) {
+    RawUpstreamAnswer answer{raw_response(413, "Payload Too Large", "Connection: close\r\n",
+                                          "{\"type\":\"error\",\"error\":{\"type\":\"request_too_large\"}}"),
+                             true, /*read_body_limit=*/64 * 1024};
+    return answer;
+  }, R"({"max_body_bytes": 67108864})");
+  REQUIRE(raw.session.ready());
+  auto response = raw.post(std::string(24u << 20, 'x'));
+  CHECK(response.status == 413);
+  CHECK(contains(response.body, "request_too_large"));
+}
+
+TEST_CASE("an upstream whose first chunk is malformed is a 502 JSON answer, not an empty reply",
+          "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) {
+    return RawUpstreamAnswer{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nnot a chunk\r\n", true};
+  });
+  REQUIRE(raw.session.ready());
+  auto response = raw.post();
+  CHECK(response.status == 502);
+  CHECK_NOTHROW(json::parse(response.body));
+}
+
+TEST_CASE("an agent asking for gzip cannot get the key back compressed", "[e2e][robustness][secrets]") {
+  RawRouteSession raw([](const RawUpstreamRequest& request) {
+    auto key = key_in(request.head);
+    std::string body = "{\"echo\":\"" + key + "\"}";
+    auto lower = request.head;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find("accept-encoding: gzip") != std::string::npos)
+      return RawUpstreamAnswer{raw_response(200, "OK", "Content-Encoding: gzip\r\n", gzip(body))};
+    return RawUpstreamAnswer{raw_response(200, "OK", "", body)};
+  });
+  REQUIRE(raw.session.ready());
+  auto headers = raw.headers();
+  headers.push_back({"Accept-Encoding", "gzip"});
+  auto response = http_request(raw.session.port(), "POST", "/anthropic/v1/messages", headers, "{}");
+  CHECK(response.header("content-encoding").empty());
+  CHECK(response.status == 200);
+  CHECK_FALSE(contains(response.body, gzip("{\"echo\":\"" + raw.key + "\"}")));
+  CHECK_FALSE(contains(response.body, raw.key));
+  CHECK(contains(response.body, "{\"echo\":\"*"));
+}
+
+TEST_CASE("an upstream that compresses anyway is refused rather than passed unscanned", "[e2e][robustness][secrets]") {
+  RawRouteSession raw([](const RawUpstreamRequest& request) {
+    return RawUpstreamAnswer{raw_response(200, "OK", "Content-Encoding: gzip\r\n", gzip(key_in(request.head)))};
+  });
+  REQUIRE(raw.session.ready());
+  auto response = raw.post();
+  CHECK(response.status == 502);
+  CHECK(contains(response.body, "encoded"));
+}
