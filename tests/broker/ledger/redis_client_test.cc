@@ -1,6 +1,7 @@
 #include "broker/ledger/redis_client.h"
 
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "tests/broker/ledger/ledger_test_support.h"
 #include "tests/support/temp_dir.h"
@@ -142,4 +143,26 @@ TEST_CASE("rediss:// refuses a store whose certificate names another host", "[re
   auto result = call(io, *client, {"PING"});
   CHECK_FALSE(result.reached);
   CHECK(test::contains(result.problem, "certificate verify failed"));
+}
+
+TEST_CASE("another process cannot use the TLS relay's socket", "[redis_client][tls]") {
+  RedisServer server({"tls-store-password", true});
+  test::TempDir session;
+  boost::asio::io_context io;
+  auto client = tls_client(io, server, session, "localhost", server.ca_file());
+  REQUIRE(call(io, *client, {"PING"}).reply.is_text("PONG"));
+  // Another process (redis-cli) on the relay's socket is closed at once...
+  std::optional<test::ProcessResult> relayed;
+  std::thread other([&] {
+    relayed = test::run_process({"/usr/bin/redis-cli", "-s", session.path() + "/store-tls.sock", "PING"},
+                                test::base_env(), std::chrono::seconds(5));
+  });
+  run_until(io, [&] { return relayed.has_value(); }, std::chrono::seconds(6));
+  other.join();
+  CHECK_FALSE(test::contains(relayed->out, "PONG"));
+  CHECK_FALSE(test::contains(relayed->out, "NOAUTH"));
+  // ...while the same command reaches a server it is allowed to reach (the negative control).
+  auto direct = test::run_process({"/usr/bin/redis-cli", "-s", server.socket_path(), "PING"}, test::base_env(),
+                                  std::chrono::seconds(5));
+  CHECK(test::contains(direct.out, "NOAUTH"));
 }
