@@ -141,11 +141,13 @@ AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
     fd_ = other.fd_;
     trail_fd_ = other.trail_fd_;
     other.fd_ = other.trail_fd_ = -1;
+    mirror_ = std::move(other.mirror_);
   }
   return *this;
 }
 
 void AuditLog::record(const AuditEvent& event) {
+  if (mirror_) mirror_(event);
   if (fd_ < 0 && trail_fd_ < 0) return;
   auto line = to_json_line(event);
   // A lost audit line must not take the request down with it; the write is best effort.

@@ -5,6 +5,7 @@
 // string, no body.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace saferun::broker {
@@ -41,12 +42,17 @@ class AuditLog {
   // Creates the file exclusively with mode 0600; throws std::system_error naming it.
   explicit AuditLog(const std::string& path);
   ~AuditLog();
-  AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), trail_fd_(other.trail_fd_) { other.fd_ = other.trail_fd_ = -1; }
+  AuditLog(AuditLog&& other) noexcept
+      : fd_(other.fd_), trail_fd_(other.trail_fd_), mirror_(std::move(other.mirror_)) {
+    other.fd_ = other.trail_fd_ = -1;
+  }
   AuditLog& operator=(AuditLog&& other) noexcept;
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
   void record(const AuditEvent& event);  // one write(2) per line: readable at once
+  // Every record is also handed to `mirror` (which must not block), file or no file.
+  void mirror_to(std::function<void(const AuditEvent&)> mirror) { mirror_ = std::move(mirror); }
 
   // Also appends every line to `path`, a persistent trail: created 0600 if absent, never
   // through a symlink (O_NOFOLLOW), never a FIFO or device, only a regular file owned by us
@@ -56,6 +62,7 @@ class AuditLog {
  private:
   int fd_ = -1;
   int trail_fd_ = -1;
+  std::function<void(const AuditEvent&)> mirror_;
 };
 
 }  // namespace saferun::broker

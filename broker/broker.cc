@@ -33,6 +33,7 @@ std::uint16_t Broker::bind_loopback() {
     context_->audit = AuditLog(context_->settings.audit_path);
   if (!context_->settings.persistent_audit_path.empty())
     context_->audit.also_append_to(context_->settings.persistent_audit_path);
+  context_->audit.mirror_to(context_->settings.audit_mirror);
   return context_->port;
 }
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <string>
 
@@ -21,6 +22,8 @@ struct BrokerLimits {
   std::chrono::seconds upstream_idle_timeout{300};   // silence allowed between upstream bytes
 };
 
+struct AuditEvent;
+
 struct BrokerSettings {
   std::string session_id;
   bool dry_run = false;
@@ -28,6 +31,8 @@ struct BrokerSettings {
   std::string audit_path;        // "" = no audit file
   std::string persistent_audit_path;  // --audit-log: appended to, outlives the session ("" = none)
   policy::PolicySettings policy;      // session-wide rules and the price table
+  // Also given every audit record (a fleet's Redis stream); empty = none.
+  std::function<void(const AuditEvent&)> audit_mirror;
   std::ostream* log = nullptr;   // per-request lines when verbose; nullptr = silent
 };
 

@@ -67,6 +67,19 @@ UnlockResult unlock_secrets(const Config& config, bool dry_run) {
   return result;
 }
 
+broker::Secret unlock_store_secret(const SecretSource& source) {
+  if (source.kind == SecretSource::Kind::none) return {};
+  std::string label;
+  std::optional<broker::Secret> secret;
+  try {
+    secret = unlock_route(source, label);
+  } catch (const SetupError& e) {
+    throw SetupError(std::string("store: ") + e.what());
+  }
+  if (!secret) throw SetupError("store: its password source is empty: " + absence_reason(source));
+  return std::move(*secret);
+}
+
 std::vector<RouteCheck> check_secrets(const Config& config) {
   std::vector<RouteCheck> checks;
   for (const auto& route_config : config.routes) {

@@ -20,6 +20,10 @@ struct UnlockResult {
 // and the source — before anything is started.
 UnlockResult unlock_secrets(const Config& config, bool dry_run);
 
+// The shared store's password (Kind::none: no password, an empty Secret). An env source that
+// is not set, or any source that fails, throws SetupError naming "store" and the source.
+broker::Secret unlock_store_secret(const SecretSource& source);
+
 struct RouteCheck {
   std::string route;
   std::string source;   // label, never the value

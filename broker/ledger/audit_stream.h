@@ -30,6 +30,7 @@ class AuditStream {
 
   void append(const AuditEvent& event);
   AuditStreamStats stats() const { return state_->stats; }
+  std::size_t in_flight() const { return state_->in_flight; }
 
   struct State {
     std::shared_ptr<RedisClient> client;

@@ -55,6 +55,8 @@ class RedisClient : public std::enable_shared_from_this<RedisClient> {
 
   // The server refused our password (WRONGPASS / no password set): set once AUTH is answered.
   bool auth_failed() const { return auth_failed_; }
+  // Why the last command or connection failed (never holds an argument of ours).
+  const std::string& last_problem() const { return last_problem_; }
   const StoreAddress& address() const { return options_.address; }
   boost::asio::io_context& io() const { return io_; }
 
