@@ -124,7 +124,7 @@ void RedisLedger::settle(std::string id, std::vector<policy::Draw> actual, Settl
   for (const auto& [key, amount] : merge_draws(actual)) args.insert(args.end(), {key, decimal(amount)});
   run_script(state_->client, settle_script(), std::move(args), [done = std::move(done)](RedisResult result) {
     bool ok = result.reached && !result.reply.is_error() && result.reply.type == RedisReply::Type::array;
-    done(ok ? LedgerStatus::ok : LedgerStatus::unavailable);
+    if (done) done(ok ? LedgerStatus::ok : LedgerStatus::unavailable);
   });
 }
 
