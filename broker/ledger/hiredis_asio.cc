@@ -14,16 +14,10 @@ class Watch : public std::enable_shared_from_this<Watch> {
  public:
   Watch(asio::io_context& io, redisAsyncContext* context) : socket_(io, context->c.fd), context_(context) {}
 
-  void add_read() {
-    want_read_ = true;
-    arm_read();
-  }
-  void del_read() { want_read_ = false; }
-  void add_write() {
-    want_write_ = true;
-    arm_write();
-  }
-  void del_write() { want_write_ = false; }
+  void add_read() { want(read_, true); }
+  void del_read() { read_.wanted = false; }
+  void add_write() { want(write_, true); }
+  void del_write() { write_.wanted = false; }
 
   // hiredis is freeing the context: stop touching it and give the socket back unclosed.
   void detach() {
@@ -34,36 +28,36 @@ class Watch : public std::enable_shared_from_this<Watch> {
   }
 
  private:
-  // A wait stays armed while one is pending; its handler re-checks the interest, so turning
-  // interest off and on again never stacks two waits.
-  void arm_read() {
-    if (reading_ || !want_read_ || context_ == nullptr) return;
-    reading_ = true;
-    socket_.async_wait(asio::posix::stream_descriptor::wait_read,
-                       [self = shared_from_this()](const boost::system::error_code& ec) {
-                         self->reading_ = false;
-                         if (ec || self->context_ == nullptr || !self->want_read_) return;
-                         redisAsyncHandleRead(self->context_);  // may free the context
-                         self->arm_read();
-                       });
+  // One direction of interest: hiredis wants it, and whether a wait is pending for it.
+  struct Direction {
+    asio::posix::stream_descriptor::wait_type wait;
+    void (*handle)(redisAsyncContext*);
+    bool wanted = false;
+    bool waiting = false;
+  };
+
+  void want(Direction& direction, bool wanted) {
+    direction.wanted = wanted;
+    arm(direction);
   }
 
-  void arm_write() {
-    if (writing_ || !want_write_ || context_ == nullptr) return;
-    writing_ = true;
-    socket_.async_wait(asio::posix::stream_descriptor::wait_write,
-                       [self = shared_from_this()](const boost::system::error_code& ec) {
-                         self->writing_ = false;
-                         if (ec || self->context_ == nullptr || !self->want_write_) return;
-                         redisAsyncHandleWrite(self->context_);  // may free the context
-                         self->arm_write();
-                       });
+  // A wait stays armed while one is pending; its handler re-checks the interest, so turning
+  // interest off and on again never stacks two waits.
+  void arm(Direction& direction) {
+    if (direction.waiting || !direction.wanted || context_ == nullptr) return;
+    direction.waiting = true;
+    socket_.async_wait(direction.wait, [self = shared_from_this(), &direction](const boost::system::error_code& ec) {
+      direction.waiting = false;
+      if (ec || self->context_ == nullptr || !direction.wanted) return;
+      direction.handle(self->context_);  // may free the context
+      self->arm(direction);
+    });
   }
 
   asio::posix::stream_descriptor socket_;
   redisAsyncContext* context_;
-  bool want_read_ = false, want_write_ = false;
-  bool reading_ = false, writing_ = false;
+  Direction read_{asio::posix::stream_descriptor::wait_read, &redisAsyncHandleRead};
+  Direction write_{asio::posix::stream_descriptor::wait_write, &redisAsyncHandleWrite};
 };
 
 Watch& watch_of(void* data) { return **static_cast<std::shared_ptr<Watch>*>(data); }

@@ -41,9 +41,12 @@ void SplitLedger::reserve(policy::Reservation reservation, ReserveDone done) {
     if (outcome.status != LedgerStatus::ok || shared.draws.empty()) return done(std::move(outcome));
     auto id = shared.id;
     open->insert(id);  // from here on, its settlement must reach the store (even a late reserve)
-    shared_ledger->reserve(std::move(shared), [local_ledger, fallback, fallbacks, id,
+    shared_ledger->reserve(std::move(shared), [local_ledger, fallback, fallbacks, open, id,
                                                done = std::move(done)](ReserveOutcome shared_outcome) {
       if (shared_outcome.status == LedgerStatus::ok) return done(std::move(shared_outcome));
+      // The store holds nothing for it (a reserve that may have reached it is released by
+      // the Redis ledger itself).
+      open->erase(id);
       if (shared_outcome.status == LedgerStatus::unavailable && fallback) {
         ++*fallbacks;
         return done(ReserveOutcome{});

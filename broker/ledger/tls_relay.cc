@@ -77,31 +77,21 @@ class Pipe : public std::enable_shared_from_this<Pipe> {
       self->relaying_ = true;
       self->timer_.cancel();
       self->last_error_.clear();
-      self->pump_to_remote();
-      self->pump_to_client();
+      self->pump(self->client_, self->remote_, self->up_);
+      self->pump(self->remote_, self->client_, self->down_);
     });
   }
 
-  void pump_to_remote() {
-    client_.async_read_some(asio::buffer(up_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                           std::size_t n) {
+  // Copies one direction until either side ends; one buffer per direction, one write at a time.
+  template <typename From, typename To>
+  void pump(From& from, To& to, std::array<char, 16384>& buffer) {
+    from.async_read_some(asio::buffer(buffer), [self = shared_from_this(), &from, &to, &buffer](
+                                                   const boost::system::error_code& ec, std::size_t n) {
       if (ec) return self->close();
-      asio::async_write(self->remote_, asio::buffer(self->up_.data(), n),
-                        [self](const boost::system::error_code& written, std::size_t) {
+      asio::async_write(to, asio::buffer(buffer.data(), n),
+                        [self, &from, &to, &buffer](const boost::system::error_code& written, std::size_t) {
                           if (written) return self->close();
-                          self->pump_to_remote();
-                        });
-    });
-  }
-
-  void pump_to_client() {
-    remote_.async_read_some(asio::buffer(down_), [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                             std::size_t n) {
-      if (ec) return self->close();
-      asio::async_write(self->client_, asio::buffer(self->down_.data(), n),
-                        [self](const boost::system::error_code& written, std::size_t) {
-                          if (written) return self->close();
-                          self->pump_to_client();
+                          self->pump(from, to, buffer);
                         });
     });
   }
