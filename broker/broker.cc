@@ -17,9 +17,10 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
       listener_(std::make_shared<Listener>(io, context_)) {
   std::vector<policy::RouteRules> route_rules;
   for (const auto& active : context_->routes) route_rules.push_back({active.route.name, active.route.policy});
-  context_->policy = std::make_shared<policy::SessionPolicy>(
-      context_->settings.policy, std::move(route_rules), context_->settings.session_id,
-      std::make_unique<policy::InProcessLedger>(io.get_executor()));
+  std::unique_ptr<policy::Ledger> ledger = std::make_unique<policy::InProcessLedger>(io.get_executor());
+  if (context_->settings.wrap_ledger) ledger = context_->settings.wrap_ledger(std::move(ledger));
+  context_->policy = std::make_shared<policy::SessionPolicy>(context_->settings.policy, std::move(route_rules),
+                                                             context_->settings.session_id, std::move(ledger));
   if (context_->settings.dry_run) return;
   context_->pool =
       std::make_unique<UpstreamPool>(io, context_->routes, context_->settings.limits.connect_timeout);

@@ -111,6 +111,8 @@ Config parse_config_json(const nlohmann::json& document, const std::string& orig
   }
   if (const auto* store = top.optional("store")) config.store = std::make_shared<StoreConfig>(parse_store(*store, origin));
   top.reject_unknown_keys();
+  if (!config.policy.shared.empty() && !config.store)
+    throw SetupError(origin + ": policy.shared: shared limits need a \"store\" (a Redis URL) to live in");
   return config;
 }
 

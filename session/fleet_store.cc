@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "broker/ledger/redis_ledger.h"
+#include "broker/ledger/split_ledger.h"
 #include "session/secret_unlock.h"
 #include "session/setup_error.h"
 
@@ -22,7 +23,7 @@ broker::ledger::RedisClientOptions client_options(const StoreConfig& config, con
 
 FleetStore::FleetStore(boost::asio::io_context& io, const StoreConfig& config, const std::string& session_dir,
                        const std::string& session_id, const Reporter& reporter)
-    : timeout_(config.timeout) {
+    : timeout_(config.timeout), fallback_to_local_(config.fallback_to_local) {
   broker::Secret password = unlock_store_secret(config.secret);
   try {
     client_ = broker::ledger::RedisClient::create(io, client_options(config, session_dir), std::move(password));
@@ -59,6 +60,14 @@ void FleetStore::check_reachable(boost::asio::io_context& io, const StoreConfig&
 std::function<void(const broker::AuditEvent&)> FleetStore::audit_mirror() const {
   if (!audit_) return {};
   return [audit = audit_](const broker::AuditEvent& event) { audit->append(event); };
+}
+
+std::function<std::unique_ptr<broker::policy::Ledger>(std::unique_ptr<broker::policy::Ledger>)>
+FleetStore::ledger_wrapper() const {
+  return [shared = ledger_, fallback = fallback_to_local_](std::unique_ptr<broker::policy::Ledger> local) {
+    return std::unique_ptr<broker::policy::Ledger>(
+        std::make_unique<broker::ledger::SplitLedger>(std::move(local), shared, fallback));
+  };
 }
 
 void FleetStore::drain(boost::asio::io_context& io) const {

@@ -31,6 +31,10 @@ class FleetStore {
 
   // The shared counters (for the policy's shared budgets and rate limits).
   std::shared_ptr<broker::policy::Ledger> ledger() const { return ledger_; }
+  // For BrokerSettings::wrap_ledger: the session's own counters stay in its in-process
+  // ledger, shared ones go to the store (broker/ledger/split_ledger.h).
+  std::function<std::unique_ptr<broker::policy::Ledger>(std::unique_ptr<broker::policy::Ledger>)> ledger_wrapper()
+      const;
   // For BrokerSettings::audit_mirror; empty when no audit stream is configured.
   std::function<void(const broker::AuditEvent&)> audit_mirror() const;
   broker::ledger::AuditStreamStats audit_stats() const;
@@ -45,6 +49,7 @@ class FleetStore {
   std::shared_ptr<broker::policy::Ledger> ledger_;
   std::shared_ptr<broker::ledger::AuditStream> audit_;
   std::chrono::milliseconds timeout_;
+  bool fallback_to_local_;
 };
 
 }  // namespace saferun::session

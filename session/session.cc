@@ -200,7 +200,10 @@ int Session::run() {
   std::uint16_t port = 0;
   try {
     auto settings = broker_settings(config, session_id, dir, options_, reporter_);
-    if (store) settings.audit_mirror = store->audit_mirror();
+    if (store) {
+      settings.audit_mirror = store->audit_mirror();
+      settings.wrap_ledger = store->ledger_wrapper();
+    }
     broker_slot.emplace(io, std::move(unlocked.active), broker::Secret(token.reveal()), std::move(settings));
     port = broker_slot->bind_loopback();
   } catch (const std::exception& e) {
