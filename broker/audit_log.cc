@@ -146,6 +146,7 @@ AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
     fd_ = other.fd_;
     trail_fd_ = other.trail_fd_;
     other.fd_ = other.trail_fd_ = -1;
+    mirror_ = std::move(other.mirror_);
   }
   return *this;
 }
@@ -162,11 +163,12 @@ bool AuditLog::admit_unauthenticated() {
 }
 
 void AuditLog::record(AuditEvent event) {
-  if ((fd_ < 0 && trail_fd_ < 0) || full_) return;
   if (!event.authenticated) {
     if (!admit_unauthenticated()) return void(++suppressed_);
     event.suppressed = std::exchange(suppressed_, 0);
   }
+  if (mirror_) mirror_(event);
+  if ((fd_ < 0 && trail_fd_ < 0) || full_) return;
   auto line = to_json_line(event);
   if (written_ + line.size() > kMaxFileBytes) {
     full_ = true;

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace saferun::broker {
@@ -50,7 +51,10 @@ class AuditLog {
   // Creates the file exclusively with mode 0600; throws std::system_error naming it.
   explicit AuditLog(const std::string& path);
   ~AuditLog();
-  AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), trail_fd_(other.trail_fd_) { other.fd_ = other.trail_fd_ = -1; }
+  AuditLog(AuditLog&& other) noexcept
+      : fd_(other.fd_), trail_fd_(other.trail_fd_), mirror_(std::move(other.mirror_)) {
+    other.fd_ = other.trail_fd_ = -1;
+  }
   AuditLog& operator=(AuditLog&& other) noexcept;
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -61,6 +65,8 @@ class AuditLog {
   static constexpr double kUnauthenticatedBurst = 100;
 
   void record(AuditEvent event);  // one write(2) per line: readable at once
+  // Every record admitted is also handed to `mirror` (which must not block), file or no file.
+  void mirror_to(std::function<void(const AuditEvent&)> mirror) { mirror_ = std::move(mirror); }
 
   // Also appends every line to `path`, a persistent trail: created 0600 if absent, never
   // through a symlink (O_NOFOLLOW), never a FIFO or device, only a regular file owned by us
@@ -77,6 +83,7 @@ class AuditLog {
   double tokens_ = kUnauthenticatedBurst;
   std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
   std::uint64_t suppressed_ = 0;
+  std::function<void(const AuditEvent&)> mirror_;
 };
 
 }  // namespace saferun::broker

@@ -19,9 +19,10 @@ Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Sec
       listener_(std::make_shared<Listener>(io, context_)) {
   std::vector<policy::RouteRules> route_rules;
   for (const auto& active : context_->routes) route_rules.push_back({active.route.name, active.route.policy});
-  context_->policy = std::make_shared<policy::SessionPolicy>(
-      context_->settings.policy, std::move(route_rules), context_->settings.session_id,
-      std::make_unique<policy::InProcessLedger>(io.get_executor()));
+  std::unique_ptr<policy::Ledger> ledger = std::make_unique<policy::InProcessLedger>(io.get_executor());
+  if (context_->settings.wrap_ledger) ledger = context_->settings.wrap_ledger(std::move(ledger));
+  context_->policy = std::make_shared<policy::SessionPolicy>(context_->settings.policy, std::move(route_rules),
+                                                             context_->settings.session_id, std::move(ledger));
   if (context_->settings.dry_run) return;
   for (auto& active : context_->routes)
     if (!active.secret.empty()) active.credential_line = credential_line(active.route, active.secret);
@@ -39,6 +40,7 @@ std::uint16_t Broker::bind_loopback() {
     context_->audit = AuditLog(context_->settings.audit_path);
   if (!context_->settings.persistent_audit_path.empty())
     context_->audit.also_append_to(context_->settings.persistent_audit_path);
+  context_->audit.mirror_to(context_->settings.audit_mirror);
   return context_->port;
 }
 

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include "broker/policy/policy_rules.h"
@@ -24,6 +26,8 @@ struct BrokerLimits {
   std::chrono::seconds upstream_idle_timeout{300};   // silence allowed between upstream bytes
 };
 
+struct AuditEvent;
+
 struct BrokerSettings {
   std::string session_id;
   bool dry_run = false;
@@ -31,6 +35,11 @@ struct BrokerSettings {
   std::string audit_path;        // "" = no audit file
   std::string persistent_audit_path;  // --audit-log: appended to, outlives the session ("" = none)
   policy::PolicySettings policy;      // session-wide rules and the price table
+  // Given the session's in-process ledger, returns the one the policy uses (a fleet's: the
+  // session's own counters local, shared ones in the store); empty = the in-process one.
+  std::function<std::unique_ptr<policy::Ledger>(std::unique_ptr<policy::Ledger>)> wrap_ledger;
+  // Also given every audit record (a fleet's Redis stream); empty = none.
+  std::function<void(const AuditEvent&)> audit_mirror;
   std::ostream* log = nullptr;   // per-request lines when verbose; nullptr = silent
 };
 

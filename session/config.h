@@ -4,6 +4,7 @@
 // Config that exists is valid.
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,8 @@ struct RouteConfig {
   std::vector<std::pair<std::string, std::string>> child_env;
 };
 
+struct StoreConfig;  // session/store_config.h
+
 struct Config {
   std::string origin;  // the file it came from, or "built-in default"
   std::vector<RouteConfig> routes;
@@ -44,6 +47,7 @@ struct Config {
   jail::IsolationConfig isolation;  // "isolation": mode, read_only, hide
   broker::policy::PolicySettings policy;  // session-wide rules and the price table
   std::string audit_log;                  // persistent audit trail ("" = none)
+  std::shared_ptr<const StoreConfig> store;  // null: no shared store (the default)
 };
 
 }  // namespace saferun::session

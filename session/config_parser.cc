@@ -6,6 +6,7 @@
 #include "session/policy_parser.h"
 #include "session/route_parser.h"
 #include "session/setup_error.h"
+#include "session/store_config.h"
 
 namespace saferun::session {
 namespace {
@@ -110,7 +111,10 @@ Config parse_config_json(const nlohmann::json& document, const std::string& orig
     config.audit_log = top.string("audit_log");
     if (config.audit_log.empty() || config.audit_log.front() != '/') top.fail("audit_log", "expected an absolute path");
   }
+  if (const auto* store = top.optional("store")) config.store = std::make_shared<StoreConfig>(parse_store(*store, origin));
   top.reject_unknown_keys();
+  if (!config.policy.shared.empty() && !config.store)
+    throw SetupError(origin + ": policy.shared: shared limits need a \"store\" (a Redis URL) to live in");
   return config;
 }
 

@@ -74,6 +74,45 @@ void parse_prices(const nlohmann::json& models, const std::string& origin, const
   }
 }
 
+bool is_shared_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+policy::Window window_of(JsonFields& fields) {
+  if (!fields.has("window")) return policy::Window::total;
+  auto window = fields.string("window");
+  if (window == "total") return policy::Window::total;
+  if (window == "hour") return policy::Window::per_hour;
+  if (window == "day") return policy::Window::per_day;
+  fields.fail("window", "expected \"total\", \"hour\" or \"day\"");
+}
+
+// policy.shared: limits shared through the store with every session naming the same name.
+std::vector<policy::SharedRules> parse_shared(JsonFields& policy_fields, const std::string& origin) {
+  const auto* value = policy_fields.optional("shared");
+  if (value == nullptr) return {};
+  if (!value->is_array() || value->empty()) policy_fields.fail("shared", "expected a non-empty array of shared limits");
+  std::vector<policy::SharedRules> shared;
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    JsonFields fields((*value)[i], origin, policy_fields.path_of("shared") + "[" + std::to_string(i) + "]");
+    policy::SharedRules rules;
+    rules.name = fields.string("name");
+    if (!is_shared_name(rules.name)) fields.fail("name", "expected 1-64 of A-Z a-z 0-9 - _ .");
+    for (const auto& other : shared)
+      if (other.name == rules.name) fields.fail("name", "'" + rules.name + "' is named twice");
+    rules.window = window_of(fields);
+    rules.rules = parse_rules(fields);
+    if (!rules.rules.has_limits()) fields.fail("", "a shared entry needs at least one limit");
+    fields.reject_unknown_keys();
+    shared.push_back(std::move(rules));
+  }
+  return shared;
+}
+
 }  // namespace
 
 policy::PriceTable builtin_price_table() {
@@ -106,6 +145,9 @@ policy::PolicySettings parse_session_policy(JsonFields& top, const std::string& 
   if (value == nullptr) return settings;
   JsonFields fields(*value, origin, "policy");
   settings.session = parse_rules(fields);
+  settings.shared = parse_shared(fields, origin);
+  if (fields.has("reservation_ttl_seconds"))
+    settings.reservation_ttl = std::chrono::seconds(count_of(fields, "reservation_ttl_seconds"));
   if (const auto* prices = fields.optional("prices")) parse_prices(*prices, origin, "policy.prices", settings.prices);
   if (fields.has("bytes_per_input_token")) {
     settings.bytes_per_input_token = count_of(fields, "bytes_per_input_token");

@@ -68,6 +68,8 @@ void parse_command_source(JsonFields& fields, SecretSource& source) {
     source.timeout = std::chrono::seconds(static_cast<std::int64_t>(fields.positive_integer("timeout_seconds")));
 }
 
+}  // namespace
+
 SecretSource parse_secret(JsonFields& route_fields, const std::string& origin) {
   const auto* value = route_fields.optional("secret");
   if (value == nullptr) return {};
@@ -92,6 +94,8 @@ SecretSource parse_secret(JsonFields& route_fields, const std::string& origin) {
   fields.reject_unknown_keys();
   return source;
 }
+
+namespace {
 
 // "/name" or "/name/v1": segments of unreserved URL characters, none starting with '.'.
 bool is_base_path(std::string_view path) {

@@ -17,4 +17,9 @@ void validate_upstream(const broker::UpstreamUrl& url, const std::string& where)
 
 bool is_env_name(std::string_view name);
 
+class JsonFields;
+// The optional "secret" object of `fields` (a route's, the store's): exactly one of env,
+// file, fd, command. Kind::none when absent.
+SecretSource parse_secret(JsonFields& fields, const std::string& origin);
+
 }  // namespace saferun::session

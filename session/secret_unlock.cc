@@ -6,6 +6,7 @@
 #include "session/secret_command.h"
 #include "session/secret_sources.h"
 #include "session/setup_error.h"
+#include "session/store_config.h"
 
 namespace saferun::session {
 namespace {
@@ -21,14 +22,8 @@ std::string env_names_text(const std::vector<std::string>& names) {
 class EnvSecrets {
  public:
   explicit EnvSecrets(const Config& config) {
-    for (const auto& route : config.routes) {
-      if (route.secret.kind != SecretSource::Kind::env) continue;
-      for (const auto& name : route.secret.env_names) {
-        std::string used;
-        if (taken_.count(name) == 0)
-          if (auto secret = take_env_secret({name}, used)) taken_.emplace(name, std::move(*secret));
-      }
-    }
+    for (const auto& route : config.routes) take(route.secret);
+    if (config.store) take(config.store->secret);
   }
   // A copy of the first of `names` that was set; `used` names it.
   std::optional<broker::Secret> find(const std::vector<std::string>& names, std::string& used) const {
@@ -42,6 +37,15 @@ class EnvSecrets {
   }
 
  private:
+  void take(const SecretSource& source) {
+    if (source.kind != SecretSource::Kind::env) return;
+    for (const auto& name : source.env_names) {
+      std::string used;
+      if (taken_.count(name) == 0)
+        if (auto secret = take_env_secret({name}, used)) taken_.emplace(name, std::move(*secret));
+    }
+  }
+
   std::map<std::string, broker::Secret> taken_;
 };
 
@@ -67,6 +71,21 @@ std::optional<broker::Secret> unlock_route(const SecretSource& source, const Env
 std::string absence_reason(const SecretSource& source) {
   if (source.kind == SecretSource::Kind::none) return "it has no secret source (dry-run only)";
   return env_names_text(source.env_names) + " is not set";
+}
+
+// The shared store's password (Kind::none: no password, an empty Secret). An env source that
+// is not set, or any source that fails, throws SetupError naming "store" and the source.
+broker::Secret unlock_store_secret(const SecretSource& source, const EnvSecrets& env) {
+  if (source.kind == SecretSource::Kind::none) return {};
+  std::string label;
+  std::optional<broker::Secret> secret;
+  try {
+    secret = unlock_route(source, env, label);
+  } catch (const SetupError& e) {
+    throw SetupError(std::string("store: ") + e.what());
+  }
+  if (!secret) throw SetupError("store: its password source is empty: " + absence_reason(source));
+  return std::move(*secret);
 }
 
 }  // namespace
@@ -96,6 +115,7 @@ UnlockResult unlock_secrets(const Config& config, bool dry_run) {
     active.secret = std::move(*secret);
     result.active.push_back(std::move(active));
   }
+  if (config.store && !dry_run) result.store_password = unlock_store_secret(config.store->secret, *env);
   return result;
 }
 

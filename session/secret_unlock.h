@@ -12,6 +12,7 @@ namespace saferun::session {
 struct UnlockResult {
   std::vector<broker::ActiveRoute> active;  // the routes the broker serves
   std::vector<std::string> notices;         // "route 'openai' not enabled: $OPENAI_API_KEY is not set"
+  broker::Secret store_password;            // the shared store's ("store"), empty without one
 };
 
 // In dry-run every route is enabled with no secret and nothing is read (env sources are still
@@ -19,6 +20,7 @@ struct UnlockResult {
 // with a notice; a file, fd or command source that fails throws SetupError naming the route
 // and the source — before anything is started.
 UnlockResult unlock_secrets(const Config& config, bool dry_run);
+
 
 struct RouteCheck {
   std::string route;

@@ -21,7 +21,10 @@
 #include "session/isolation_plan.h"
 #include "session/jail/protected_paths.h"
 #include "session/parent_environment.h"
+#include "session/fleet_store.h"
+#include "session/secret_sources.h"
 #include "session/secret_unlock.h"
+#include "session/store_config.h"
 #include "session/session_dir.h"
 #include "session/session_summary.h"
 #include "session/setup_error.h"
@@ -52,6 +55,7 @@ std::string command_name(const std::string& argv0) {
 std::set<std::string> secret_variables(const Config& config) {
   std::set<std::string> names;
   for (const auto& route : config.routes) names.insert(route.secret.env_names.begin(), route.secret.env_names.end());
+  if (config.store) names.insert(config.store->secret.env_names.begin(), config.store->secret.env_names.end());
   return names;
 }
 
@@ -158,6 +162,19 @@ ChildEnv Session::child_environment(const Config& config, const std::vector<std:
   return env;
 }
 
+// The fleet's shared store, checked before anything is started; none in dry-run (nothing is
+// unlocked there) or without "store" in the config.
+std::unique_ptr<FleetStore> Session::open_store(boost::asio::io_context& io, const Config& config,
+                                                broker::Secret password, const SessionDir& dir,
+                                                const std::string& session_id) const {
+  if (!config.store) return nullptr;
+  if (options_.dry_run) {
+    scrub_env(config.store->secret.env_names);
+    return nullptr;
+  }
+  return std::make_unique<FleetStore>(io, *config.store, std::move(password), dir.path(), session_id, reporter_);
+}
+
 int Session::run() {
   const auto started = std::chrono::steady_clock::now();
   Config config = load_config(options_.config_path, kProcessEnv);
@@ -179,11 +196,16 @@ int Session::run() {
 
   // Bound before the child is spawned, so no broker work exists at fork and the port is known.
   boost::asio::io_context io;
+  auto store = open_store(io, config, std::move(unlocked.store_password), dir, session_id);
   std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
   try {
-    broker_slot.emplace(io, std::move(unlocked.active), broker::Secret(token.reveal()),
-                        broker_settings(config, session_id, dir, options_, reporter_));
+    auto settings = broker_settings(config, session_id, dir, options_, reporter_);
+    if (store) {
+      settings.audit_mirror = store->audit_mirror();
+      settings.wrap_ledger = store->ledger_wrapper();
+    }
+    broker_slot.emplace(io, std::move(unlocked.active), broker::Secret(token.reveal()), std::move(settings));
     port = broker_slot->bind_loopback();
   } catch (const std::exception& e) {
     throw SetupError(std::string("broker: ") + e.what());
@@ -237,6 +259,7 @@ int Session::run() {
   }
   broker.start();
   io.run();
+  if (store) store->drain(io);
 
   SessionSummary summary;
   summary.session_id = session_id;

@@ -1,7 +1,9 @@
 #pragma once
 // One safe-run session, from loading the config to the child's exit status.
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,9 @@ class Broker;
 
 namespace saferun::session {
 
+class FleetStore;
+class SessionDir;
+
 class Session {
  public:
   Session(SessionOptions options, Reporter reporter)
@@ -30,6 +35,8 @@ class Session {
   ChildEnv child_environment(const Config& config, const std::vector<std::string>& served,
                              const broker::Broker& broker, std::uint16_t port, std::string_view token,
                              const std::string& session_id) const;
+  std::unique_ptr<FleetStore> open_store(boost::asio::io_context& io, const Config& config, broker::Secret password,
+                                         const SessionDir& dir, const std::string& session_id) const;
 
   SessionOptions options_;
   Reporter reporter_;

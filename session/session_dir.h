@@ -18,6 +18,7 @@ class SessionDir {
   SessionDir& operator=(const SessionDir&) = delete;
 
   std::string events_path() const { return path_ + "/events.jsonl"; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;

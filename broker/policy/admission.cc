@@ -148,9 +148,9 @@ std::vector<Counter> counters_for(const std::vector<Scope>& scopes) {
     add(kRequestsPerMinute, Unit::requests, Window::per_minute, r.requests_per_minute);
     add(kConcurrent, Unit::concurrent, Window::total, r.concurrent_requests);
     add(kTokensPerMinute, Unit::tokens, Window::per_minute, r.tokens_per_minute);
-    add(kInputTokens, Unit::input_tokens, Window::total, r.input_tokens);
-    add(kOutputTokens, Unit::output_tokens, Window::total, r.output_tokens);
-    add(kUsd, Unit::micro_usd, Window::total, r.budget_micro_usd);
+    add(kInputTokens, Unit::input_tokens, scope.budget_window, r.input_tokens);
+    add(kOutputTokens, Unit::output_tokens, scope.budget_window, r.output_tokens);
+    add(kUsd, Unit::micro_usd, scope.budget_window, r.budget_micro_usd);
   }
   return counters;
 }

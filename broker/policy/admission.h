@@ -22,6 +22,7 @@ struct Scope {
   std::string where;  // the config path of its rules: "policy" | "routes[anthropic].policy"
   std::string key;    // counter key prefix: "session:<id>:session" | "session:<id>:route:<name>"
   const PolicyRules* rules = nullptr;
+  Window budget_window = Window::total;  // a shared scope's budgets may restart (hour, day)
 };
 
 struct PlanInput {

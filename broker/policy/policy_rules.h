@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/policy/ledger.h"
 #include "broker/policy/prices.h"
 
 namespace saferun::broker::policy {
@@ -34,9 +35,19 @@ struct PolicyRules {
   bool empty() const { return models.empty() && !max_output_tokens && !has_limits(); }
 };
 
+// Limits shared with every session that names the same `name` (config policy.shared[]):
+// their counters live in the fleet's store ("shared:<name>:..."). Budgets (USD, input and
+// output tokens) are kept over `window`; rates per minute, concurrency as it goes.
+struct SharedRules {
+  std::string name;
+  Window window = Window::total;
+  PolicyRules rules;
+};
+
 // The session-wide part of the policy.
 struct PolicySettings {
   PolicyRules session;
+  std::vector<SharedRules> shared;  // needs a store (config "store")
   PriceTable prices;
   // Input estimate for a reservation: one token per this many body bytes, rounded up. 1 makes
   // the reservation an upper bound for text; 4 (the default) is the providers' rule of thumb.

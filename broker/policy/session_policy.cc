@@ -5,6 +5,15 @@
 #include "broker/policy/request_meter.h"
 
 namespace saferun::broker::policy {
+namespace {
+
+// Shared scopes apply to every request of the session, whatever its route.
+void add_shared_scopes(const std::vector<SharedRules>& shared, std::vector<Scope>& scopes) {
+  for (const auto& s : shared)
+    scopes.push_back({"shared " + s.name, "policy.shared[" + s.name + "]", "shared:" + s.name, &s.rules, s.window});
+}
+
+}  // namespace
 
 SessionPolicy::SessionPolicy(PolicySettings settings, std::vector<RouteRules> routes, std::string session_id,
                              std::unique_ptr<Ledger> ledger)
@@ -16,6 +25,7 @@ SessionPolicy::SessionPolicy(PolicySettings settings, std::vector<RouteRules> ro
   for (const auto& route : routes_)
     all.push_back({"route " + route.name, "routes[" + route.name + "].policy",
                    "session:" + session_id_ + ":route:" + route.name, &route.rules});
+  add_shared_scopes(settings_.shared, all);
   auto counters = counters_for(all);
   tally_.define(counters);
   ledger_->define(std::move(counters));
@@ -30,6 +40,7 @@ std::vector<Scope> SessionPolicy::scopes_for(const std::string& route) const {
       scopes.push_back({"route " + r.name, "routes[" + r.name + "].policy",
                         "session:" + session_id_ + ":route:" + r.name, &r.rules});
   }
+  add_shared_scopes(settings_.shared, scopes);
   return scopes;
 }
 

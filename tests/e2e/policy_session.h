@@ -21,6 +21,8 @@ struct PolicySessionOptions {
   std::string anthropic_policy = "{}";
   std::string openai_policy = "{}";
   std::vector<std::string> safe_run_options;  // before "--"; a --summary-json FILE is added
+  std::string store;                          // a "store" object's JSON ("" = none)
+  std::vector<std::string> extra_env;         // NAME=value, e.g. the store's password
 };
 
 inline PolicySessionOptions policy_options(std::string session_policy, std::string anthropic_policy = "{}",
@@ -41,9 +43,10 @@ class PolicySession {
     summary_path = files.path() + "/summary.json";
     std::vector<std::string> args = {"--config", config, "--summary-json", summary_path};
     args.insert(args.end(), options.safe_run_options.begin(), options.safe_run_options.end());
-    session = std::make_unique<LiveSession>(
-        args, base_env({"ANTHROPIC_API_KEY=" + fake_key("sk-ant-api03-"), "OPENAI_API_KEY=" + fake_key("sk-proj-"),
-                        "SSL_CERT_FILE=" + certificates.ca_file}));
+    std::vector<std::string> env = {"ANTHROPIC_API_KEY=" + fake_key("sk-ant-api03-"),
+                                    "OPENAI_API_KEY=" + fake_key("sk-proj-"), "SSL_CERT_FILE=" + certificates.ca_file};
+    env.insert(env.end(), options.extra_env.begin(), options.extra_env.end());
+    session = std::make_unique<LiveSession>(args, base_env(env));
   }
 
   std::string config_text(const PolicySessionOptions& o) const {
@@ -59,7 +62,7 @@ class PolicySession {
            R"(/openai/v1", "credential": "Authorization: Bearer {secret}", "secret": {"env": "OPENAI_API_KEY"},
        "allow": ["POST /chat/completions", "POST /responses", "POST /embeddings"],
        "child_env": {"OPENAI_BASE_URL": "{base_url}"}, "policy": )" + o.openai_policy + R"(}],
-      "policy": )" + session_policy.dump() + "}";
+      "policy": )" + session_policy.dump() + (o.store.empty() ? "" : ", \"store\": " + o.store) + "}";
   }
 
   Headers anthropic(Headers extra = {}) const {
