@@ -17,6 +17,7 @@ class SessionDir {
   SessionDir(const SessionDir&) = delete;
   SessionDir& operator=(const SessionDir&) = delete;
 
+  const std::string& path() const { return path_; }
   std::string events_path() const { return path_ + "/events.jsonl"; }
 
  private:
