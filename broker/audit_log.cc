@@ -100,6 +100,7 @@ std::string to_json_line(const AuditEvent& e) {
     append_number(line, "cache_read_tokens", std::to_string(e.cache_read_tokens));
     append_number(line, "cost_micro_usd", std::to_string(e.cost_micro_usd));
   }
+  if (!e.message_type.empty()) append_field(line, "message_type", e.message_type);
   line += "}\n";
   return line;
 }

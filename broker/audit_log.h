@@ -30,6 +30,7 @@ struct AuditEvent {
   std::int64_t cache_read_tokens = 0;
   std::int64_t cost_micro_usd = 0;
   bool metered = false;  // the usage fields are present
+  std::string message_type;  // a WebSocket message's JSON "type" ("" = not a message; omitted)
 };
 
 std::string to_json_line(const AuditEvent& event);  // ends in '\n'

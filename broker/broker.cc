@@ -42,6 +42,8 @@ void Broker::stop() {
   listener_->stop();
   std::vector<Connection*> open(context_->connections.begin(), context_->connections.end());
   for (auto* connection : open) connection->close();
+  auto relays = context_->relay_closers;  // a closer may erase itself
+  for (auto& [relay, close] : relays) close();
   if (context_->pool) context_->pool->clear();
 }
 

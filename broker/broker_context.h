@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -37,6 +38,8 @@ struct BrokerContext {
   std::unique_ptr<UpstreamPool> pool;           // proxy mode only
   std::shared_ptr<policy::SessionPolicy> policy;  // models, ceilings, limits, budgets, usage
   bool expired = false;                         // the session's TTL passed: the token no longer works
+  // Open WebSocket relays, each closing its two sockets when called (stop() calls them all).
+  std::unordered_map<const void*, std::function<void()>> relay_closers;
 
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;
