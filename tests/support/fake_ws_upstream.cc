@@ -198,7 +198,8 @@ void FakeWsUpstream::serve_connection(int fd) {
     handshakes_.push_back(handshake);
     refuse_status = refuse_status_;
   }
-  if (refuse_status != 0 || !ws::is_upgrade(request)) return answer_http(stream, request, refuse_status);
+  if (!ws::is_upgrade(request)) return answer_http(stream, request, 0);
+  if (refuse_status != 0) return answer_http(stream, request, refuse_status);
   WebSocket socket(stream);
   socket.control_callback([this](ws::frame_type kind, beast::string_view payload) {
     if (kind != ws::frame_type::ping) return;

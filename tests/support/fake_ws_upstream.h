@@ -42,7 +42,7 @@ class FakeWsUpstream {
   std::uint16_t port() const { return port_; }
   std::string origin() const;  // https://localhost:<port>
 
-  // Upgrades (and plain requests) after this answer `status` instead (0: accept again).
+  // Upgrades after this answer `status` instead (0: accept again); plain requests still work.
   void refuse_upgrades(int status);
 
   std::vector<RecordedRequest> handshakes() const;  // every HTTP request head, upgrades included
