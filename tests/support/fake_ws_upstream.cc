@@ -77,8 +77,10 @@ bool answer_message(WebSocket& socket, const WsMessage& message, const RecordedR
     write_text(socket, std::string(std::stoul(text.substr(4)), 'x'));
   } else if (text == "stream") {
     for (int i = 0; i < 3000 && !ec; ++i) {
+      auto delta = text_delta("tick");
+      delta["sent_ns"] = monotonic_ns();
       socket.text(true);
-      socket.write(asio::buffer(text_delta("tick").dump()), ec);
+      socket.write(asio::buffer(delta.dump()), ec);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
@@ -186,6 +188,7 @@ void FakeWsUpstream::accept_loop() {
 void FakeWsUpstream::serve_connection(int fd) {
   TlsStream stream(tcp::socket(impl_->io, tcp::v4(), fd), impl_->tls);
   beast::error_code ec;
+  stream.next_layer().set_option(tcp::no_delay(true), ec);  // frames go out as written, like a provider's
   stream.handshake(ssl::stream_base::server, ec);
   beast::flat_buffer buffer;
   http::request<http::string_body> request;

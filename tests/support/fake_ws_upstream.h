@@ -11,7 +11,8 @@
 //   ping:<x>       sends a ping with payload <x>, then "pinged"
 //   reflect        sends back the Authorization header it got (a provider echoing the key)
 //   big:<n>        one text message of n bytes 'x'
-//   stream         a delta every 20 ms until the connection ends
+//   stream         a delta every 20 ms until the connection ends, each carrying the
+//                  CLOCK_MONOTONIC time it was sent ("sent_ns")
 
 #include <chrono>
 #include <cstdint>
