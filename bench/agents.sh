@@ -33,7 +33,9 @@ KEY=sk-proj-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 clean_env=(env -i PATH="$(dirname "$CODEX"):/usr/bin:/bin" HOME="$work/home" XDG_RUNTIME_DIR="$work/runtime"
   SSL_CERT_FILE="$work/ca.pem" HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost)
 prompt=(exec --skip-git-repo-check "Say hello")
-direct="${clean_env[*]} CODEX_API_KEY=$KEY $CODEX -c openai_base_url=https://localhost:$WSPORT/v1 -c features.shell_snapshot=false ${prompt[*]:0:2} 'Say hello'"
+# Direct: the same provider settings the codex profile gives, pointed at the fake itself.
+p=model_providers.direct
+direct="${clean_env[*]} OPENAI_API_KEY=$KEY $CODEX -c model_provider=direct -c $p.name=direct -c $p.base_url=https://localhost:$WSPORT/v1 -c $p.env_key=OPENAI_API_KEY -c $p.wire_api=responses -c $p.supports_websockets=true -c features.shell_snapshot=false ${prompt[*]:0:2} 'Say hello'"
 brokered="${clean_env[*]} OPENAI_API_KEY=$KEY OPENAI_BASE_URL=https://localhost:$WSPORT/v1 $SAFE_RUN -q -- codex ${prompt[*]:0:2} 'Say hello'"
 
 # No fallback: the brokered run must use the WebSocket and nothing else.
@@ -62,7 +64,7 @@ cat <<MD
 ## Agents: Codex over the WebSocket relay ($(date -u +%Y-%m-%d), $(nproc) cores, shared and noisy)
 
 Codex CLI $("$CODEX" --version | awk '{print $2}') \`exec\` of one turn against the TLS WebSocket fake upstream, direct
-(its built-in provider pointed at the fake) and through \`safe-run -- codex\` (no config: the
+(the codex profile's provider settings, pointed at the fake) and through \`safe-run -- codex\` (no config: the
 codex profile), $RUNS runs each after 2 warm-ups (hyperfine). The brokered check run made
 $transports request(s) to the broker, $upgrades of them the WebSocket upgrade (101): no fallback.
 

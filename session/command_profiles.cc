@@ -37,8 +37,6 @@ std::optional<std::string> fill(std::string_view text, const EnvVars& vars) {
   return out;
 }
 
-bool is_option(std::string_view argument) { return argument.size() > 1 && argument.front() == '-'; }
-
 }  // namespace
 
 const std::vector<CommandProfile>& command_profiles() {
@@ -52,8 +50,16 @@ const std::vector<CommandProfile>& command_profiles() {
       {.name = "codex",
        .commands = {"codex"},
        .token_renames = {},
-       .copies = {{"CODEX_API_KEY", "OPENAI_API_KEY"}},
-       .arguments = {"-c", "openai_base_url={OPENAI_BASE_URL}", "-c", "features.shell_snapshot=false"},
+       .copies = {},
+       // A provider of its own rather than the built-in one's openai_base_url: its key comes
+       // from env_key in `codex exec` and the TUI alike, and no login screen offers to save it.
+       .arguments = {{"-c", "model_provider=safe-run",                                 //
+                      "-c", "model_providers.safe-run.name=OpenAI through safe-run",   //
+                      "-c", "model_providers.safe-run.base_url={OPENAI_BASE_URL}",     //
+                      "-c", "model_providers.safe-run.env_key=OPENAI_API_KEY",         //
+                      "-c", "model_providers.safe-run.wire_api=responses",             //
+                      "-c", "model_providers.safe-run.supports_websockets=true"},
+                     {"-c", "features.shell_snapshot=false"}},
        .overlay = std::nullopt},
       {.name = "gemini",
        .commands = {"gemini"},
@@ -95,13 +101,14 @@ std::vector<std::string> apply_profile_arguments(const CommandProfile& profile, 
   std::vector<std::string> out;
   if (argv.empty()) return out;
   out.push_back(argv.front());
-  for (const auto& argument : profile.arguments) {
-    auto filled = fill(argument, vars);
-    if (filled) {
-      out.push_back(std::move(*filled));
-    } else if (out.size() > 1 && is_option(out.back())) {
-      out.pop_back();  // the option whose value is missing
+  for (const auto& group : profile.arguments) {
+    std::vector<std::string> filled;
+    for (const auto& argument : group) {
+      auto value = fill(argument, vars);
+      if (!value) break;
+      filled.push_back(std::move(*value));
     }
+    if (filled.size() == group.size()) out.insert(out.end(), filled.begin(), filled.end());
   }
   out.insert(out.end(), argv.begin() + 1, argv.end());
   return out;

@@ -7,9 +7,9 @@
 //
 //   claude, claude-code  ANTHROPIC_API_KEY={token} becomes ANTHROPIC_AUTH_TOKEN (Claude Code
 //                        asks "use this API key?" for every new key, never for a token).
-//   codex                `-c openai_base_url=<OPENAI_BASE_URL>` and CODEX_API_KEY={token}:
-//                        its built-in provider (WebSocket first) against the broker; shell
-//                        snapshots off (they dump the environment, token included, into
+//   codex                `-c` overrides for a provider "safe-run": the openai route's base URL,
+//                        the token from OPENAI_API_KEY, the Responses API over WebSocket; and
+//                        shell snapshots off (they dump the environment, token included, into
 //                        ~/.codex/shell_snapshots where they outlive the session).
 //   gemini               GEMINI_CLI_HOME -> a per-session overlay whose .gemini/settings.json
 //                        is the user's, plus security.auth.selectedType = "gemini-api-key"
@@ -42,10 +42,9 @@ struct CommandProfile {
   std::vector<std::pair<std::string_view, std::string_view>> token_renames;
   // {TO, FROM}: TO gets FROM's value too (when FROM is set and TO is not).
   std::vector<std::pair<std::string_view, std::string_view>> copies;
-  // Inserted after argv[0]; `{NAME}` is a child variable's value. An argument whose
-  // variable is not set (its route is not served) is left out, with the argument before it
-  // when that is its option ("-c").
-  std::vector<std::string_view> arguments;
+  // Inserted after argv[0], group by group; `{NAME}` is a child variable's value. A group
+  // naming a variable that is not set (its route is not served) is left out whole.
+  std::vector<std::vector<std::string_view>> arguments;
   std::optional<HomeOverlay> overlay;
 };
 

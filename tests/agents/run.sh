@@ -90,7 +90,8 @@ codex_snapshot_control() {
   local status
   status=$(run_agent "$home" "$work/codex-ws/control" OPENAI_API_KEY="sk-proj-control" \
     OPENAI_BASE_URL="https://localhost:$wsport/v1" \
-    -- sh -c 'CODEX_API_KEY=$OPENAI_API_KEY exec codex -c openai_base_url=$OPENAI_BASE_URL exec --skip-git-repo-check hi')
+    -- sh -c 'p=model_providers.x; exec codex -c model_provider=x -c $p.name=x -c $p.base_url=$OPENAI_BASE_URL \
+      -c $p.env_key=OPENAI_API_KEY -c $p.wire_api=responses -c $p.supports_websockets=true exec --skip-git-repo-check hi')
   [ "$status" = 0 ] || { fail "codex control run exited $status"; return; }
   [ -d "$home/.codex/shell_snapshots" ] || { fail "control: codex without the profile wrote no shell_snapshots"; return; }
   pass "control: codex without the profile's setting starts shell snapshots under ~/.codex"

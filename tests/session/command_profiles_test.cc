@@ -34,24 +34,25 @@ TEST_CASE("for claude the token goes in ANTHROPIC_AUTH_TOKEN, not ANTHROPIC_API_
   CHECK(find(not_the_token, "ANTHROPIC_API_KEY") != nullptr);
 }
 
-TEST_CASE("codex gets the broker as its base URL, the token as CODEX_API_KEY and no shell snapshots",
+TEST_CASE("codex gets a provider pointed at the broker with the token's variable, and no shell snapshots",
           "[command_profiles]") {
   const auto& codex = *find_command_profile("codex");
   EnvVars vars = {{"OPENAI_BASE_URL", "http://127.0.0.1:5/openai/v1"}, {"OPENAI_API_KEY", "srt_x"}};
+  auto before = vars;
   apply_profile_vars(codex, vars, "srt_x");
-  CHECK(*find(vars, "CODEX_API_KEY") == "srt_x");
-  CHECK(*find(vars, "OPENAI_API_KEY") == "srt_x");
+  CHECK(vars == before);
   auto argv = apply_profile_arguments(codex, {"codex", "exec", "hi"}, vars);
-  CHECK(argv == std::vector<std::string>{"codex", "-c", "openai_base_url=http://127.0.0.1:5/openai/v1", "-c",
-                                         "features.shell_snapshot=false", "exec", "hi"});
+  CHECK(argv == std::vector<std::string>{
+                    "codex", "-c", "model_provider=safe-run", "-c", "model_providers.safe-run.name=OpenAI through safe-run",
+                    "-c", "model_providers.safe-run.base_url=http://127.0.0.1:5/openai/v1", "-c",
+                    "model_providers.safe-run.env_key=OPENAI_API_KEY", "-c", "model_providers.safe-run.wire_api=responses",
+                    "-c", "model_providers.safe-run.supports_websockets=true", "-c", "features.shell_snapshot=false",
+                    "exec", "hi"});
 }
 
-TEST_CASE("a profile argument whose route is not served is left out with its option", "[command_profiles]") {
+TEST_CASE("a profile's argument group whose route is not served is left out whole", "[command_profiles]") {
   auto argv = apply_profile_arguments(*find_command_profile("codex"), {"codex"}, {});
   CHECK(argv == std::vector<std::string>{"codex", "-c", "features.shell_snapshot=false"});
-  EnvVars none;
-  apply_profile_vars(*find_command_profile("codex"), none, "srt_x");
-  CHECK(none.empty());
 }
 
 TEST_CASE("gemini's overlay settings keep the user's and force API-key auth", "[command_profiles]") {
