@@ -68,19 +68,27 @@ no_secret_left() {
   if grep -rlaE "$token_pattern" "$home" | grep -q .; then fail "$name: a session token was left under its home"; fi
 }
 
-codex_ws() {
-  start_fake codex-ws --ws
-  local key="sk-proj-codex-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" home=$work/codex-ws/home
-  local status
-  status=$(run_agent "$home" "$work/codex-ws/run" OPENAI_API_KEY="$key" OPENAI_BASE_URL="https://localhost:$wsport/v1" \
+# codex_turn NAME FAKE_ARGS...: one `codex exec` turn through safe-run with no config against
+# a fresh WebSocket fake; leaves $home, $out, $err, and returns its exit status in $status.
+codex_turn() {
+  local name=$1
+  shift
+  start_fake "$name" --ws "$@"
+  key="sk-proj-codex-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  home=$work/$name/home out=$work/$name/run.out err=$work/$name/run.err
+  status=$(run_agent "$home" "$work/$name/run" OPENAI_API_KEY="$key" OPENAI_BASE_URL="https://localhost:$wsport/v1" \
     -- codex exec --skip-git-repo-check "Say hello")
-  local out=$work/codex-ws/run.out err=$work/codex-ws/run.err
-  [ "$status" = 0 ] || { cat "$out" "$err"; fail "codex exec over WebSocket exited $status"; return; }
-  grep -q "Hello from fake" "$out" || fail "codex exec printed no answer"
+  [ "$status" = 0 ] || cat "$out" "$err"
+  grep -q "Hello from fake" "$out" || fail "$name: codex exec printed no answer"
+  no_secret_left "$name" "$key" "$home" "$out" "$err"
+}
+
+codex_ws() {
+  codex_turn codex-ws
+  [ "$status" = 0 ] || { fail "codex exec over WebSocket exited $status"; return; }
   grep -q "GET /openai/v1/responses -> 101 allowed" "$err" || fail "codex did not use the WebSocket relay"
   if grep -q "POST /openai/v1/responses" "$err"; then fail "codex fell back to HTTP"; fi
   [ ! -e "$home/.codex/shell_snapshots" ] || fail "codex wrote shell snapshots (they hold the token)"
-  no_secret_left "codex exec" "$key" "$home" "$out" "$err"
   pass "codex exec answers over the WebSocket relay with no config; no key or token left behind"
 }
 
@@ -98,17 +106,10 @@ codex_snapshot_control() {
 }
 
 codex_http_fallback() {
-  start_fake codex-http --ws --refuse-upgrades
-  local key="sk-proj-codex-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" home=$work/codex-http/home
-  local status
-  status=$(run_agent "$home" "$work/codex-http/run" OPENAI_API_KEY="$key" OPENAI_BASE_URL="https://localhost:$wsport/v1" \
-    -- codex exec --skip-git-repo-check "Say hello")
-  local out=$work/codex-http/run.out err=$work/codex-http/run.err
-  [ "$status" = 0 ] || { cat "$out" "$err"; fail "codex exec over HTTP exited $status"; return; }
-  grep -q "Hello from fake" "$out" || fail "codex over HTTP printed no answer"
+  codex_turn codex-http --refuse-upgrades
+  [ "$status" = 0 ] || { fail "codex exec over HTTP exited $status"; return; }
   grep -q "GET /openai/v1/responses -> 426" "$err" || fail "the refused upgrade did not reach codex"
   grep -q "POST /openai/v1/responses -> 200 allowed" "$err" || fail "codex did not fall back to the SSE POST"
-  no_secret_left "codex over HTTP" "$key" "$home" "$out" "$err"
   pass "codex exec falls back to HTTP at once when the upstream refuses the WebSocket"
 }
 

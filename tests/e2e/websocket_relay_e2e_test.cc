@@ -39,6 +39,13 @@ struct WsSession {
   std::unique_ptr<WsClient> connect(const std::string& path = "/openai/v1/responses") const {
     return std::make_unique<WsClient>(session->port(), path, auth());
   }
+  // A relay on the openai route, or the test stops.
+  std::unique_ptr<WsClient> open_client() const {
+    REQUIRE(session->ready());
+    auto client = connect();
+    REQUIRE(client->open());
+    return client;
+  }
   std::string audit() const {
     std::ifstream in(session->session_dir() + "/events.jsonl");
     std::stringstream text;
@@ -116,9 +123,7 @@ TEST_CASE("only a WS rule opens a relay: GET /responses does not, nor a path off
 
 TEST_CASE("frames are relayed in order both ways: text, binary, fragments, pings", "[e2e][websocket]") {
   WsSession ws;
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   client->send("echo:first");
   client->send("echo:\x01\x02 binary", /*text=*/false);
   client->send_fragments({"echo:a-", "b-", "c"});
@@ -148,9 +153,7 @@ TEST_CASE("frames are relayed in order both ways: text, binary, fragments, pings
 
 TEST_CASE("close codes pass both ways", "[e2e][websocket]") {
   WsSession ws;
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   client->send("close:4001");
   CHECK_FALSE(client->read());
   CHECK(client->close_code() == 4001);
@@ -163,9 +166,7 @@ TEST_CASE("close codes pass both ways", "[e2e][websocket]") {
 
 TEST_CASE("a key the upstream echoes in a frame reaches the client masked", "[e2e][websocket]") {
   WsSession ws;
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   client->send("reflect");
   auto message = client->read();
   REQUIRE(message);
@@ -176,9 +177,7 @@ TEST_CASE("a key the upstream echoes in a frame reaches the client masked", "[e2
 
 TEST_CASE("a client message over the body limit closes the client with 1009 and the upstream", "[e2e][websocket]") {
   WsSession ws(R"(["WS /responses"])", R"({"max_body_bytes": 1024})");
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   client->send("echo:" + std::string(1000, 'a'));  // the control: under the limit, relayed
   REQUIRE(client->read());
   client->send("echo:" + std::string(2000, 'a'));
@@ -192,9 +191,7 @@ TEST_CASE("a client message over the body limit closes the client with 1009 and 
 
 TEST_CASE("the client closing mid-response closes the upstream", "[e2e][websocket]") {
   WsSession ws;
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   client->send("stream");
   REQUIRE(client->read());
   REQUIRE(client->read());
@@ -214,9 +211,7 @@ TEST_CASE("an upstream that refuses the upgrade is an HTTP error for the client"
 
 TEST_CASE("a relay silent past the idle timeout is closed on both sides with 1001", "[e2e][websocket]") {
   WsSession ws(R"(["WS /responses"])", R"({"upstream_idle_timeout_seconds": 1})");
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   CHECK_FALSE(client->read(std::chrono::seconds(5)));
   CHECK(client->close_code() == 1001);
   CHECK(ws.upstream.wait_until([&] { return ws.upstream.ended_connections() == 1; }, kWait));
@@ -224,13 +219,40 @@ TEST_CASE("a relay silent past the idle timeout is closed on both sides with 100
 
 TEST_CASE("the session's teardown closes an open relay", "[e2e][websocket]") {
   WsSession ws;
-  REQUIRE(ws.session->ready());
-  auto client = ws.connect();
-  REQUIRE(client->open());
+  auto client = ws.open_client();
   client->send("stream");
   REQUIRE(client->read());
   auto result = ws.session->end();
   CHECK(result.status == 0);
   CHECK(ws.upstream.wait_until([&] { return ws.upstream.ended_connections() == 1; }, kWait));
   CHECK_FALSE(client->read(std::chrono::seconds(2)));
+}
+
+TEST_CASE("garbage after the upgrade closes that relay only; the broker keeps serving", "[e2e][websocket]") {
+  WsSession ws;
+  REQUIRE(ws.session->ready());
+  RawConnection raw(ws.session->port());
+  REQUIRE(raw.connected());
+  raw.send(request_bytes("GET", "/openai/v1/responses",
+                         {{"Authorization", "Bearer " + ws.session->token()}, {"Upgrade", "websocket"},
+                          {"Connection", "Upgrade"}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                          {"Sec-WebSocket-Version", "13"}},
+                         "", false));
+  auto answer = raw.read(kWait);
+  REQUIRE(answer);
+  REQUIRE(contains(answer->bytes, "HTTP/1.1 101"));
+  raw.send(std::string("\xff\xff\xff\xff\x00\x01 not a frame", 18));  // unmasked, reserved bits: a protocol error
+  // The broker answers with a close frame, 1002 (protocol error); once the client's socket
+  // is gone, the upstream is closed too.
+  auto closing = raw.read(kWait);
+  REQUIRE(closing);
+  CHECK(closing->bytes.substr(0, 4) == std::string("\x88\x02\x03\xea", 4));
+  raw.close();
+  CHECK(ws.upstream.wait_until([&] { return ws.upstream.ended_connections() == 1; }, kWait));
+  auto client = ws.connect();  // the control: the next relay works
+  REQUIRE(client->open());
+  client->send("echo:still here");
+  auto message = client->read();
+  REQUIRE(message);
+  CHECK(message->payload == "still here");
 }
