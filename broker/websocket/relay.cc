@@ -188,7 +188,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     sniffer.finish();
     if (side == kClient) {
       context_->stats.bytes_in += sniffer.bytes();
-      return audit("ws_message", sniffer.type(), "", sniffer.bytes(), 0);
+      return context_->audit.record(message_event("ws_message", sniffer.type(), sniffer.bytes(), 0));
     }
     context_->stats.bytes_out += sniffer.bytes();
     bytes_to_client_ += sniffer.bytes();
@@ -196,17 +196,19 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   }
 
   // The metering seam: the usage a `response.completed` reports over the WebSocket, the same
-  // numbers a POST /responses answer carries. Today it is audited; the policy's usage meter
-  // (issue 10) settles budgets from it once it exists.
+  // numbers a POST /responses answer carries, audited in the policy's usage fields. Settling
+  // it against budgets needs the message planned and reserved first, which relays do not do
+  // yet — so relays are refused while a policy is in force (refusal_under_policy).
   void meter_usage(const ResponseUsage& usage, std::uint64_t bytes) {
-    audit("usage", "response.completed",
-          "input_tokens=" + std::to_string(usage.input_tokens) + " output_tokens=" + std::to_string(usage.output_tokens) +
-              " cached_tokens=" + std::to_string(usage.cached_tokens) +
-              " reasoning_tokens=" + std::to_string(usage.reasoning_tokens),
-          0, bytes);
+    AuditEvent event = message_event("usage", "response.completed", 0, bytes);
+    event.metered = true;
+    event.input_tokens = usage.input_tokens - usage.cached_tokens;  // uncached, as the audit counts them
+    event.cache_read_tokens = usage.cached_tokens;
+    event.output_tokens = usage.output_tokens;
+    context_->audit.record(event);
   }
 
-  void audit(std::string decision, std::string type, std::string reason, std::uint64_t in, std::uint64_t out) {
+  AuditEvent message_event(std::string decision, std::string type, std::uint64_t in, std::uint64_t out) {
     AuditEvent event;
     event.time = rfc3339_now();
     event.request_id = request_id_ + "." + std::to_string(++messages_);
@@ -215,11 +217,10 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     event.path = path_;
     event.status = 101;
     event.decision = std::move(decision);
-    event.reason = std::move(reason);
     event.bytes_in = in;
     event.bytes_out = out;
     event.message_type = std::move(type);
-    context_->audit.record(event);
+    return event;
   }
 
   void forward_ping(Side to, beast::string_view payload) {

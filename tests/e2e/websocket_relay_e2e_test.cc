@@ -86,7 +86,8 @@ TEST_CASE("a Responses turn over a WebSocket is relayed with the real key, never
   CHECK(contains(audit, R"("method":"WS","path":"/openai/v1/responses")"));
   CHECK(contains(audit, R"("decision":"ws_message")"));
   CHECK(contains(audit, R"("message_type":"response.create")"));
-  CHECK(contains(audit, "input_tokens=11 output_tokens=7 cached_tokens=2 reasoning_tokens=3"));
+  CHECK(contains(audit, R"("decision":"usage")"));
+  CHECK(contains(audit, R"("input_tokens":9,"output_tokens":7,"cache_write_tokens":0,"cache_read_tokens":2)"));
   CHECK_FALSE(contains(audit, ws.key));
   client.close(1000, "done");
   auto result = ws.session->end();
@@ -255,4 +256,16 @@ TEST_CASE("garbage after the upgrade closes that relay only; the broker keeps se
   auto message = client->read();
   REQUIRE(message);
   CHECK(message->payload == "still here");
+}
+
+TEST_CASE("with a policy in force an upgrade is refused (fail closed) and HTTP still answers", "[e2e][websocket]") {
+  WsSession ws(R"(["WS /responses", "POST /responses"], "policy": {"requests_per_minute": 100})");
+  REQUIRE(ws.session->ready());
+  auto client = ws.connect();
+  CHECK_FALSE(client->open());
+  CHECK(client->refused_status() == 403);
+  CHECK(contains(client->refused_body(), "not metered yet"));
+  CHECK(ws.upstream.handshakes().empty());
+  auto answer = http_request(ws.session->port(), "POST", "/openai/v1/responses", ws.auth(), R"({"model":"gpt-test"})");
+  CHECK(answer.status == 200);  // the control: the same route over HTTP, under the policy
 }
