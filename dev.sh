@@ -47,6 +47,11 @@ install_node_packages() {
     npm ci --prefix tests/claude --no-audit --no-fund --loglevel=error
     touch tests/claude/node_modules
   fi
+  if [ ! -d tests/agents/node_modules ] || [ tests/agents/package-lock.json -nt tests/agents/node_modules ]; then
+    say "installing the agent CLIs for their tests (npm ci, pinned by tests/agents/package-lock.json)"
+    npm ci --prefix tests/agents --no-audit --no-fund --loglevel=error
+    touch tests/agents/node_modules
+  fi
 }
 
 # build DIR [SANITIZERS] [TARGET]

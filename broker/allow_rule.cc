@@ -13,6 +13,20 @@ bool is_method_token(std::string_view method) {
   });
 }
 
+// "*:generateContent": any name followed by ":generateContent" (Google's custom methods).
+bool is_verb_pattern(std::string_view segment) {
+  return segment.size() > 2 && segment.starts_with("*:") &&
+         segment.find_first_of("*:", 2) == std::string_view::npos;
+}
+
+bool segment_matches(std::string_view rule, std::string_view segment) {
+  if (rule == "*") return true;
+  if (!is_verb_pattern(rule)) return rule == segment;
+  auto verb = rule.substr(1);  // ":generateContent"
+  return segment.size() > verb.size() && segment.ends_with(verb) &&
+         segment.find(':') == segment.size() - verb.size();
+}
+
 }  // namespace
 
 std::vector<std::string_view> split_path_segments(std::string_view path) {
@@ -45,8 +59,8 @@ std::optional<AllowRule> parse_allow_rule(std::string_view text, std::string& wh
   }
   for (auto segment : split_path_segments(path)) {
     if (segment.empty() || segment == "." || segment == ".." ||
-        (segment.find('*') != std::string_view::npos && segment != "*")) {
-      why = "path segments must be names or a lone *";
+        (segment.find('*') != std::string_view::npos && segment != "*" && !is_verb_pattern(segment))) {
+      why = "path segments must be names, a lone *, or *:verb";
       return std::nullopt;
     }
     rule.segments.emplace_back(segment);
@@ -59,7 +73,7 @@ bool rule_allows(const AllowRule& rule, std::string_view method, std::string_vie
   auto segments = split_path_segments(path);
   if (segments.size() != rule.segments.size()) return false;
   for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (rule.segments[i] != "*" && rule.segments[i] != segments[i]) return false;
+    if (!segment_matches(rule.segments[i], segments[i])) return false;
   }
   return true;
 }

@@ -105,6 +105,7 @@ std::string to_json_line(const AuditEvent& e) {
     append_number(line, "cost_micro_usd", std::to_string(e.cost_micro_usd));
   }
   if (e.suppressed > 0) append_number(line, "suppressed", std::to_string(e.suppressed));
+  if (!e.message_type.empty()) append_field(line, "message_type", e.message_type);
   line += "}\n";
   return line;
 }

@@ -40,6 +40,7 @@ struct AuditEvent {
   bool metered = false;  // the usage fields are present
   bool authenticated = false;   // the caller token was accepted
   std::uint64_t suppressed = 0; // unauthenticated records dropped before this one
+  std::string message_type;  // a WebSocket message's JSON "type" ("" = not a message; omitted)
 };
 
 std::string to_json_line(const AuditEvent& event);  // ends in '\n'

@@ -53,6 +53,8 @@ void Broker::stop() {
   std::vector<Connection*> open(context_->connections.begin(), context_->connections.end());
   for (auto* connection : open) connection->close("the session ended before the answer");
   context_->body_budget->cancel_waiting();  // their callbacks hold connections alive
+  auto relays = context_->relay_closers;  // a closer may erase itself
+  for (auto& [relay, close] : relays) close();
   if (context_->pool) context_->pool->clear();
 }
 

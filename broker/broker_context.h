@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct BrokerContext {
   bool expired = false;                         // the session's TTL passed: the token no longer works
   std::shared_ptr<BodyBudget> body_budget;      // bounds request bodies held at once
   PreForwardHook pre_forward;                   // the policy's look at a body; empty = forward as is
+  // Open WebSocket relays, each closing its two sockets when called (stop() calls them all).
+  std::unordered_map<const void*, std::function<void()>> relay_closers;
 
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;

@@ -35,6 +35,10 @@ TokenVerdict check_caller_token(const PresentedCredentials& presented, const Sec
     any = true;
     if (token_equals(*presented.x_api_key, token.reveal())) return TokenVerdict::accepted;
   }
+  if (presented.x_goog_api_key) {
+    any = true;
+    if (token_equals(*presented.x_goog_api_key, token.reveal())) return TokenVerdict::accepted;
+  }
   if (presented.authorization) {
     any = true;
     auto value = credential_value(*presented.authorization);

@@ -11,6 +11,8 @@
 #include "broker/proxy_exchange.h"
 #include "broker/request_framing.h"
 #include "broker/status_report.h"
+#include "broker/websocket/relay.h"
+#include "broker/websocket/upgrade.h"
 
 namespace saferun::broker {
 
@@ -28,11 +30,10 @@ std::optional<std::string_view> field(const http::fields& fields, std::string_vi
 }
 
 RequestHead head_of(const ClientRequest& request) {
-  auto method = request.method_string();
   auto target = request.target();
-  return {std::string_view(method.data(), method.size()),
+  return {websocket::allowlist_method(request),  // "WS" for an upgrade: allowed only by a WS rule
           std::string_view(target.data(), target.size()),
-          {field(request, "x-api-key"), field(request, "authorization")}};
+          {field(request, "x-api-key"), field(request, "authorization"), field(request, "x-goog-api-key")}};
 }
 
 bool is_client_gone(beast::error_code ec) {
@@ -182,14 +183,18 @@ void Connection::on_body(beast::error_code ec) {
 }
 
 void Connection::answer_forward() {
-  if (parser_->get().find(http::field::upgrade) != parser_->get().end()) {
-    // Codex tries a WebSocket first and falls back to HTTP when refused: refuse at once, and
-    // close, since the client may already be speaking the other protocol.
+  if (context_->settings.dry_run) return answer_dry_run();
+  if (websocket::asks_for_upgrade(parser_->get())) {
+    // The connection is the relay's from here on; whatever its answer, it is not reused.
     close_after_answer_ = true;
-    return answer_refusal(501, "not_implemented", "the broker does not relay protocol upgrades (WebSocket); use HTTP");
+    if (!websocket::is_websocket_upgrade(parser_->get()))
+      return answer_refusal(501, "not_implemented", "the broker relays only WebSocket upgrades; use HTTP");
+    if (auto why = websocket::refusal_under_policy(*context_, dispatch_.route->route))
+      return answer_refusal(403, "denied_policy", *why);
+    return websocket::start_relay(context_, stream_, shared_from_this(), dispatch_, parser_->get(), request_id_,
+                                  [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
   }
   if (!check_before_forward()) return;
-  if (context_->settings.dry_run) return answer_dry_run();
   admit_by_policy();
 }
 

@@ -84,7 +84,11 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
     d.decision = "preflight";
     return d;
   }
-  switch (check_caller_token(head.credentials, token)) {
+  // x-goog-api-key is where Gemini clients put a key; on any other route it is not a place the
+  // token is accepted from (a token there is as good as missing).
+  auto credentials = head.credentials;
+  if (d.provider != Provider::gemini) credentials.x_goog_api_key.reset();
+  switch (check_caller_token(credentials, token)) {
     case TokenVerdict::accepted: d.authenticated = true; break;
     case TokenVerdict::missing:
       return refuse(std::move(d), 401, "denied_auth",

@@ -7,6 +7,7 @@ namespace saferun::broker {
 bool parse_provider(std::string_view text, Provider& out) {
   if (text == "anthropic") return out = Provider::anthropic, true;
   if (text == "openai") return out = Provider::openai, true;
+  if (text == "gemini") return out = Provider::gemini, true;
   if (text == "generic") return out = Provider::generic, true;
   return false;
 }
@@ -15,6 +16,7 @@ std::string_view provider_name(Provider provider) {
   switch (provider) {
     case Provider::anthropic: return "anthropic";
     case Provider::openai: return "openai";
+    case Provider::gemini: return "gemini";
     case Provider::generic: return "generic";
   }
   return "generic";
@@ -47,6 +49,21 @@ std::string_view openai_code_for(int status) {
   }
 }
 
+// google.rpc.Code names, as Google's APIs put them in error.status.
+std::string_view google_status_for(int status) {
+  switch (status) {
+    case 400: return "INVALID_ARGUMENT";
+    case 401: return "UNAUTHENTICATED";
+    case 403: return "PERMISSION_DENIED";
+    case 404: return "NOT_FOUND";
+    case 413: return "INVALID_ARGUMENT";
+    case 429: return "RESOURCE_EXHAUSTED";
+    case 501: return "UNIMPLEMENTED";
+    case 504: return "DEADLINE_EXCEEDED";
+    default: return status >= 500 ? "UNAVAILABLE" : "FAILED_PRECONDITION";
+  }
+}
+
 }  // namespace
 
 std::string error_body(Provider provider, int status, std::string_view message) {
@@ -56,6 +73,8 @@ std::string error_body(Provider provider, int status, std::string_view message) 
                      {"type", error_type_for(provider, status)},
                      {"param", nullptr},
                      {"code", openai_code_for(status)}};
+  } else if (provider == Provider::gemini) {
+    body["error"] = {{"code", status}, {"message", message}, {"status", google_status_for(status)}};
   } else {
     body = {{"type", "error"},
             {"error", {{"type", error_type_for(provider, status)}, {"message", message}}}};

@@ -131,18 +131,6 @@ std::string render_env_template(std::string_view text, std::string_view base_url
   return out;
 }
 
-void adapt_vars_for_command(std::vector<std::pair<std::string, std::string>>& vars,
-                            std::string_view command_name, std::string_view token) {
-  if (command_name != "claude") return;
-  auto has = [&](std::string_view name) {
-    return std::any_of(vars.begin(), vars.end(), [&](const auto& v) { return v.first == name; });
-  };
-  for (auto& [name, value] : vars) {
-    if (name == "ANTHROPIC_API_KEY" && value == token && !has("ANTHROPIC_AUTH_TOKEN"))
-      name = "ANTHROPIC_AUTH_TOKEN";
-  }
-}
-
 ChildEnv build_child_env(const ChildEnvRequest& request) {
   std::map<std::string_view, std::string_view> parent;
   for (auto entry : request.parent) {

@@ -42,10 +42,4 @@ ChildEnv build_child_env(const ChildEnvRequest& request);
 std::string render_env_template(std::string_view text, std::string_view base_url,
                                 std::string_view token);
 
-// Claude Code asks "Detected a custom API key… use it?" (default No) for every new
-// ANTHROPIC_API_KEY, but asks nothing for ANTHROPIC_AUTH_TOKEN; when the command is `claude`,
-// a token-valued ANTHROPIC_API_KEY becomes ANTHROPIC_AUTH_TOKEN.
-void adapt_vars_for_command(std::vector<std::pair<std::string, std::string>>& vars,
-                            std::string_view command_name, std::string_view token);
-
 }  // namespace saferun::session

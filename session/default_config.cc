@@ -40,11 +40,45 @@ nlohmann::json default_config_document(const EnvLookup& getenv) {
       {"credential", "Authorization: Bearer {secret}"},
       {"secret", {{"env", "OPENAI_API_KEY"}}},
       {"allow",
-       {"POST /chat/completions", "POST /responses", "POST /embeddings", "GET /models",
+       {"POST /chat/completions", "POST /responses", "WS /responses", "POST /embeddings", "GET /models",
         "GET /models/*"}},
       {"child_env", {{"OPENAI_BASE_URL", "{base_url}"}, {"OPENAI_API_KEY", "{token}"}}},
   };
-  return {{"routes", {anthropic, openai}}};
+  // Gemini CLI and Google's SDKs: the model is in the path (models/M:generateContent), so
+  // the rules name the method after the colon. v1 and v1beta both.
+  json gemini_allow = json::array();
+  for (const char* version : {"/v1beta", "/v1"}) {
+    for (const char* rule : {"POST %s/models/*:generateContent", "POST %s/models/*:streamGenerateContent",
+                             "POST %s/models/*:countTokens", "GET %s/models", "GET %s/models/*"}) {
+      std::string text = rule;
+      text.replace(text.find("%s"), 2, version);
+      gemini_allow.push_back(text);
+    }
+  }
+  json gemini = {
+      {"name", "gemini"},
+      {"provider", "gemini"},
+      {"upstream",
+       upstream_from(getenv, "GOOGLE_GEMINI_BASE_URL", "https://generativelanguage.googleapis.com")},
+      {"credential", "x-goog-api-key: {secret}"},
+      {"secret", {{"env", {"GEMINI_API_KEY", "GOOGLE_API_KEY"}}}},
+      {"allow", gemini_allow},
+      {"child_env", {{"GOOGLE_GEMINI_BASE_URL", "{base_url}"}, {"GEMINI_API_KEY", "{token}"}}},
+  };
+  // OpenRouter's OpenAI-compatible API lives under /api/v1; the broker path keeps that shape.
+  json openrouter = {
+      {"name", "openrouter"},
+      {"base_path", "/openrouter/api/v1"},
+      {"provider", "openai"},
+      {"upstream", upstream_from(getenv, "OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1")},
+      {"credential", "Authorization: Bearer {secret}"},
+      {"secret", {{"env", "OPENROUTER_API_KEY"}}},
+      {"allow",
+       {"POST /chat/completions", "POST /completions", "POST /responses", "POST /embeddings", "GET /models",
+        "GET /models/*"}},
+      {"child_env", {{"OPENROUTER_BASE_URL", "{base_url}"}, {"OPENROUTER_API_KEY", "{token}"}}},
+  };
+  return {{"routes", {anthropic, openai, gemini, openrouter}}};
 }
 
 Config default_config(const EnvLookup& getenv) {

@@ -201,7 +201,7 @@ RouteConfig parse_route(const nlohmann::json& value, const std::string& origin,
   route.credential = parse_credential(fields);
   if (const auto* provider = fields.optional("provider")) {
     if (!provider->is_string() || !broker::parse_provider(provider->get<std::string>(), route.provider))
-      fields.fail("provider", "expected \"anthropic\", \"openai\" or \"generic\"");
+      fields.fail("provider", "expected \"anthropic\", \"openai\", \"gemini\" or \"generic\"");
   }
   route.allow = parse_allowlist(fields);
   if (fields.has("ca_file")) {

@@ -13,11 +13,13 @@
 #include "broker/broker.h"
 #include "session/child_env.h"
 #include "session/child_process.h"
+#include "session/command_profiles.h"
 #include "session/command_path.h"
 #include "session/config_loader.h"
 #include "session/descendants.h"
 #include "session/exit_status.h"
 #include "session/github_actions.h"
+#include "session/home_overlay.h"
 #include "session/isolation_plan.h"
 #include "session/jail/protected_paths.h"
 #include "session/parent_environment.h"
@@ -45,11 +47,6 @@ std::vector<std::string_view> process_environment() {
   std::vector<std::string_view> entries;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) entries.emplace_back(*entry);
   return entries;
-}
-
-std::string command_name(const std::string& argv0) {
-  auto slash = argv0.rfind('/');
-  return slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
 }
 
 std::set<std::string> secret_variables(const Config& config) {
@@ -80,11 +77,9 @@ broker::BrokerSettings broker_settings(const Config& config, const std::string& 
   return settings;
 }
 
-// The child's variables for each route the broker serves.
-std::vector<std::pair<std::string, std::string>> route_variables(const Config& config,
-                                                                 const std::vector<std::string>& served,
-                                                                 const broker::Broker& broker,
-                                                                 std::string_view token, const std::string& argv0) {
+// The child's variables for each route the broker serves, adapted to the command's profile.
+EnvVars route_variables(const Config& config, const std::vector<std::string>& served, const broker::Broker& broker,
+                        std::string_view token, const CommandProfile* profile, const SessionDir& dir) {
   std::vector<std::pair<std::string, std::string>> vars;
   for (const auto& route_config : config.routes) {
     if (std::find(served.begin(), served.end(), route_config.route.name) == served.end()) continue;
@@ -92,7 +87,12 @@ std::vector<std::pair<std::string, std::string>> route_variables(const Config& c
     for (const auto& [name, text] : route_config.child_env)
       vars.emplace_back(name, render_env_template(text, base_url, token));
   }
-  adapt_vars_for_command(vars, command_name(argv0), token);
+  if (profile == nullptr) return vars;
+  apply_profile_vars(*profile, vars, token);
+  if (profile->overlay) {
+    const char* home = std::getenv("HOME");
+    vars.emplace_back(profile->overlay->variable, make_home_overlay(*profile->overlay, dir.path(), home ? home : ""));
+  }
   return vars;
 }
 
@@ -146,13 +146,13 @@ void warn_without_jail(const ChildProcess& child, const Reporter& reporter) {
 
 ChildEnv Session::child_environment(const Config& config, const std::vector<std::string>& served,
                                     const broker::Broker& broker, std::uint16_t port, std::string_view token,
-                                    const std::string& session_id) const {
+                                    const std::string& session_id, const SessionDir& dir) const {
   ChildEnvRequest request;
   request.parent = process_environment();
   request.config_pass_env = config.pass_env;
   request.cli_pass_env = options_.pass_env;
   request.secret_variables = secret_variables(config);
-  request.route_vars = route_variables(config, served, broker, token, options_.command.front());
+  request.route_vars = route_variables(config, served, broker, token, profile_, dir);
   request.broker_url = "http://127.0.0.1:" + std::to_string(port);
   request.token = token;
   request.session_id = session_id;
@@ -173,6 +173,18 @@ std::unique_ptr<FleetStore> Session::open_store(boost::asio::io_context& io, con
     return nullptr;
   }
   return std::make_unique<FleetStore>(io, *config.store, std::move(password), dir.path(), session_id, reporter_);
+}
+
+std::vector<std::string> Session::command_arguments(const std::vector<std::string>& child_env) const {
+  if (profile_ == nullptr) return options_.command;
+  EnvVars vars;
+  for (const auto& entry : child_env) {
+    auto eq = entry.find('=');
+    vars.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  auto arguments = apply_profile_arguments(*profile_, options_.command, vars);
+  for (auto& [name, value] : vars) broker::wipe(value);
+  return arguments;
 }
 
 int Session::run() {
@@ -212,7 +224,7 @@ int Session::run() {
   }
   broker::Broker& broker = *broker_slot;
 
-  ChildEnv env = child_environment(config, served, broker, port, token.reveal(), session_id);
+  ChildEnv env = child_environment(config, served, broker, port, token.reveal(), session_id, dir);
   auto command = resolve_command(options_.command.front(), path_entry(env.entries));
   if (command.failure_status != 0) {
     wipe_all(env.entries);
@@ -230,7 +242,8 @@ int Session::run() {
   boost::asio::steady_timer ttl_timer(io);
   bool ttl_expired = false;
   std::optional<int> raw_status;
-  ChildSpec spec{command.path, options_.command, std::move(env.entries), options_.no_new_privs};
+  auto arguments = command_arguments(env.entries);
+  ChildSpec spec{command.path, std::move(arguments), std::move(env.entries), options_.no_new_privs};
   const auto protected_paths = jail::record_identities(identity_checked_paths(isolation));
   ChildProcess child(io, spec, isolation, [&](std::optional<int> raw) {
     raw_status = raw;

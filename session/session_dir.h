@@ -17,8 +17,8 @@ class SessionDir {
   SessionDir(const SessionDir&) = delete;
   SessionDir& operator=(const SessionDir&) = delete;
 
-  std::string events_path() const { return path_ + "/events.jsonl"; }
   const std::string& path() const { return path_; }
+  std::string events_path() const { return path_ + "/events.jsonl"; }
 
  private:
   std::string path_;

@@ -15,12 +15,15 @@ constexpr std::string_view kOfficialUpstreams[] = {
     "https://api.openai.com/v1",
     "https://generativelanguage.googleapis.com",
     "https://generativelanguage.googleapis.com/v1beta",
+    "https://openrouter.ai/api/v1",
 };
 
 // The variable that overrides a built-in route's upstream (see default_config.cc).
 std::string built_in_variable(const std::string& route) {
   if (route == "anthropic") return "$ANTHROPIC_BASE_URL";
   if (route == "openai") return "$OPENAI_BASE_URL";
+  if (route == "gemini") return "$GOOGLE_GEMINI_BASE_URL";
+  if (route == "openrouter") return "$OPENROUTER_BASE_URL";
   return "the environment";
 }
 

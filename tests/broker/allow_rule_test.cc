@@ -47,3 +47,22 @@ TEST_CASE("the first allowing rule is reported", "[allow_rule]") {
   CHECK(found->text == "GET /models/*");
   CHECK(find_allowing_rule(rules, "POST", "/models") == nullptr);
 }
+
+TEST_CASE("a *:verb segment matches one name followed by that custom method", "[allow_rule]") {
+  auto r = rule("POST /v1beta/models/*:generateContent");
+  CHECK(rule_allows(r, "POST", "/v1beta/models/gemini-2.5-pro:generateContent"));
+  CHECK_FALSE(rule_allows(r, "POST", "/v1beta/models/m:streamGenerateContent"));
+  CHECK_FALSE(rule_allows(r, "POST", "/v1beta/models/:generateContent"));
+  CHECK_FALSE(rule_allows(r, "POST", "/v1beta/models/a:b:generateContent"));
+  CHECK_FALSE(rule_allows(r, "POST", "/v1beta/models/m"));
+  std::string why;
+  CHECK_FALSE(parse_allow_rule("POST /models/*:*", why));
+  CHECK_FALSE(parse_allow_rule("POST /models/a*:x", why));
+  CHECK_FALSE(parse_allow_rule("POST /models/*:", why));
+}
+
+TEST_CASE("a WS rule names a WebSocket upgrade, apart from GET", "[allow_rule]") {
+  auto r = rule("WS /responses");
+  CHECK(rule_allows(r, "WS", "/responses"));
+  CHECK_FALSE(rule_allows(r, "GET", "/responses"));
+}

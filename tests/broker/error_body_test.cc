@@ -47,3 +47,14 @@ TEST_CASE("a message with bytes that are not UTF-8 still makes a valid JSON body
     CHECK_NOTHROW(nlohmann::json::parse(body));
   }
 }
+
+TEST_CASE("gemini errors use Google's error shape with the status name", "[error_body]") {
+  auto body = json::parse(error_body(Provider::gemini, 401, "invalid caller token"));
+  CHECK(body["error"]["code"] == 401);
+  CHECK(body["error"]["message"] == "invalid caller token");
+  CHECK(body["error"]["status"] == "UNAUTHENTICATED");
+  CHECK(json::parse(error_body(Provider::gemini, 403, "x"))["error"]["status"] == "PERMISSION_DENIED");
+  Provider parsed = Provider::generic;
+  CHECK(parse_provider("gemini", parsed));
+  CHECK(parsed == Provider::gemini);
+}

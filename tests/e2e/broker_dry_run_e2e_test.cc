@@ -90,7 +90,7 @@ TEST_CASE("an unauthenticated HEAD of a route base is answered 200 and not forwa
 TEST_CASE("an unknown route is 404 and a path off the allowlist is 403 naming the rule", "[e2e][broker]") {
   DryRun run;
   REQUIRE(run.session.ready());
-  auto unknown = run.post("/gemini/v1/generate", run.with_key());
+  auto unknown = run.post("/mistral/v1/generate", run.with_key());
   CHECK(unknown.status == 404);
   auto forbidden = http_request(run.session.port(), "DELETE", "/anthropic/v1/files/f1", run.with_key());
   CHECK(forbidden.status == 403);
@@ -181,7 +181,7 @@ TEST_CASE("the status endpoint reports the session and needs the token", "[e2e][
   auto body = json::parse(status.body);
   CHECK(body["session"] == run.session.session_id());
   CHECK(body["mode"] == "dry_run");
-  CHECK(body["routes"].size() == 2);
+  CHECK(body["routes"].size() == 4);  // anthropic, openai, gemini, openrouter: dry-run enables every built-in route
   CHECK(body["requests"]["denied"] == 1);
   CHECK(body["uptime_seconds"].get<double>() >= 0);
 }

@@ -105,15 +105,6 @@ TEST_CASE("env templates fill base_url and token and keep other braces", "[child
   CHECK(render_env_template("{x}{", "b", "t") == "{x}{");
 }
 
-TEST_CASE("for claude the token goes in ANTHROPIC_AUTH_TOKEN, not ANTHROPIC_API_KEY", "[child_env]") {
-  std::vector<std::pair<std::string, std::string>> vars = {{"ANTHROPIC_BASE_URL", "u"}, {"ANTHROPIC_API_KEY", "srt_x"}};
-  auto others = vars;
-  adapt_vars_for_command(vars, "claude", "srt_x");
-  CHECK(vars[1].first == "ANTHROPIC_AUTH_TOKEN");
-  adapt_vars_for_command(others, "python3", "srt_x");
-  CHECK(others[1].first == "ANTHROPIC_API_KEY");
-}
-
 TEST_CASE("env patterns match names or prefixes", "[child_env]") {
   CHECK(env_pattern_matches("LC_*", "LC_ALL"));
   CHECK_FALSE(env_pattern_matches("LC_*", "LANG"));

@@ -18,9 +18,9 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 
 }  // namespace
 
-TEST_CASE("the built-in config has anthropic and openai routes", "[default_config]") {
+TEST_CASE("the built-in config has anthropic, openai, gemini and openrouter routes", "[default_config]") {
   auto config = default_config(env_of({}));
-  REQUIRE(config.routes.size() == 2);
+  REQUIRE(config.routes.size() == 4);
   const auto& anthropic = config.routes[0];
   CHECK(anthropic.route.upstream.origin() == "https://api.anthropic.com");
   CHECK(anthropic.route.credential.name == "x-api-key");
@@ -30,7 +30,25 @@ TEST_CASE("the built-in config has anthropic and openai routes", "[default_confi
   CHECK(openai.route.base_path == "/openai/v1");
   CHECK(openai.route.upstream.url_for("") == "https://api.openai.com/v1");
   CHECK(openai.route.credential.prefix == "Bearer ");
-  CHECK(openai.route.allow.size() == 5);
+  CHECK(openai.route.allow.size() == 6);
+  CHECK(saferun::broker::find_allowing_rule(openai.route.allow, "WS", "/responses") != nullptr);
+  CHECK(saferun::broker::find_allowing_rule(openai.route.allow, "GET", "/responses") == nullptr);
+  const auto& gemini = config.routes[2];
+  CHECK(gemini.route.upstream.origin() == "https://generativelanguage.googleapis.com");
+  CHECK(gemini.route.credential.name == "x-goog-api-key");
+  CHECK(gemini.secret.env_names == std::vector<std::string>{"GEMINI_API_KEY", "GOOGLE_API_KEY"});
+  for (const char* path : {"/v1beta/models/gemini-2.5-pro:streamGenerateContent", "/v1beta/models/m:generateContent",
+                           "/v1beta/models/m:countTokens", "/v1/models/m:generateContent"}) {
+    INFO(path);
+    CHECK(saferun::broker::find_allowing_rule(gemini.route.allow, "POST", path) != nullptr);
+  }
+  CHECK(saferun::broker::find_allowing_rule(gemini.route.allow, "GET", "/v1beta/models") != nullptr);
+  CHECK(saferun::broker::find_allowing_rule(gemini.route.allow, "POST", "/v1beta/models/m:embedContent") == nullptr);
+  CHECK(saferun::broker::find_allowing_rule(gemini.route.allow, "POST", "/v1beta/files") == nullptr);
+  const auto& openrouter = config.routes[3];
+  CHECK(openrouter.route.base_path == "/openrouter/api/v1");
+  CHECK(openrouter.route.upstream.url_for("/chat/completions") == "https://openrouter.ai/api/v1/chat/completions");
+  CHECK(openrouter.secret.env_names == std::vector<std::string>{"OPENROUTER_API_KEY"});
 }
 
 TEST_CASE("the built-in upstreams follow safe-run's own base URL variables", "[default_config]") {

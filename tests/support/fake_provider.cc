@@ -1,5 +1,7 @@
 #include "tests/support/fake_provider.h"
 
+#include "tests/support/fake_gemini.h"
+
 #include <httplib.h>
 #include <openssl/evp.h>
 
@@ -220,6 +222,7 @@ void answer_openai(const httplib::Request& request, httplib::Response& response)
 
 void answer_like_provider(const httplib::Request& request, httplib::Response& response) {
   if (request.path.find("/openai") != std::string::npos) return answer_openai(request, response);
+  if (request.path.find("/gemini") != std::string::npos) return answer_like_gemini(request, response);
   answer_anthropic(request, response);
 }
 

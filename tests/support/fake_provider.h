@@ -1,7 +1,8 @@
 #pragma once
 // Answers like Anthropic's API (paths containing /anthropic) and OpenAI's (paths containing
 // /openai): messages (plain and streaming), count_tokens, models; chat completions (plain and
-// streaming), responses, embeddings, models — enough for the official SDKs to parse.
+// streaming), responses, embeddings, models — enough for the official SDKs to parse. Paths
+// containing /gemini answer like Gemini's (fake_gemini.h).
 // Usage is reported as the providers do (a streaming chat's usage chunk only when the request
 // sets stream_options.include_usage). For the policy tests, request headers change it:
 //   x-fake-usage: IN,OUT[,CACHE_WRITE,CACHE_READ]   the token counts to report

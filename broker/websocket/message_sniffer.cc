@@ -1,0 +1,92 @@
+#include "broker/websocket/message_sniffer.h"
+
+#include <nlohmann/json.hpp>
+
+namespace saferun::broker::websocket {
+namespace {
+
+constexpr std::string_view kCompleted = "response.completed";
+constexpr std::size_t kMaxTypeLength = 128;
+
+std::string_view skip_space(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r' || text.front() == '\t'))
+    text.remove_prefix(1);
+  return text;
+}
+
+std::int64_t count_at(const nlohmann::json& object, const char* key, const char* inner = nullptr) {
+  if (!object.is_object() || !object.contains(key)) return 0;
+  const auto& value = object[key];
+  if (inner != nullptr) return count_at(value, inner);
+  return value.is_number_integer() ? value.get<std::int64_t>() : 0;
+}
+
+std::optional<ResponseUsage> usage_of(const nlohmann::json& message) {
+  if (!message.is_object() || !message.contains("response")) return std::nullopt;
+  const auto& response = message["response"];
+  if (!response.is_object() || !response.contains("usage") || !response["usage"].is_object()) return std::nullopt;
+  const auto& usage = response["usage"];
+  return ResponseUsage{count_at(usage, "input_tokens"), count_at(usage, "output_tokens"),
+                       count_at(usage, "input_tokens_details", "cached_tokens"),
+                       count_at(usage, "output_tokens_details", "reasoning_tokens")};
+}
+
+}  // namespace
+
+std::string leading_type(std::string_view text) {
+  text = skip_space(text);
+  if (!text.starts_with('{')) return {};
+  text = skip_space(text.substr(1));
+  if (!text.starts_with("\"type\"")) return {};
+  text = skip_space(text.substr(6));
+  if (!text.starts_with(':')) return {};
+  text = skip_space(text.substr(1));
+  if (!text.starts_with('"')) return {};
+  auto end = text.find('"', 1);
+  if (end == std::string_view::npos || end - 1 > kMaxTypeLength) return {};
+  auto type = text.substr(1, end - 1);
+  if (type.find('\\') != std::string_view::npos) return {};
+  return std::string(type);
+}
+
+void MessageSniffer::reset_if_finished() {
+  if (!finished_) return;
+  held_.clear();
+  type_.clear();
+  usage_.reset();
+  bytes_ = 0;
+  finished_ = false;
+  overflowed_ = false;
+}
+
+// Past the head, only a response.completed message is worth holding (for its usage).
+bool MessageSniffer::keeps_everything() const { return leading_type(held_) == kCompleted; }
+
+void MessageSniffer::push(std::string_view piece) {
+  reset_if_finished();
+  bytes_ += piece.size();
+  if (overflowed_) return;
+  held_.append(piece);
+  const std::size_t limit = keeps_everything() ? kUsageBytes : kHeadBytes;
+  if (held_.size() > limit) {
+    held_.resize(kHeadBytes);  // enough for the leading type; too little to parse
+    held_.shrink_to_fit();
+    overflowed_ = true;
+  }
+}
+
+void MessageSniffer::finish() {
+  reset_if_finished();
+  finished_ = true;
+  if (!overflowed_) {
+    auto parsed = nlohmann::json::parse(held_, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object() && parsed.contains("type") && parsed["type"].is_string()) {
+      type_ = parsed["type"].get<std::string>();
+      if (type_ == kCompleted) usage_ = usage_of(parsed);
+      return;
+    }
+  }
+  type_ = leading_type(held_);
+}
+
+}  // namespace saferun::broker::websocket

@@ -1,0 +1,51 @@
+#pragma once
+// What the broker learns from a relayed WebSocket message without holding it whole: its
+// JSON `type` (for the audit record) and, for a Responses API `response.completed` event, the
+// token usage it reports (for metering). Pure: pieces go in as the relay passes them on.
+//
+// Bounded: the type is read from the first kHeadBytes of the message (the whole message is
+// parsed when it fits; else the leading `{"type":"…"` OpenAI writes first); usage is read only
+// from a response.completed message of at most kUsageBytes (it carries the whole response).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace saferun::broker::websocket {
+
+struct ResponseUsage {
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t cached_tokens = 0;
+  std::int64_t reasoning_tokens = 0;
+};
+
+class MessageSniffer {
+ public:
+  static constexpr std::size_t kHeadBytes = 16 * 1024;
+  static constexpr std::size_t kUsageBytes = 8u << 20;
+
+  void push(std::string_view piece);  // the message's next bytes
+  // Call when the message is complete; then type() and usage() answer, until the next push.
+  void finish();
+  const std::string& type() const { return type_; }
+  const std::optional<ResponseUsage>& usage() const { return usage_; }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  void reset_if_finished();
+  bool keeps_everything() const;
+
+  std::string held_;
+  std::string type_;
+  std::optional<ResponseUsage> usage_;
+  std::uint64_t bytes_ = 0;
+  bool finished_ = false;
+  bool overflowed_ = false;
+};
+
+// The leading `{"type":"…"` of a JSON text, or "" (pure helper, exposed for tests).
+std::string leading_type(std::string_view text);
+
+}  // namespace saferun::broker::websocket

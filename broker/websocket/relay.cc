@@ -1,0 +1,382 @@
+#include "broker/websocket/relay.h"
+
+#include <boost/beast/http/empty_body.hpp>
+
+#include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <variant>
+
+#include "broker/ascii.h"
+#include "broker/secret_redactor.h"
+#include "broker/upstream_pool.h"
+#include "broker/websocket/message_sniffer.h"
+#include "broker/websocket/upgrade.h"
+
+namespace saferun::broker::websocket {
+namespace {
+
+// The client's upgrade request, head only: what the relay keeps to accept it and copy headers.
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
+
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ws = beast::websocket;
+
+constexpr std::size_t kPieceBytes = 64 * 1024;
+constexpr std::chrono::seconds kCloseGrace{2};
+
+enum Side : int { kClient = 0, kUpstream = 1 };
+constexpr Side other(Side side) { return side == kClient ? kUpstream : kClient; }
+
+std::vector<std::string_view> held_secrets(const BrokerContext& context) {
+  std::vector<std::string_view> secrets;
+  for (const auto& active : context.routes) secrets.push_back(active.secret.reveal());
+  return secrets;
+}
+
+// One direction's state, named after the side it reads from.
+struct Leg {
+  std::array<char, kPieceBytes> buffer;  // not zeroed: only bytes read are used
+  std::string pending;                   // redacted bytes to write (upstream leg)
+  MessageSniffer sniffer;
+  bool in_message = false;
+  bool ping_busy = false;  // a forwarded ping is being written to this side
+};
+
+template <class Next>
+class Relay : public std::enable_shared_from_this<Relay<Next>> {
+ public:
+  Relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> owner,
+        const Dispatch& dispatch, const UpgradeRequest& request, std::string request_id, ExchangeDone done,
+        std::unique_ptr<UpstreamConnection> connection, Next& next)
+      : context_(std::move(context)),
+        owner_(std::move(owner)),
+        route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
+        path_(dispatch.path),
+        upstream_target_(dispatch.upstream_target),
+        request_id_(std::move(request_id)),
+        request_(request),
+        done_(std::move(done)),
+        connection_(std::move(connection)),
+        client_(client),
+        upstream_(next),
+        redactor_(held_secrets(*context_)),
+        idle_timer_(client.get_executor()),
+        close_timer_(client.get_executor()) {}
+
+  void start() {
+    context_->relay_closers[this] = [weak = this->weak_from_this()] {
+      if (auto self = weak.lock()) self->close_sockets();
+    };
+    configure(client_, limits().max_body_bytes, kClient);
+    configure(upstream_, 0, kUpstream);  // 0: no limit on what the provider sends
+    upstream_.set_option(ws::stream_base::decorator([this](ws::request_type& upgrade) { decorate_upstream(upgrade); }));
+    upstream_.async_handshake(upstream_answer_, host_header(route().upstream), upstream_target_,
+                              [self = this->shared_from_this()](beast::error_code ec) { self->on_upstream_handshake(ec); });
+  }
+
+ private:
+  const Route& route() const { return context_->routes[route_index_].route; }
+  const BrokerLimits& limits() const { return context_->settings.limits; }
+
+  template <class Operation>
+  void with_side(Side side, Operation&& operation) {
+    side == kClient ? operation(client_) : operation(upstream_);
+  }
+
+  template <class Stream>
+  void configure(Stream& stream, std::size_t message_max, Side side) {
+    // Beast keeps its own deadlines for a WebSocket; the idle rule is the relay's, for both sides.
+    stream.set_option(ws::stream_base::timeout{limits().connect_timeout, ws::stream_base::none(), false});
+    stream.read_message_max(message_max);
+    stream.auto_fragment(false);
+    stream.control_callback([this, side](ws::frame_type kind, beast::string_view payload) {
+      if (kind == ws::frame_type::ping) forward_ping(other(side), payload);
+    });
+  }
+
+  void decorate_upstream(ws::request_type& upgrade) {
+    const Route& r = route();
+    for (const auto& field : request_) {
+      auto name = field.name_string();
+      if (forwards_handshake_header(to_lower(std::string_view(name.data(), name.size())), r.credential.name))
+        upgrade.set(name, field.value());
+    }
+    const auto& secret = context_->routes[route_index_].secret;
+    std::string credential;  // reserved up front: no reallocation may leave a copy behind
+    credential.reserve(r.credential.prefix.size() + secret.size() + r.credential.suffix.size());
+    credential.append(r.credential.prefix).append(secret.reveal()).append(r.credential.suffix);
+    upgrade.set(r.credential.name, credential);
+    wipe(credential);
+  }
+
+  void on_upstream_handshake(beast::error_code ec) {
+    if (ec) {
+      connection_->close();
+      int status = upstream_answer_.result_int();
+      if (status >= 400) return fail(status, "the upstream refused the WebSocket upgrade (HTTP " + std::to_string(status) + ")");
+      if (ec == beast::error::timeout) return fail(504, "the upstream did not answer the WebSocket upgrade in time");
+      return fail(502, "the WebSocket upgrade upstream failed: " + ec.message());
+    }
+    beast::get_lowest_layer(client_).expires_never();
+    client_.set_option(ws::stream_base::decorator([this](ws::response_type& answer) {
+      for (const auto& field : upstream_answer_) {
+        auto name = field.name_string();
+        if (forwards_handshake_response_header(to_lower(std::string_view(name.data(), name.size()))))
+          answer.set(name, redactor_.redact(std::string_view(field.value().data(), field.value().size())));
+      }
+    }));
+    client_.async_accept(request_, [self = this->shared_from_this()](beast::error_code accept_ec) {
+      if (accept_ec) return self->close_both({ws::close_code::going_away, "client handshake failed"}, 400);
+      self->last_activity_ = std::chrono::steady_clock::now();
+      self->watch_idle();
+      self->read(kClient);
+      self->read(kUpstream);
+    });
+  }
+
+  void read(Side side) {
+    if (closing_) return;
+    with_side(side, [&](auto& from) {
+      from.async_read_some(asio::buffer(legs_[side].buffer),
+                           [self = this->shared_from_this(), side](beast::error_code ec, std::size_t n) {
+                             self->on_read(side, ec, n);
+                           });
+    });
+  }
+
+  void on_read(Side side, beast::error_code ec, std::size_t n) {
+    if (closing_) return;
+    if (ec) return on_read_failed(side, ec);
+    last_activity_ = std::chrono::steady_clock::now();
+    Leg& leg = legs_[side];
+    bool fin = false;
+    bool text = false;
+    with_side(side, [&](auto& from) {
+      fin = from.is_message_done();
+      text = from.got_text();
+    });
+    std::string_view piece(leg.buffer.data(), n);
+    leg.sniffer.push(piece);
+    std::string_view out = piece;
+    if (side == kUpstream) {  // what the provider sends is scanned for held secrets
+      leg.pending.clear();
+      redactor_.push(piece, leg.pending);
+      if (fin) redactor_.finish(leg.pending);
+      out = leg.pending;
+    }
+    if (!leg.in_message) with_side(other(side), [&](auto& to) { to.text(text); });
+    leg.in_message = !fin;
+    if (fin) on_message(side);
+    if (out.empty() && !fin) return read(side);
+    write(side, out, fin);
+  }
+
+  void write(Side from, std::string_view bytes, bool fin) {
+    with_side(other(from), [&](auto& to) {
+      to.async_write_some(fin, asio::buffer(bytes.data(), bytes.size()),
+                          [self = this->shared_from_this(), from](beast::error_code ec, std::size_t) {
+                            if (self->closing_) return;
+                            if (ec) return self->on_read_failed(other(from), ec);
+                            self->read(from);
+                          });
+    });
+  }
+
+  // A whole message has passed: the client's are audited one by one; the provider's
+  // response.completed carries the usage to meter.
+  void on_message(Side side) {
+    MessageSniffer& sniffer = legs_[side].sniffer;
+    sniffer.finish();
+    if (side == kClient) {
+      context_->stats.bytes_in += sniffer.bytes();
+      return context_->audit.record(message_event("ws_message", sniffer.type(), sniffer.bytes(), 0));
+    }
+    context_->stats.bytes_out += sniffer.bytes();
+    bytes_to_client_ += sniffer.bytes();
+    if (sniffer.usage()) meter_usage(*sniffer.usage(), sniffer.bytes());
+  }
+
+  // The metering seam: the usage a `response.completed` reports over the WebSocket, the same
+  // numbers a POST /responses answer carries, audited in the policy's usage fields. Settling
+  // it against budgets needs the message planned and reserved first, which relays do not do
+  // yet — so relays are refused while a policy is in force (refusal_under_policy).
+  void meter_usage(const ResponseUsage& usage, std::uint64_t bytes) {
+    AuditEvent event = message_event("usage", "response.completed", 0, bytes);
+    event.metered = true;
+    event.input_tokens = usage.input_tokens - usage.cached_tokens;  // uncached, as the audit counts them
+    event.cache_read_tokens = usage.cached_tokens;
+    event.output_tokens = usage.output_tokens;
+    context_->audit.record(event);
+  }
+
+  AuditEvent message_event(std::string decision, std::string type, std::uint64_t in, std::uint64_t out) {
+    AuditEvent event;
+    event.time = rfc3339_now();
+    event.request_id = request_id_ + "." + std::to_string(++messages_);
+    event.route = route().name;
+    event.method = std::string(kUpgradeMethod);
+    event.path = path_;
+    event.status = 101;
+    event.decision = std::move(decision);
+    event.bytes_in = in;
+    event.bytes_out = out;
+    event.message_type = std::move(type);
+    return event;
+  }
+
+  void forward_ping(Side to, beast::string_view payload) {
+    last_activity_ = std::chrono::steady_clock::now();
+    if (closing_ || legs_[to].ping_busy) return;  // one in flight per side; later ones are answered locally only
+    legs_[to].ping_busy = true;
+    with_side(to, [&](auto& stream) {
+      stream.async_ping(ws::ping_data(payload), [self = this->shared_from_this(), to](beast::error_code) {
+        self->legs_[to].ping_busy = false;
+      });
+    });
+  }
+
+  // `side` stopped: its peer closed (the code and reason are passed on), went away, or sent
+  // a message over the limit (Beast has already closed it with 1009).
+  void on_read_failed(Side side, beast::error_code ec) {
+    ws::close_reason reason;
+    if (ec == ws::error::closed) {
+      with_side(side, [&](auto& from) { reason = from.reason(); });
+    } else if (ec == ws::error::message_too_big) {
+      reason = {ws::close_code::going_away, "client message over the broker's limit"};
+    } else {
+      reason = side == kClient ? ws::close_reason(ws::close_code::going_away, "client went away")
+                               : ws::close_reason(ws::close_code::internal_error, "upstream connection lost");
+    }
+    close_side(other(side), reason);
+  }
+
+  void close_side(Side side, const ws::close_reason& reason) {
+    if (closing_) return;
+    closing_ = true;
+    idle_timer_.cancel();
+    with_side(side, [&](auto& stream) {
+      stream.async_close(reason, [self = this->shared_from_this()](beast::error_code) { self->finish(101); });
+    });
+    force_finish_later(101);
+  }
+
+  void close_both(const ws::close_reason& reason, int status) {
+    if (closing_) return;
+    closing_ = true;
+    idle_timer_.cancel();
+    auto closed = std::make_shared<int>(0);
+    auto one_done = [self = this->shared_from_this(), closed, status](beast::error_code) {
+      if (++*closed == 2) self->finish(status);
+    };
+    if (client_.is_open()) {
+      client_.async_close(reason, one_done);
+    } else {
+      ++*closed;
+    }
+    upstream_.async_close(reason, one_done);
+    force_finish_later(status);
+  }
+
+  void force_finish_later(int status) {
+    close_timer_.expires_after(kCloseGrace);
+    close_timer_.async_wait([self = this->shared_from_this(), status](beast::error_code ec) {
+      if (!ec) self->finish(status);
+    });
+  }
+
+  void watch_idle() {
+    idle_timer_.expires_at(last_activity_ + limits().upstream_idle_timeout);
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_) return;
+      if (std::chrono::steady_clock::now() - self->last_activity_ >= self->limits().upstream_idle_timeout)
+        return self->close_both({ws::close_code::going_away, "idle timeout"}, 101);
+      self->watch_idle();
+    });
+  }
+
+  void close_sockets() {
+    beast::error_code ignored;
+    auto& client_socket = beast::get_lowest_layer(client_).socket();
+    client_socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    client_socket.close(ignored);
+    connection_->close();
+  }
+
+  void finish(int status) {
+    if (finished_) return;
+    finished_ = true;
+    idle_timer_.cancel();
+    close_timer_.cancel();
+    connection_->close();
+    context_->relay_closers.erase(this);
+    auto done = std::move(done_);
+    done({true, status, {}, false, bytes_to_client_});
+  }
+
+  void fail(int status, std::string why) {
+    finished_ = true;
+    context_->relay_closers.erase(this);
+    auto done = std::move(done_);
+    done({false, status, std::move(why), false, 0});
+  }
+
+  std::shared_ptr<BrokerContext> context_;
+  std::shared_ptr<void> owner_;  // keeps the client's socket alive while a handler of ours is pending
+  std::size_t route_index_;
+  std::string path_;
+  std::string upstream_target_;
+  std::string request_id_;
+  UpgradeRequest request_;  // the client's head (an upgrade has no body)
+  ExchangeDone done_;
+  std::unique_ptr<UpstreamConnection> connection_;
+  ws::stream<beast::tcp_stream&> client_;
+  ws::stream<Next&> upstream_;
+  ws::response_type upstream_answer_;
+  SecretRedactor redactor_;
+  std::array<Leg, 2> legs_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer close_timer_;
+  std::chrono::steady_clock::time_point last_activity_;
+  std::uint64_t bytes_to_client_ = 0;
+  std::uint64_t messages_ = 0;
+  bool closing_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::optional<std::string> refusal_under_policy(const BrokerContext& context, const Route& route) {
+  if (context.settings.policy.session.empty() && route.policy.empty()) return std::nullopt;
+  return "route '" + route.name +
+         "' has a policy in force and WebSocket messages are not metered yet; use HTTP (POST /responses)";
+}
+
+void start_relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
+                 const Dispatch& dispatch, const ClientRequest& request, const std::string& request_id,
+                 ExchangeDone done) {
+  const auto route_index = static_cast<std::size_t>(dispatch.route - context->routes.data());
+  auto& pool = *context->pool;
+  // A fresh connection, never an idle one: the WebSocket takes it over for good.
+  pool.connect(dispatch.route->route, route_index,
+               [context, &client, client_owner, dispatch, request = UpgradeRequest(request.base()), request_id, done](
+                   ConnectFailure failure, std::string why, std::unique_ptr<UpstreamConnection> connection) mutable {
+                 if (failure != ConnectFailure::none)
+                   return done({false, failure == ConnectFailure::timeout ? 504 : 502, std::move(why), false, 0});
+                 std::visit(
+                     [&](auto& stream) {
+                       using Next = std::decay_t<decltype(*stream)>;
+                       Next& next = *stream;
+                       std::make_shared<Relay<Next>>(context, client, client_owner, dispatch, request, request_id,
+                                                     std::move(done), std::move(connection), next)
+                           ->start();
+                     },
+                     connection->stream);
+               });
+}
+
+}  // namespace saferun::broker::websocket

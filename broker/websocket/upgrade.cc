@@ -1,0 +1,46 @@
+#include "broker/websocket/upgrade.h"
+
+#include <array>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "broker/header_policy.h"
+
+namespace saferun::broker::websocket {
+namespace {
+
+namespace http = boost::beast::http;
+
+constexpr std::array<std::string_view, 4> kHandshakeOwn = {"sec-websocket-key", "sec-websocket-version",
+                                                           "sec-websocket-extensions", "sec-websocket-accept"};
+
+bool is_handshake_own(std::string_view lower_name) {
+  for (auto name : kHandshakeOwn) {
+    if (name == lower_name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_websocket_upgrade(const ClientRequest& request) { return boost::beast::websocket::is_upgrade(request); }
+
+bool asks_for_upgrade(const ClientRequest& request) { return request.find(http::field::upgrade) != request.end(); }
+
+std::string_view allowlist_method(const ClientRequest& request) {
+  if (is_websocket_upgrade(request)) return kUpgradeMethod;
+  auto method = request.method_string();
+  return {method.data(), method.size()};
+}
+
+bool forwards_handshake_header(std::string_view lower_name, std::string_view credential_header) {
+  if (is_handshake_own(lower_name)) return false;
+  return forwards_request_header(lower_name, {}, credential_header);
+}
+
+bool forwards_handshake_response_header(std::string_view lower_name) {
+  if (is_handshake_own(lower_name) || is_hop_by_hop(lower_name)) return false;
+  if (lower_name == "sec-websocket-protocol") return true;
+  return lower_name == "request-id" || lower_name.starts_with("x-") || lower_name.starts_with("openai-");
+}
+
+}  // namespace saferun::broker::websocket

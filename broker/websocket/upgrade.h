@@ -1,0 +1,35 @@
+#pragma once
+// Which requests are WebSocket upgrades, how the allowlist names them, and which of the
+// client's handshake headers reach the upstream's handshake. Pure.
+//
+// An upgrade is checked against the allowlist as method "WS" (`"WS /responses"`), never as
+// GET: a config allows WebSockets only by saying so, and a `GET /responses` rule does not
+// open a relay.
+
+#include <string_view>
+
+#include "broker/upstream_request.h"
+
+namespace saferun::broker::websocket {
+
+inline constexpr std::string_view kUpgradeMethod = "WS";
+
+// GET with `Upgrade: websocket` and `Connection: upgrade` (RFC 6455 §4.2.1).
+bool is_websocket_upgrade(const ClientRequest& request);
+
+// Any Upgrade header at all (h2c, websocket, ...).
+bool asks_for_upgrade(const ClientRequest& request);
+
+// "WS" for a WebSocket upgrade, else the request's method.
+std::string_view allowlist_method(const ClientRequest& request);
+
+// The client's handshake headers that the broker's own handshake upstream carries: what
+// header_policy forwards for HTTP, minus the handshake's own (key, version, extensions —
+// permessage-deflate is not negotiated on either leg), which Beast sets per leg.
+bool forwards_handshake_header(std::string_view lower_name, std::string_view credential_header);
+
+// Headers of the upstream's 101 that the client's 101 repeats (request ids, rate limits,
+// openai-* and x-* headers the provider adds).
+bool forwards_handshake_response_header(std::string_view lower_name);
+
+}  // namespace saferun::broker::websocket

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The real agent CLIs (Codex, Gemini CLI; pinned in package-lock.json) as children of
+# safe-run with no config, against the TLS fake upstreams. Each runs with an empty $HOME of
+# its own and a dead HTTPS_PROXY, so any call to anywhere but the broker (which NO_PROXY
+# exempts) fails instead of leaving the machine. Checked: the answer, the transport the
+# broker saw, the key upstream, and that neither the key nor a session token is left in the
+# output or under the home.
+#   run.sh SAFE_RUN_BINARY FAKE_UPSTREAM_BINARY
+set -euo pipefail
+safe_run=$(realpath "$1")
+fake_upstream=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$here/node_modules/.bin
+if [ ! -x "$bin/codex" ] || [ ! -x "$bin/gemini" ]; then
+  echo "FAIL: $here/node_modules is missing: run 'npm ci --prefix tests/agents' (./dev.sh test does)" >&2
+  exit 1
+fi
+
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+token_pattern='srt_[0-9a-f]{64}'
+
+# start_fake NAME ARGS...: a fake upstream whose ports land in $port and $wsport. It serves
+# until its stdin closes: the write end is held open by this script until it exits.
+start_fake() {
+  local dir=$work/$1
+  shift
+  mkdir -p "$dir"
+  mkfifo "$dir/stdin"
+  "$fake_upstream" --tls "$dir" "$@" <"$dir/stdin" >"$dir/ports" &
+  pids+=($!)
+  exec {holder}>"$dir/stdin"
+  local lines=1
+  if [ "$#" -gt 0 ]; then lines=2; fi
+  for _ in $(seq 100); do
+    [ "$(wc -l <"$dir/ports")" -ge "$lines" ] && break
+    sleep 0.1
+  done
+  port=$(awk '$1 == "PORT" {print $2}' "$dir/ports")
+  wsport=$(awk '$1 == "WSPORT" {print $2}' "$dir/ports")
+  ca=$dir/ca.pem
+}
+
+# run_agent HOME OUTPUT_PREFIX VARS... -- COMMAND...: under safe-run -v, in a clean environment.
+run_agent() {
+  local home=$1 prefix=$2
+  shift 2
+  local vars=()
+  while [ "$1" != "--" ]; do vars+=("$1"); shift; done
+  shift
+  mkdir -p "$home" "$work/runtime" && chmod 700 "$work/runtime"
+  local status=0
+  (cd "$home" && env -i PATH="$bin:/usr/local/bin:/usr/bin:/bin" HOME="$home" LANG=C.UTF-8 \
+    XDG_RUNTIME_DIR="$work/runtime" SSL_CERT_FILE="$ca" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 \
+    "${vars[@]}" timeout 90 "$safe_run" -v -- "$@" >"$prefix.out" 2>"$prefix.err" </dev/null) || status=$?
+  echo "$status"
+}
+
+# no_secret_left NAME KEY HOME FILES...: neither the key nor any session token in them.
+no_secret_left() {
+  local name=$1 key=$2 home=$3
+  shift 3
+  if grep -rqaF -e "$key" "$home" "$@"; then fail "$name: the key was left in its output or home"; fi
+  if grep -rlaE "$token_pattern" "$home" | grep -q .; then fail "$name: a session token was left under its home"; fi
+}
+
+# codex_turn NAME FAKE_ARGS...: one `codex exec` turn through safe-run with no config against
+# a fresh WebSocket fake; leaves $home, $out, $err, and returns its exit status in $status.
+codex_turn() {
+  local name=$1
+  shift
+  start_fake "$name" --ws "$@"
+  key="sk-proj-codex-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  home=$work/$name/home out=$work/$name/run.out err=$work/$name/run.err
+  status=$(run_agent "$home" "$work/$name/run" OPENAI_API_KEY="$key" OPENAI_BASE_URL="https://localhost:$wsport/v1" \
+    -- codex exec --skip-git-repo-check "Say hello")
+  [ "$status" = 0 ] || cat "$out" "$err"
+  grep -q "Hello from fake" "$out" || fail "$name: codex exec printed no answer"
+  no_secret_left "$name" "$key" "$home" "$out" "$err"
+}
+
+codex_ws() {
+  codex_turn codex-ws
+  [ "$status" = 0 ] || { fail "codex exec over WebSocket exited $status"; return; }
+  grep -q "GET /openai/v1/responses -> 101 allowed" "$err" || fail "codex did not use the WebSocket relay"
+  if grep -q "POST /openai/v1/responses" "$err"; then fail "codex fell back to HTTP"; fi
+  [ ! -e "$home/.codex/shell_snapshots" ] || fail "codex wrote shell snapshots (they hold the token)"
+  pass "codex exec answers over the WebSocket relay with no config; no key or token left behind"
+}
+
+# The control for the snapshot setting: the same Codex without the profile's -c writes them.
+codex_snapshot_control() {
+  local home=$work/codex-ws/control
+  local status
+  status=$(run_agent "$home" "$work/codex-ws/control" OPENAI_API_KEY="sk-proj-control" \
+    OPENAI_BASE_URL="https://localhost:$wsport/v1" \
+    -- sh -c 'p=model_providers.x; exec codex -c model_provider=x -c $p.name=x -c $p.base_url=$OPENAI_BASE_URL \
+      -c $p.env_key=OPENAI_API_KEY -c $p.wire_api=responses -c $p.supports_websockets=true exec --skip-git-repo-check hi')
+  [ "$status" = 0 ] || { fail "codex control run exited $status"; return; }
+  [ -d "$home/.codex/shell_snapshots" ] || { fail "control: codex without the profile wrote no shell_snapshots"; return; }
+  pass "control: codex without the profile's setting starts shell snapshots under ~/.codex"
+}
+
+codex_http_fallback() {
+  codex_turn codex-http --refuse-upgrades
+  [ "$status" = 0 ] || { fail "codex exec over HTTP exited $status"; return; }
+  grep -q "GET /openai/v1/responses -> 426" "$err" || fail "the refused upgrade did not reach codex"
+  grep -q "POST /openai/v1/responses -> 200 allowed" "$err" || fail "codex did not fall back to the SSE POST"
+  pass "codex exec falls back to HTTP at once when the upstream refuses the WebSocket"
+}
+
+gemini_prompt() {
+  start_fake gemini
+  local key="AIza-gemini-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" home=$work/gemini/home
+  mkdir -p "$home/.gemini"
+  local settings='{"privacy":{"usageStatisticsEnabled":false},"general":{"disableAutoUpdate":true,"disableUpdateNag":true}}'
+  echo "$settings" >"$home/.gemini/settings.json"
+  local status
+  status=$(run_agent "$home" "$work/gemini/run" GEMINI_API_KEY="$key" NODE_EXTRA_CA_CERTS="$ca" \
+    GOOGLE_GEMINI_BASE_URL="https://localhost:$port/gemini" -- gemini --skip-trust -m gemini-2.5-flash -p "Say hello")
+  local out=$work/gemini/run.out err=$work/gemini/run.err
+  [ "$status" = 0 ] || { cat "$out" "$err"; fail "gemini -p exited $status"; return; }
+  grep -q "Hello from fake gemini" "$out" || fail "gemini printed no answer"
+  grep -q "POST /gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent -> 200 allowed" "$err" ||
+    fail "gemini did not stream through the broker"
+  [ "$(cat "$home/.gemini/settings.json")" = "$settings" ] || fail "gemini's own settings.json was changed"
+  no_secret_left "gemini" "$key" "$home" "$out" "$err"
+  local seen
+  seen=$(curl -s --cacert "$ca" "https://localhost:$port/_fake/requests")
+  echo "$seen" | grep -qF "\"x-goog-api-key\":\"$key\"" || fail "the upstream did not get the real key"
+  if echo "$seen" | grep -qE "$token_pattern"; then fail "a session token reached the upstream"; fi
+  pass "gemini -p answers through the broker with no config; the upstream gets the key, never the token"
+}
+
+# The control for the overlay: the same Gemini CLI without its profile refuses the base URL.
+gemini_overlay_control() {
+  local home=$work/gemini/control status
+  status=$(run_agent "$home" "$work/gemini/control" GEMINI_API_KEY="AIza-control" NODE_EXTRA_CA_CERTS="$ca" \
+    GOOGLE_GEMINI_BASE_URL="https://localhost:$port/gemini" \
+    -- sh -c 'exec gemini --skip-trust -m gemini-2.5-flash -p hi')
+  [ "$status" = 41 ] || { fail "control: gemini without the profile exited $status, expected 41 (auth refused)"; return; }
+  pass "control: gemini without the profile's overlay exits 41"
+}
+
+codex_ws
+codex_snapshot_control
+codex_http_fallback
+gemini_prompt
+gemini_overlay_control
+if [ "$failures" -ne 0 ]; then
+  echo "FAIL: $failures agent check(s) failed; outputs were in $work" >&2
+  trap - EXIT
+  exit 1
+fi
