@@ -121,7 +121,7 @@ FakeUpstream::FakeUpstream(const std::optional<TestCertificates>& certificates) 
         return false;  // httplib closes the connection without the final chunk
       });
     } else if (mode == "stall") {
-      sleep_ms(header_int(request, "x-fake-stall-ms", 3000));
+      stall_unless_stopping(header_int(request, "x-fake-stall-ms", 3000));
       response.set_content("{}", "application/json");
     } else if (mode == "reflect") {
       std::string text = "bad request; you sent:\n";
@@ -155,8 +155,14 @@ FakeUpstream::FakeUpstream(const std::optional<TestCertificates>& certificates) 
 }
 
 FakeUpstream::~FakeUpstream() {
+  stopping_ = true;  // stalled handlers end now: the pool's threads are joined below
   server_->stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void FakeUpstream::stall_unless_stopping(int ms) const {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (!stopping_ && std::chrono::steady_clock::now() < until) sleep_ms(10);
 }
 
 std::string FakeUpstream::origin() const {

@@ -69,6 +69,7 @@ class FakeUpstream {
  private:
   void record(const RecordedRequest& request);
   void answer_recorded(httplib::Response& response) const;
+  void stall_unless_stopping(int ms) const;  // "stall" mode: until the time passes or the fake stops
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
@@ -76,6 +77,7 @@ class FakeUpstream {
   bool tls_ = false;
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
+  std::atomic<bool> stopping_{false};
   std::atomic<int> aborted_streams_{0};
   std::atomic<std::int64_t> last_abort_ns_{0};
 };
