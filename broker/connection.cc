@@ -134,7 +134,7 @@ void Connection::on_header(beast::error_code ec) {
     case Action::preflight:
       // A preconnect has no body: one it would read could only hold body budget unauthenticated.
       if (!parser_->is_done()) return answer_refusal(400, "bad_request", "a HEAD preconnect carries no body");
-      return read_body();
+      [[fallthrough]];
     case Action::status:
     case Action::forward:
       return read_body();
