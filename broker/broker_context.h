@@ -17,6 +17,7 @@
 #include "broker/policy/session_policy.h"
 #include "broker/route.h"
 #include "broker/secret.h"
+#include "broker/slot_fairness.h"
 #include "broker/upstream_pool.h"
 
 namespace saferun::broker {
@@ -40,6 +41,7 @@ struct BrokerContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::unordered_set<Connection*> connections;  // live ones, so stop() can close them
   std::function<void()> on_connection_closed;   // the listener resumes accepting
+  SlotFairness slots;                           // who gives up a slot while clients wait
   std::unique_ptr<UpstreamPool> pool;           // proxy mode only
   std::shared_ptr<policy::SessionPolicy> policy;  // models, ceilings, limits, budgets, usage
   bool expired = false;                         // the session's TTL passed: the token no longer works

@@ -67,6 +67,12 @@ Connection::~Connection() {
 
 void Connection::start() { read_header(); }
 
+SlotState Connection::slot_state() const {
+  if (closed_) return {SlotUse::closing, idle_since_};
+  if (!request_id_.empty() && !dispatch_.authenticated) return {SlotUse::token_less, idle_since_};
+  return {waiting_for_head_ ? SlotUse::idle : SlotUse::serving, idle_since_};
+}
+
 void Connection::close(std::string_view why) {
   if (closed_) return;
   closed_ = true;
@@ -126,6 +132,9 @@ void Connection::on_header(beast::error_code ec) {
   }
   switch (dispatch_.action) {
     case Action::preflight:
+      // A preconnect has no body: one it would read could only hold body budget unauthenticated.
+      if (!parser_->is_done()) return answer_refusal(400, "bad_request", "a HEAD preconnect carries no body");
+      [[fallthrough]];
     case Action::status:
     case Action::forward:
       return read_body();
@@ -269,6 +278,7 @@ void Connection::answer_refusal(int status, std::string decision, std::string re
 
 void Connection::answer(Response response, bool keep_alive) {
   response.set("x-safe-run-request-id", request_id_);
+  if (keep_alive && context_->slots.yield_now()) keep_alive = false;  // clients wait for a slot
   response.keep_alive(keep_alive);
   if (response.body().size() > 0 || response.result() != http::status::ok) response.prepare_payload();
   response_ = std::move(response);

@@ -41,10 +41,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Cancels whatever is pending; the handlers then let go of this. A request still in flight
   // is recorded (status 499) with `why` as its reason.
   void close(std::string_view why = "client connection closed");
-  // Waiting for a request head (idle keep-alive, or a head still trickling in): a slot the
-  // listener may reclaim for a waiting client.
-  bool idle() const { return waiting_for_head_ && !closed_; }
-  std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+  // How this connection uses its slot, for the listener to reclaim (broker/slot_fairness.h).
+  SlotState slot_state() const;
   void on_handler_error(const char* what) noexcept;
 
  private:

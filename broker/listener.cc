@@ -10,9 +10,10 @@
 #include <ostream>
 #include <system_error>
 
+#include <boost/asio/post.hpp>
+
 #include "broker/connection.h"
 #include "broker/guarded_handler.h"
-#include "broker/peer_uid.h"
 
 namespace saferun::broker {
 
@@ -25,10 +26,10 @@ namespace {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-int make_loopback_socket(std::uint16_t& port) {
+int make_loopback_socket(sockaddr_in& address) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw_errno("socket");
-  sockaddr_in address{};
+  address = {};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;
@@ -41,7 +42,6 @@ int make_loopback_socket(std::uint16_t& port) {
     errno = saved;
     throw_errno("bind 127.0.0.1:0");
   }
-  port = ntohs(address.sin_port);
   return fd;
 }
 
@@ -51,10 +51,9 @@ Listener::Listener(asio::io_context& io, std::shared_ptr<BrokerContext> context)
     : io_(io), acceptor_(io), context_(std::move(context)) {}
 
 std::uint16_t Listener::bind_loopback() {
-  std::uint16_t port = 0;
-  int fd = make_loopback_socket(port);
+  int fd = make_loopback_socket(local_);
   acceptor_.assign(tcp::v4(), fd);
-  return port;
+  return ntohs(local_.sin_port);
 }
 
 void Listener::start() {
@@ -96,26 +95,41 @@ void Listener::wait_for_client() {
   acceptor_.async_wait(tcp::acceptor::wait_read, guarded(shared_from_this(), [](Listener& self, auto ec) {
                          self.waiting_ = false;
                          if (ec || self.stopped_) return;
-                         // At capacity with nothing idle to reclaim, or out of descriptors:
-                         // the next closing connection calls wait_for_client again.
+                         // At capacity with clients queued, or out of descriptors: the next
+                         // closing connection calls wait_for_client again.
                          if (self.accept_ready()) self.wait_for_client();
                        }));
 }
 
-// Closes the connection idle longest; false when every slot is busy with a request.
+// At capacity: while clients are queued, the busy connections yield after their answers and
+// one reclaimable connection closes now (broker/slot_fairness.h). True when a client is
+// queued — accepting then waits for a connection to close; false to wait for one to arrive.
 bool Listener::make_room() {
-  Connection* oldest = nullptr;
-  for (auto* connection : context_->connections)
-    if (connection->idle() && (oldest == nullptr || connection->idle_since() < oldest->idle_since()))
-      oldest = connection;
-  if (oldest == nullptr) return false;
-  oldest->close("closed to make room for a waiting client");
+  bool queued = accept_queue_length() > 0;
+  context_->slots.set_clients_waiting(queued);
+  if (!queued) return false;
+  // Picked a loop turn later: a client just accepted whose request head had already arrived is
+  // reading it by then, not idle (picked at once, each accepted client was closed unheard while
+  // others kept queueing).
+  asio::post(io_, guarded(shared_from_this(), [](Listener& self) {
+               if (auto* connection = SlotFairness::pick_to_reclaim(self.context_->connections))
+                 connection->close("closed to make room for a waiting client");
+             }));
   return true;
 }
 
+// Clients the kernel has connected that are not accepted yet (TCP_INFO of a listening socket);
+// when it cannot tell, assume one, as the listener did before it asked.
+std::size_t Listener::accept_queue_length() {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (::getsockopt(acceptor_.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return 1;
+  return info.tcpi_unacked;
+}
+
 // Only the session's own user may connect (see listener.h).
-bool Listener::admit(int fd) {
-  auto uid = loopback_peer_uid(fd);
+bool Listener::admit(const sockaddr_in& peer) {
+  auto uid = peer_uids_.uid_of(peer, local_);
   if (uid && *uid == ::geteuid()) return true;
   say_once(said_foreign_uid_, "refused a connection from another user (only the session's user may connect)");
   return false;
@@ -125,17 +139,20 @@ bool Listener::admit(int fd) {
 // a connection to close (capacity or descriptors); true to wait for the next client.
 bool Listener::accept_ready() {
   while (true) {
-    if (at_capacity()) {
-      make_room();  // its close lets wait_for_client run again
-      return false;
-    }
-    int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (at_capacity()) return !make_room();  // a close (reclaimed or yielded) accepts again
+    sockaddr_in peer{};
+    socklen_t length = sizeof peer;
+    int fd = ::accept4(acceptor_.native_handle(), reinterpret_cast<sockaddr*>(&peer), &length,
+                       SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
       say_once(said_fd_limit_, "out of file descriptors (EMFILE): new connections wait until one closes");
       return context_->connections.empty();  // nothing will close: keep waiting (and retrying)
     }
-    if (fd < 0) return true;  // EAGAIN, or a client that already left: wait again
-    if (!admit(fd)) {
+    if (fd < 0) {  // EAGAIN, or a client that already left: wait again
+      context_->slots.set_clients_waiting(false);
+      return true;
+    }
+    if (!admit(peer)) {
       ::close(fd);
       continue;
     }

@@ -7,9 +7,10 @@
 //
 // Who may take a slot: only the session's own user — another uid's connection is closed
 // before a byte of it is read (broker/peer_uid.h). While max_connections are open and more
-// clients wait, the connection that has waited longest for a request head (idle keep-alive,
-// or a head still trickling in) is closed to make room: connections that send nothing cannot hold slots against
-// one that has a request. Out of descriptors (EMFILE), accepting pauses until one closes.
+// clients wait in the accept queue, slots are given up by the rules of broker/slot_fairness.h:
+// token-less and idle connections are closed at once, and every answer begun meanwhile closes
+// its connection after it — neither idle nor busy keep-alive clients can hold slots against
+// queued ones. Out of descriptors (EMFILE), accepting pauses until one closes.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +18,7 @@
 #include <memory>
 
 #include "broker/broker_context.h"
+#include "broker/peer_uid.h"
 
 namespace saferun::broker {
 
@@ -35,12 +37,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
   bool accept_ready();
   bool at_capacity() const;
   bool make_room();
-  bool admit(int fd);
+  std::size_t accept_queue_length();
+  bool admit(const sockaddr_in& peer);
   void say_once(bool& said, const char* text);
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<BrokerContext> context_;
+  sockaddr_in local_{};      // 127.0.0.1:<port>, every accepted connection's local end
+  PeerUidLookup peer_uids_;
   bool waiting_ = false;
   bool stopped_ = false;
   bool said_fd_limit_ = false;

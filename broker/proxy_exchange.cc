@@ -220,6 +220,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
   void set_framing(http::response<http::buffer_body>& response) {
     response.version(11);
+    // Clients wait for a slot: this one is freed after the answer (broker/slot_fairness.h).
+    if (client_keep_alive_ && response.result_int() >= 200 && context_->slots.yield_now()) client_keep_alive_ = false;
     response.keep_alive(client_keep_alive_);
     auto length = parser_->content_length();
     if (head_request_ || response.result_int() / 100 == 1 || response.result_int() == 204 ||

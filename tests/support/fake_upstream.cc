@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <openssl/evp.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -146,8 +147,17 @@ FakeUpstream::FakeUpstream(const std::optional<TestCertificates>& certificates) 
   server.Patch(".*", handler);
   server.Options(".*", handler);
 
+  // cpp-httplib listens with a backlog of 5: 200 connections opened at once overflow it, the
+  // dropped handshakes are retried after 1, 2, 4 s... and under load one outlasted the broker's
+  // 10 s connect deadline (a 504 in "200 concurrent streams"). Listening again raises it.
+  int listen_fd = -1;
+  server.set_socket_options([&listen_fd](int fd) {
+    httplib::default_socket_options(fd);
+    listen_fd = fd;
+  });
   int port = server.bind_to_any_port("127.0.0.1");
-  if (port <= 0) throw std::runtime_error("fake upstream: bind failed");
+  server.set_socket_options(httplib::default_socket_options);  // forgets the local above
+  if (port <= 0 || ::listen(listen_fd, SOMAXCONN) != 0) throw std::runtime_error("fake upstream: bind failed");
   port_ = static_cast<std::uint16_t>(port);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() before the accept loop runs would be lost and the join would hang.
