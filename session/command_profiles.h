@@ -15,8 +15,9 @@
 //                        is the user's, plus security.auth.selectedType = "gemini-api-key"
 //                        (without it, a custom base URL makes `gemini -p` exit 41).
 //   opencode             OPENCODE_CONFIG_CONTENT = inline config giving each served provider
-//                        the broker's base URL (options.baseURL); the AI SDK it uses reads
-//                        ANTHROPIC_BASE_URL as ending in /v1 and has no variable for Gemini's.
+//                        the broker's base URL and "{env:VAR}" (the token's variable) as its
+//                        key: its AI SDK reads ANTHROPIC_BASE_URL as ending in /v1, has no
+//                        variable for Gemini's, and a saved `opencode auth login` key would win.
 //   aider, gpt-engineer  OPENAI_API_BASE = OPENAI_BASE_URL (the older name they read).
 
 #include <optional>
@@ -54,7 +55,8 @@ struct CommandProfile {
   std::vector<std::pair<std::string_view, std::string_view>> token_renames;
   // {TO, FROM}: TO gets FROM's value too (when FROM is set and TO is not).
   std::vector<std::pair<std::string_view, std::string_view>> copies;
-  // Inserted after argv[0], group by group; `{NAME}` is a child variable's value. A group
+  // Inserted after argv[0], group by group; `{NAME}` is a child variable's value, and
+  // `{env:NAME}` stays as written but, like `{NAME}`, needs NAME to be set. A group
   // naming a variable that is not set (its route is not served) is left out whole.
   std::vector<std::vector<std::string_view>> arguments;
   std::optional<HomeOverlay> overlay;
