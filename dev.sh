@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 
 APT_PACKAGES=(build-essential cmake pkg-config libboost1.74-dev libboost-filesystem1.74-dev
   libboost-system1.74-dev nlohmann-json3-dev catch2 libcpp-httplib-dev libssl-dev openssl curl
-  util-linux procps ca-certificates libseccomp-dev bubblewrap zlib1g-dev libhiredis-dev redis-server redis-tools)
+  util-linux procps ca-certificates libseccomp-dev bubblewrap zlib1g-dev libhiredis-dev redis-server redis-tools
+  strace)
 JOBS=$(nproc)
 
 say() { printf '\n==> %s\n' "$*"; }

@@ -18,8 +18,10 @@ const std::string* value_of(const EnvVars& vars, std::string_view name) {
   return nullptr;
 }
 
-// `{NAME}` filled from `vars`; nullopt when a named variable is not set.
+// `{NAME}` filled from `vars`, `{env:NAME}` kept as it is (a reference the tool resolves
+// itself); nullopt when a named variable is not set.
 std::optional<std::string> fill(std::string_view text, const EnvVars& vars) {
+  constexpr std::string_view kReference = "env:";
   std::string out;
   while (!text.empty()) {
     auto open = text.find('{');
@@ -29,12 +31,25 @@ std::optional<std::string> fill(std::string_view text, const EnvVars& vars) {
       break;
     }
     out += text.substr(0, open);
-    const std::string* value = value_of(vars, text.substr(open + 1, close - open - 1));
+    auto name = text.substr(open + 1, close - open - 1);
+    const bool reference = name.starts_with(kReference);
+    if (reference) name.remove_prefix(kReference.size());
+    const std::string* value = value_of(vars, name);
     if (value == nullptr) return std::nullopt;
-    out += *value;
+    out += reference ? text.substr(open, close - open + 1) : std::string_view(*value);
     text.remove_prefix(close + 1);
   }
   return out;
+}
+
+// The profile's JSON variable from `vars`, or nullopt when none of its members' routes is served.
+std::optional<std::string> json_variable_value(const JsonVariable& variable, const EnvVars& vars) {
+  auto object = nlohmann::json::object();
+  for (const auto& [pointer, text] : variable.members) {
+    if (auto value = fill(text, vars)) object[nlohmann::json::json_pointer(std::string(pointer))] = *value;
+  }
+  if (object.empty()) return std::nullopt;
+  return object.dump();
 }
 
 }  // namespace
@@ -46,7 +61,8 @@ const std::vector<CommandProfile>& command_profiles() {
        .token_renames = {{"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"}},
        .copies = {},
        .arguments = {},
-       .overlay = std::nullopt},
+       .overlay = std::nullopt,
+       .json_variable = std::nullopt},
       {.name = "codex",
        .commands = {"codex"},
        .token_renames = {},
@@ -60,14 +76,44 @@ const std::vector<CommandProfile>& command_profiles() {
                       "-c", "model_providers.safe-run.wire_api=responses",             //
                       "-c", "model_providers.safe-run.supports_websockets=true"},
                      {"-c", "features.shell_snapshot=false"}},
-       .overlay = std::nullopt},
+       .overlay = std::nullopt,
+       .json_variable = std::nullopt},
       {.name = "gemini",
        .commands = {"gemini"},
        .token_renames = {},
        .copies = {},
        .arguments = {},
        .overlay = HomeOverlay{"GEMINI_CLI_HOME", ".gemini", "settings.json",
-                              R"({"security":{"auth":{"selectedType":"gemini-api-key"}}})"}},
+                              R"({"security":{"auth":{"selectedType":"gemini-api-key"}}})"},
+       .json_variable = std::nullopt},
+      {.name = "opencode",
+       .commands = {"opencode"},
+       .token_renames = {},
+       .copies = {},
+       .arguments = {},
+       .overlay = std::nullopt,
+       // Its inline config is merged over the user's and the project's opencode.json, so
+       // nothing on disk is read differently or written. Base URLs: its AI SDK takes
+       // ANTHROPIC_BASE_URL as ending in /v1 and has no variable for Gemini's. Keys: a key
+       // saved by `opencode auth login` would win over the environment, and Google's SDK reads
+       // GOOGLE_GENERATIVE_AI_API_KEY only; `{env:NAME}` makes opencode take the token from the
+       // variable, so the JSON holds no secret.
+       .json_variable = JsonVariable{"OPENCODE_CONFIG_CONTENT",
+                                     {{"/provider/anthropic/options/baseURL", "{ANTHROPIC_BASE_URL}/v1"},
+                                      {"/provider/anthropic/options/apiKey", "{env:ANTHROPIC_API_KEY}"},
+                                      {"/provider/openai/options/baseURL", "{OPENAI_BASE_URL}"},
+                                      {"/provider/openai/options/apiKey", "{env:OPENAI_API_KEY}"},
+                                      {"/provider/google/options/baseURL", "{GOOGLE_GEMINI_BASE_URL}/v1beta"},
+                                      {"/provider/google/options/apiKey", "{env:GEMINI_API_KEY}"},
+                                      {"/provider/openrouter/options/baseURL", "{OPENROUTER_BASE_URL}"},
+                                      {"/provider/openrouter/options/apiKey", "{env:OPENROUTER_API_KEY}"}}}},
+      {.name = "aider",
+       .commands = {"aider", "gpt-engineer", "gpte"},
+       .token_renames = {},
+       .copies = {{"OPENAI_API_BASE", "OPENAI_BASE_URL"}},
+       .arguments = {},
+       .overlay = std::nullopt,
+       .json_variable = std::nullopt},
   };
   return kProfiles;
 }
@@ -93,6 +139,10 @@ void apply_profile_vars(const CommandProfile& profile, EnvVars& vars, std::strin
     if (value == nullptr || value_of(vars, to) != nullptr) continue;
     std::string copy = *value;  // before emplace_back: it may move *value
     vars.emplace_back(std::string(to), std::move(copy));
+  }
+  if (profile.json_variable && value_of(vars, profile.json_variable->variable) == nullptr) {
+    if (auto value = json_variable_value(*profile.json_variable, vars))
+      vars.emplace_back(std::string(profile.json_variable->variable), std::move(*value));
   }
 }
 

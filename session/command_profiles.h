@@ -14,6 +14,11 @@
 //   gemini               GEMINI_CLI_HOME -> a per-session overlay whose .gemini/settings.json
 //                        is the user's, plus security.auth.selectedType = "gemini-api-key"
 //                        (without it, a custom base URL makes `gemini -p` exit 41).
+//   opencode             OPENCODE_CONFIG_CONTENT = inline config giving each served provider
+//                        the broker's base URL and "{env:VAR}" (the token's variable) as its
+//                        key: its AI SDK reads ANTHROPIC_BASE_URL as ending in /v1, has no
+//                        variable for Gemini's, and a saved `opencode auth login` key would win.
+//   aider, gpt-engineer  OPENAI_API_BASE = OPENAI_BASE_URL (the older name they read).
 
 #include <optional>
 #include <string>
@@ -35,6 +40,14 @@ struct HomeOverlay {
   std::string_view settings_overrides;  // JSON object text, merged over the user's
 };
 
+// A variable holding a JSON object made for the session (opencode's inline config): each
+// member is {JSON pointer, template}; a member whose template names a variable that is not
+// set (its route is not served) is left out, and without members the variable is not set.
+struct JsonVariable {
+  std::string_view variable;  // "OPENCODE_CONFIG_CONTENT"
+  std::vector<std::pair<std::string_view, std::string_view>> members;
+};
+
 struct CommandProfile {
   std::string_view name;                   // shown in verbose output and the README
   std::vector<std::string_view> commands;  // basenames it applies to
@@ -42,10 +55,12 @@ struct CommandProfile {
   std::vector<std::pair<std::string_view, std::string_view>> token_renames;
   // {TO, FROM}: TO gets FROM's value too (when FROM is set and TO is not).
   std::vector<std::pair<std::string_view, std::string_view>> copies;
-  // Inserted after argv[0], group by group; `{NAME}` is a child variable's value. A group
+  // Inserted after argv[0], group by group; `{NAME}` is a child variable's value, and
+  // `{env:NAME}` stays as written but, like `{NAME}`, needs NAME to be set. A group
   // naming a variable that is not set (its route is not served) is left out whole.
   std::vector<std::vector<std::string_view>> arguments;
   std::optional<HomeOverlay> overlay;
+  std::optional<JsonVariable> json_variable;
 };
 
 // The built-in table.
@@ -54,7 +69,8 @@ const std::vector<CommandProfile>& command_profiles();
 // The profile for a command's basename ("/usr/bin/codex" -> codex), or nullptr.
 const CommandProfile* find_command_profile(std::string_view argv0);
 
-// Renames and copies `vars` (the routes' rendered child variables) as the profile says.
+// Renames and copies `vars` (the routes' rendered child variables) as the profile says, and
+// adds its JSON variable built from them.
 void apply_profile_vars(const CommandProfile& profile, EnvVars& vars, std::string_view token);
 
 // argv with the profile's arguments after argv[0], their {NAME}s filled from `vars`.

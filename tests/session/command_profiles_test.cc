@@ -74,6 +74,55 @@ TEST_CASE("no profile ever carries a key: only variables the routes already set 
     INFO(profile.name);
     EnvVars vars = {{"OPENAI_BASE_URL", "b"}, {"OPENAI_API_KEY", "srt_x"}, {"ANTHROPIC_API_KEY", "srt_x"}};
     apply_profile_vars(profile, vars, "srt_x");
-    for (const auto& [name, value] : vars) CHECK((value == "srt_x" || value == "b"));
+    for (const auto& [name, value] : vars) {
+      INFO(name);
+      if (profile.json_variable && name == profile.json_variable->variable)
+        CHECK(value.find("srt_x") == std::string::npos);
+      else
+        CHECK((value == "srt_x" || value == "b"));
+    }
+  }
+}
+
+TEST_CASE("opencode's inline config gives each served provider the broker's base URL, and no key",
+          "[command_profiles]") {
+  const auto& opencode = *find_command_profile("/usr/local/bin/opencode");
+  EnvVars vars = {{"ANTHROPIC_BASE_URL", "http://127.0.0.1:5/anthropic"}, {"ANTHROPIC_API_KEY", "srt_x"},
+                  {"GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:5/gemini"}, {"GEMINI_API_KEY", "srt_x"}};
+  apply_profile_vars(opencode, vars, "srt_x");
+  REQUIRE(find(vars, "OPENCODE_CONFIG_CONTENT") != nullptr);
+  auto config = nlohmann::json::parse(*find(vars, "OPENCODE_CONFIG_CONTENT"));
+  CHECK(config == nlohmann::json::parse(R"({"provider": {
+      "anthropic": {"options": {"baseURL": "http://127.0.0.1:5/anthropic/v1", "apiKey": "{env:ANTHROPIC_API_KEY}"}},
+      "google": {"options": {"baseURL": "http://127.0.0.1:5/gemini/v1beta", "apiKey": "{env:GEMINI_API_KEY}"}}}})"));
+  CHECK(*find(vars, "ANTHROPIC_API_KEY") == "srt_x");
+  CHECK(*find(vars, "ANTHROPIC_BASE_URL") == "http://127.0.0.1:5/anthropic");
+}
+
+TEST_CASE("opencode gets no inline config when no route it knows is served, nor over a config's own",
+          "[command_profiles]") {
+  const auto& opencode = *find_command_profile("opencode");
+  EnvVars none = {{"SOMETHING_ELSE", "x"}};
+  apply_profile_vars(opencode, none, "srt_x");
+  CHECK(find(none, "OPENCODE_CONFIG_CONTENT") == nullptr);
+  EnvVars own = {{"OPENAI_BASE_URL", "b"}, {"OPENCODE_CONFIG_CONTENT", R"({"share":"disabled"})"}};
+  apply_profile_vars(opencode, own, "srt_x");
+  CHECK(own.size() == 2);
+  CHECK(*find(own, "OPENCODE_CONFIG_CONTENT") == R"({"share":"disabled"})");
+}
+
+TEST_CASE("aider-style tools get OPENAI_API_BASE beside OPENAI_BASE_URL when the openai route is served",
+          "[command_profiles]") {
+  for (auto command : {"aider", "gpt-engineer", "gpte"}) {
+    INFO(command);
+    const auto* profile = find_command_profile(command);
+    REQUIRE(profile != nullptr);
+    EnvVars vars = {{"OPENAI_BASE_URL", "http://127.0.0.1:5/openai/v1"}, {"OPENAI_API_KEY", "srt_x"}};
+    apply_profile_vars(*profile, vars, "srt_x");
+    CHECK(*find(vars, "OPENAI_API_BASE") == "http://127.0.0.1:5/openai/v1");
+    CHECK(*find(vars, "OPENAI_API_KEY") == "srt_x");
+    EnvVars anthropic_only = {{"ANTHROPIC_API_KEY", "srt_x"}};
+    apply_profile_vars(*profile, anthropic_only, "srt_x");
+    CHECK(find(anthropic_only, "OPENAI_API_BASE") == nullptr);
   }
 }
