@@ -116,6 +116,7 @@ AuditLog::AuditLog(const std::string& path) {
 }
 
 AuditLog::~AuditLog() {
+  flush();
   if (fd_ >= 0) ::close(fd_);
   if (trail_fd_ >= 0) ::close(trail_fd_);
 }
@@ -142,12 +143,15 @@ void AuditLog::also_append_to(const std::string& path) {
 
 AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
   if (this != &other) {
+    flush();
     if (fd_ >= 0) ::close(fd_);
     if (trail_fd_ >= 0) ::close(trail_fd_);
     fd_ = other.fd_;
     trail_fd_ = other.trail_fd_;
     other.fd_ = other.trail_fd_ = -1;
+    pending_ = std::move(other.pending_);
     mirror_ = std::move(other.mirror_);
+    flush_later_ = std::move(other.flush_later_);
   }
   return *this;
 }
@@ -180,9 +184,31 @@ void AuditLog::record(AuditEvent event) {
     line = to_json_line(last);
   }
   written_ += line.size();
-  // A lost audit line must not take the request down with it; the write is best effort.
-  if (fd_ >= 0) [[maybe_unused]] auto written = ::write(fd_, line.data(), line.size());
-  if (trail_fd_ >= 0) [[maybe_unused]] auto written = ::write(trail_fd_, line.data(), line.size());
+  const bool batch_starts = pending_.empty();
+  pending_ += line;
+  if (!flush_later_ || full_ || pending_.size() >= kFlushBytes) return flush();
+  if (batch_starts) flush_later_();
+}
+
+namespace {
+
+// A lost audit line must not take the request down with it; the write is best effort.
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void AuditLog::flush() {
+  if (pending_.empty()) return;
+  if (fd_ >= 0) write_all(fd_, pending_);
+  if (trail_fd_ >= 0) write_all(trail_fd_, pending_);
+  pending_.clear();
 }
 
 }  // namespace saferun::broker

@@ -9,6 +9,13 @@
 // without the caller token are logged at most kUnauthenticatedPerSecond a second (bursts up
 // to kUnauthenticatedBurst), the rest counted in the next such record ("suppressed"); and the
 // file stops at kMaxFileBytes with one last "audit_log_full" record.
+//
+// Batched: lines are gathered and written together — when kFlushBytes have gathered, when the
+// flush the owner schedules runs (the broker: kFlushDelay after the first line of a batch),
+// at flush(), and when the log is destroyed (the session's teardown, after SIGTERM too). So a
+// busy broker writes once per batch instead of once per request; a line reaches the file at
+// most kFlushDelay after its request ended. A SIGKILLed session loses at most that window.
+// Without a scheduler (flush_later unset) every line is written at once.
 
 #include <chrono>
 #include <cstdint>
@@ -53,7 +60,8 @@ class AuditLog {
   explicit AuditLog(const std::string& path);
   ~AuditLog();
   AuditLog(AuditLog&& other) noexcept
-      : fd_(other.fd_), trail_fd_(other.trail_fd_), mirror_(std::move(other.mirror_)) {
+      : fd_(other.fd_), trail_fd_(other.trail_fd_), pending_(std::move(other.pending_)),
+        mirror_(std::move(other.mirror_)), flush_later_(std::move(other.flush_later_)) {
     other.fd_ = other.trail_fd_ = -1;
   }
   AuditLog& operator=(AuditLog&& other) noexcept;
@@ -64,8 +72,15 @@ class AuditLog {
   static constexpr std::uint64_t kMaxFileBytes = 64u << 20;
   static constexpr double kUnauthenticatedPerSecond = 20;
   static constexpr double kUnauthenticatedBurst = 100;
+  static constexpr std::size_t kFlushBytes = 64u << 10;
+  static constexpr std::chrono::milliseconds kFlushDelay{5};
 
-  void record(AuditEvent event);  // one write(2) per line: readable at once
+  void record(AuditEvent event);
+  // Writes every gathered line (one write(2) per file).
+  void flush();
+  // Called when a batch starts (the first line after a flush); it must make flush() run soon
+  // (the broker arms a kFlushDelay timer on its loop). Lines are written at once until it is set.
+  void flush_later(std::function<void()> schedule) { flush_later_ = std::move(schedule); }
   // Every record admitted is also handed to `mirror` (which must not block), file or no file.
   void mirror_to(std::function<void(const AuditEvent&)> mirror) { mirror_ = std::move(mirror); }
 
@@ -84,7 +99,9 @@ class AuditLog {
   double tokens_ = kUnauthenticatedBurst;
   std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
   std::uint64_t suppressed_ = 0;
+  std::string pending_;  // lines not written yet
   std::function<void(const AuditEvent&)> mirror_;
+  std::function<void()> flush_later_;
 };
 
 }  // namespace saferun::broker

@@ -1,5 +1,6 @@
 #include "broker/broker.h"
 
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -14,7 +15,8 @@ namespace saferun::broker {
 
 Broker::Broker(boost::asio::io_context& io, std::vector<ActiveRoute> routes, Secret caller_token,
                BrokerSettings settings)
-    : context_(std::make_shared<BrokerContext>(std::move(routes), std::move(caller_token),
+    : executor_(io.get_executor()),
+      context_(std::make_shared<BrokerContext>(std::move(routes), std::move(caller_token),
                                                std::move(settings))),
       listener_(std::make_shared<Listener>(io, context_)) {
   std::vector<policy::RouteRules> route_rules;
@@ -41,7 +43,19 @@ std::uint16_t Broker::bind_loopback() {
   if (!context_->settings.persistent_audit_path.empty())
     context_->audit.also_append_to(context_->settings.persistent_audit_path);
   context_->audit.mirror_to(context_->settings.audit_mirror);
+  batch_audit_writes();
   return context_->port;
+}
+
+// One write per kFlushDelay instead of one per request. The timer holds only a weak reference:
+// a context already gone flushed its lines when its AuditLog was destroyed.
+void Broker::batch_audit_writes() {
+  context_->audit.flush_later([executor = executor_, weak = std::weak_ptr<BrokerContext>(context_)] {
+    auto timer = std::make_shared<boost::asio::steady_timer>(executor, AuditLog::kFlushDelay);
+    timer->async_wait([timer, weak](boost::system::error_code) {
+      if (auto context = weak.lock()) context->audit.flush();
+    });
+  });
 }
 
 void Broker::start() { listener_->start(); }
@@ -56,6 +70,7 @@ void Broker::stop() {
   auto relays = context_->relay_closers;  // a closer may erase itself
   for (auto& [relay, close] : relays) close();
   if (context_->pool) context_->pool->clear();
+  context_->audit.flush();  // the closes above recorded their requests
 }
 
 std::string Broker::base_url(const Route& route) const { return context_->base_url(route); }

@@ -46,6 +46,9 @@ class Broker {
   bool budget_exhausted() const;
 
  private:
+  void batch_audit_writes();
+
+  boost::asio::io_context::executor_type executor_;
   std::shared_ptr<BrokerContext> context_;
   std::shared_ptr<Listener> listener_;
 };

@@ -215,10 +215,11 @@ void Connection::admit_by_policy() {
   meter_ = context_->policy->plan(dispatch_.route->route.name, std::string_view(method.data(), method.size()),
                                   dispatch_.path, request.body().view(), request_id_, refusal);
   if (!meter_) return answer_policy_refusal(refusal);
-  if (meter_->body_edited()) {
-    // Forwarded instead of the received bytes (a splice over the whole body; nothing moves).
-    auto& body = request.body();
-    body.splice({0, body.size(), meter_->take_edited_body()});
+  // Spliced into what is forwarded: the received bytes neither move nor are copied.
+  for (auto& splice : meter_->body_edited() ? meter_->take_body_splices() : std::vector<BodySplice>{}) {
+    if (request.body().splice(std::move(splice))) continue;
+    meter_.reset();
+    return answer_refusal(500, "internal_error", "the broker's policy edit collides with another edit of the body");
   }
   context_->policy->reserve(meter_, guarded(shared_from_this(), [](Connection& self, std::optional<policy::Refusal> refused) {
                               if (self.closed_) return;  // the meter settles when the connection lets go of it

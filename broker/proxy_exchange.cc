@@ -111,19 +111,31 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                             }));
   }
 
+  // On a plain connection the request is first written without waiting (it usually fits the
+  // socket whole), saving a round through the event loop; what is left goes asynchronously.
   void send_request() {
+    std::size_t written_now = 0;
+    if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&upstream_->stream)) {
+      beast::error_code ec;
+      written_now = write_upstream_request_now((*plain)->socket(), request_, ec);
+      if (ec != asio::error::would_block && ec != asio::error::try_again) return on_request_written(ec, written_now);
+    }
     upstream_->tcp().expires_after(limits().body_timeout);
     with_stream([&](auto& stream) {
-      async_write_upstream_request(stream, request_,
-                                   guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
+      async_write_upstream_request(stream, request_, written_now,
+                                   guarded(shared_from_this(), [written_now](Exchange& self, beast::error_code ec, std::size_t n) {
                                      if (self.finished_) return;
-                                     if (ec && n == 0) return self.retry_or_fail(ec, "sending the request upstream failed");
-                                     // Partly written: the upstream may have answered early (a 413)
-                                     // before closing; its answer, if any, is read and passed on.
-                                     if (ec) self.write_error_ = ec;
-                                     self.read_response_head();
+                                     self.on_request_written(ec, written_now + n);
                                    }));
     });
+  }
+
+  void on_request_written(beast::error_code ec, std::size_t n) {
+    if (ec && n == 0) return retry_or_fail(ec, "sending the request upstream failed");
+    // Partly written: the upstream may have answered early (a 413) before closing; its answer,
+    // if any, is read and passed on.
+    if (ec) write_error_ = ec;
+    read_response_head();
   }
 
   void read_response_head() {
@@ -241,21 +253,38 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     auto& body = parser_->get().body();
     body.data = read_buffer_.data();
     body.size = read_buffer_.size();
+    if (parse_buffered()) return;
     upstream_->tcp().expires_after(limits().upstream_idle_timeout);
     with_stream([&](auto& stream) {
       http::async_read_some(stream, upstream_->buffer, *parser_,
                             guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
                               if (self.finished_) return;
-                              if (ec == http::error::need_buffer) ec = {};
-                              // Nothing sent to the client yet: a clear 502 rather than silence.
-                              if (ec && self.bytes_out_ == 0) return self.fail_upstream(ec, "the upstream's answer broke off");
-                              if (ec) return self.abort();
-                              auto got = self.read_buffer_.size() - self.parser_->get().body().size;
-                              self.pending_.clear();
-                              self.pass_on(std::string_view(self.read_buffer_.data(), got));
-                              self.write_chunk(self.parser_->is_done());
+                              self.on_body_read(ec);
                             }));
     });
+  }
+
+  // Body bytes the head's read already brought (a small JSON answer comes whole with its head)
+  // are parsed here, without a round through the event loop. True when it took the step.
+  bool parse_buffered() {
+    if (upstream_->buffer.size() == 0) return false;
+    beast::error_code ec;
+    upstream_->buffer.consume(parser_->put(upstream_->buffer.data(), ec));
+    if (ec == http::error::need_more || ec == http::error::need_buffer) ec = {};
+    if (!ec && !parser_->is_done() && parser_->get().body().size == read_buffer_.size()) return false;
+    on_body_read(ec);
+    return true;
+  }
+
+  void on_body_read(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    // Nothing sent to the client yet: a clear 502 rather than silence.
+    if (ec && bytes_out_ == 0) return fail_upstream(ec, "the upstream's answer broke off");
+    if (ec) return abort();
+    auto got = read_buffer_.size() - parser_->get().body().size;
+    pending_.clear();
+    pass_on(std::string_view(read_buffer_.data(), got));
+    write_chunk(parser_->is_done());
   }
 
   // Upstream bytes -> redactor -> (the meter, which only strips a usage chunk the client did not
@@ -293,6 +322,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     body.data = pending_.empty() ? nullptr : pending_.data();
     body.size = pending_.size();
     body.more = !last;
+    if (write_now()) return on_chunk_written(last);
     client_.expires_after(limits().write_timeout);
     http::async_write(client_, *serializer_,
                       guarded(shared_from_this(), [last](Exchange& self, beast::error_code ec, std::size_t n) {
@@ -300,9 +330,32 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                         if (ec == http::error::need_buffer) ec = {};
                         if (ec) return self.abort();
                         self.bytes_out_ += n;
-                        self.pending_.clear();
-                        last ? self.complete() : self.relay_next();
+                        self.on_chunk_written(last);
                       }));
+  }
+
+  // As much of the chunk as the client's socket takes now, without waiting (the socket is
+  // non-blocking: this never stalls the loop). True when all of it went; otherwise the rest
+  // is written asynchronously, the serializer knowing what is left.
+  bool write_now() {
+    auto& socket = client_.socket();
+    if (!socket.non_blocking()) {
+      beast::error_code ec;
+      socket.non_blocking(true, ec);
+      if (ec) return false;
+    }
+    while (!serializer_->is_done()) {
+      beast::error_code ec;
+      bytes_out_ += http::write_some(socket, *serializer_, ec);
+      if (ec == http::error::need_buffer) return true;  // this chunk went; more will follow
+      if (ec) return false;  // would_block, or a failure the asynchronous write reports
+    }
+    return true;
+  }
+
+  void on_chunk_written(bool last) {
+    pending_.clear();
+    last ? complete() : relay_next();
   }
 
   // From the start of the exchange, notice a client that goes away — before the upstream's

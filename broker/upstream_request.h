@@ -10,7 +10,9 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/message.hpp>
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <string>
@@ -38,21 +40,40 @@ Secret credential_line(const Route& route, const Secret& secret);
 UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route, const Secret& line,
                                       std::string_view upstream_target);
 
-// Writes the request to an upstream stream; `handler(error_code, bytes_written)`.
-template <class Stream, class Handler>
-void async_write_upstream_request(Stream& stream, UpstreamRequest& request, Handler&& handler) {
+// The request as the buffers it is written from: head, credential line, blank line, body.
+using RequestBuffers = std::array<boost::asio::const_buffer, 3 + 2 * RequestBody::kMaxSplices + 1>;
+inline RequestBuffers request_buffers(const UpstreamRequest& request) {
   namespace asio = boost::asio;
   auto line = request.credential_line->reveal();
   static constexpr std::string_view kEnd = "\r\n";
   const auto body = request.message.body().forwarded_buffers();
-  const std::array<asio::const_buffer, 6> buffers = {
-      asio::buffer(request.head), asio::buffer(line.data(), line.size()), asio::buffer(kEnd.data(), kEnd.size()),
-      body[0], body[1], body[2]};
-  // Each write takes all the socket accepts, not asio's default 64 KiB per call.
-  auto all_available = [](const boost::system::error_code& ec, std::size_t) {
-    return ec ? std::size_t{0} : std::numeric_limits<std::size_t>::max();
-  };
-  asio::async_write(stream, buffers, all_available, std::forward<Handler>(handler));
+  RequestBuffers buffers{asio::buffer(request.head), asio::buffer(line.data(), line.size()),
+                         asio::buffer(kEnd.data(), kEnd.size())};
+  std::copy(body.begin(), body.end(), buffers.begin() + 3);
+  return buffers;
+}
+
+// Each write takes all the socket accepts, not asio's default 64 KiB per call.
+inline std::size_t all_available(const boost::system::error_code& ec, std::size_t) {
+  return ec ? std::size_t{0} : std::numeric_limits<std::size_t>::max();
+}
+
+// As much of the request as a plain socket takes now, without waiting (the socket is made
+// non-blocking, so this never stalls the loop). `ec` is would_block when some is left.
+template <class Socket>
+std::size_t write_upstream_request_now(Socket& socket, const UpstreamRequest& request, boost::system::error_code& ec) {
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (ec) return 0;
+  return boost::asio::write(socket, request_buffers(request), all_available, ec);
+}
+
+// Writes the request, but its first `skip` bytes, to an upstream stream;
+// `handler(error_code, bytes_written)` (not counting `skip`).
+template <class Stream, class Handler>
+void async_write_upstream_request(Stream& stream, const UpstreamRequest& request, std::size_t skip, Handler&& handler) {
+  boost::beast::buffers_suffix<RequestBuffers> rest(request_buffers(request));
+  rest.consume(skip);
+  boost::asio::async_write(stream, rest, all_available, std::forward<Handler>(handler));
 }
 
 // "host" or "host:port" as the Host header for the upstream.

@@ -45,7 +45,7 @@ struct HeldBody {
 
   class writer {
    public:
-    using const_buffers_type = std::array<boost::asio::const_buffer, 3>;
+    using const_buffers_type = decltype(std::declval<const RequestBody&>().forwarded_buffers());
 
     template <bool isRequest, class Fields>
     writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}

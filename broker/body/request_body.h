@@ -1,8 +1,9 @@
 #pragma once
 // A request body held whole in one contiguous buffer, read straight into storage sized from
-// Content-Length (no zero-fill, no second copy), plus at most one splice: a byte range that
-// the forwarded body replaces (the policy lowering `max_tokens`). What goes upstream is
-// prefix + replacement + suffix, written as three buffers; the received bytes never move.
+// Content-Length (no zero-fill, no second copy), plus at most two splices: byte ranges that the
+// forwarded body replaces (the policy lowering `max_tokens`, asking for streamed usage). What
+// goes upstream is the received bytes around the replacements, written as up to five buffers;
+// the received bytes never move.
 // Holds the BodyReservation that bounds bodies in flight, so freeing the body gives it back.
 
 #include <boost/asio/buffer.hpp>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "broker/body/body_budget.h"
 
@@ -37,11 +39,13 @@ class RequestBody {
   std::size_t size() const { return size_; }
   std::string_view view() const { return {bytes_.get(), size_}; }
 
-  // False (and nothing changes) when the range is outside the body.
+  static constexpr std::size_t kMaxSplices = 2;
+  // False (and nothing changes) when the range is outside the body, overlaps an earlier
+  // splice's, or kMaxSplices are made already.
   bool splice(BodySplice splice);
-  const std::optional<BodySplice>& splice() const { return splice_; }
+  const std::vector<BodySplice>& splices() const { return splices_; }  // in body order
   std::size_t forwarded_size() const;
-  std::array<boost::asio::const_buffer, 3> forwarded_buffers() const;
+  std::array<boost::asio::const_buffer, 2 * kMaxSplices + 1> forwarded_buffers() const;
 
   void hold(BodyReservation reservation) { reservation_ = std::move(reservation); }
   // Gives back the part of the reservation the body turned out not to need.
@@ -53,7 +57,7 @@ class RequestBody {
   std::unique_ptr<char[]> bytes_;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
-  std::optional<BodySplice> splice_;
+  std::vector<BodySplice> splices_;
   BodyReservation reservation_;
 };
 

@@ -131,7 +131,7 @@ Plan plan_request(const PlanInput& input) {
     plan.output_reserved = plan.kind == ApiKind::embeddings ? 0 : output.value_or(settings.assumed_output_tokens);
   }
   if (edits.set_output || edits.ask_usage) {
-    plan.body = edit_request_body(input.body, facts, edits);
+    plan.body_splices = request_body_splices(input.body, facts, edits);
     plan.body_edited = true;
   }
   for (const auto& scope : input.scopes) add_draws(plan, scope, plan.draws);

@@ -41,7 +41,7 @@ struct Plan {
   ApiKind kind = ApiKind::other;
   bool metered = false;      // may spend tokens: usage is read from the answer
   bool body_edited = false;
-  std::string body;          // the edited body, when body_edited
+  std::vector<BodySplice> body_splices;  // the edits, when body_edited: spliced, never copied
   bool strip_usage_chunk = false;
   std::int64_t input_estimate = 0;
   std::int64_t output_reserved = 0;

@@ -201,15 +201,12 @@ std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t 
   return at + scan.at();
 }
 
-std::string edit_request_body(std::string_view body, const RequestFacts& facts, const BodyEdits& edits) {
-  struct Splice {
-    std::size_t begin, end;
-    std::string text;
-  };
-  std::vector<Splice> splices;
+std::vector<BodySplice> request_body_splices(std::string_view body, const RequestFacts& facts, const BodyEdits& edits) {
+  std::vector<BodySplice> splices;
   std::string inserted;
   if (edits.set_output && facts.output_span.present()) {
-    splices.push_back({facts.output_span.begin, facts.output_span.end, std::to_string(*edits.set_output)});
+    splices.push_back({facts.output_span.begin, facts.output_span.end - facts.output_span.begin,
+                       std::to_string(*edits.set_output)});
   } else if (edits.set_output && !edits.insert_field.empty()) {
     inserted += "\"" + edits.insert_field + "\":" + std::to_string(*edits.set_output);
   }
@@ -219,26 +216,31 @@ std::string edit_request_body(std::string_view body, const RequestFacts& facts, 
       auto options = nlohmann::json::parse(body.substr(span.begin, span.end - span.begin), nullptr, false);
       if (!options.is_object()) options = nlohmann::json::object();
       options["include_usage"] = true;
-      splices.push_back({span.begin, span.end, options.dump()});
+      splices.push_back({span.begin, span.end - span.begin, options.dump()});
     } else {
       inserted += std::string(inserted.empty() ? "" : ",") + "\"stream_options\":{\"include_usage\":true}";
     }
   }
-  if (!inserted.empty()) {
-    auto at = facts.object_begin + 1;
-    splices.push_back({at, at, inserted + (facts.object_empty ? "" : ",")});
-  }
-  std::sort(splices.begin(), splices.end(), [](const Splice& a, const Splice& b) { return a.begin < b.begin; });
+  if (!inserted.empty()) splices.push_back({facts.object_begin + 1, 0, inserted + (facts.object_empty ? "" : ",")});
+  std::sort(splices.begin(), splices.end(), [](const BodySplice& a, const BodySplice& b) { return a.offset < b.offset; });
+  return splices;
+}
+
+std::string apply_splices(std::string_view body, const std::vector<BodySplice>& splices) {
   std::string out;
   out.reserve(body.size() + 64);
   std::size_t from = 0;
   for (const auto& splice : splices) {
-    out.append(body.substr(from, splice.begin - from));
-    out += splice.text;
-    from = splice.end;
+    out.append(body.substr(from, splice.offset - from));
+    out += splice.replacement;
+    from = splice.offset + splice.length;
   }
   out.append(body.substr(from));
   return out;
+}
+
+std::string edit_request_body(std::string_view body, const RequestFacts& facts, const BodyEdits& edits) {
+  return apply_splices(body, request_body_splices(body, facts, edits));
 }
 
 }  // namespace saferun::broker::policy

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/body/request_body.h"
+
 namespace saferun::broker::policy {
 
 // Which API a request speaks, from its path; decides the ceiling's field name and whether it
@@ -61,7 +63,14 @@ struct BodyEdits {
 // does not end within `text`.
 std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t at);
 
-// The body with `edits` applied; `facts` must come from inspect_request_body(body).
+// `edits` as splices of the received body (in body order, at most two, none overlapping), so
+// the edited body is forwarded without copying it; `facts` must come from inspect_request_body(body).
+std::vector<BodySplice> request_body_splices(std::string_view body, const RequestFacts& facts, const BodyEdits& edits);
+
+// The body with `splices` applied (a copy: for tests and dry runs, not the forwarding path).
+std::string apply_splices(std::string_view body, const std::vector<BodySplice>& splices);
+
+// The body with `edits` applied.
 std::string edit_request_body(std::string_view body, const RequestFacts& facts, const BodyEdits& edits);
 
 }  // namespace saferun::broker::policy

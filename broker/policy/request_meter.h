@@ -32,7 +32,7 @@ class RequestMeter {
   const std::string& id() const { return id_; }
   const std::string& route() const { return route_; }
   bool body_edited() const { return plan_.body_edited; }
-  std::string take_edited_body() { return std::move(plan_.body); }
+  std::vector<BodySplice> take_body_splices() { return std::move(plan_.body_splices); }
 
   // The answer's head arrived.
   void on_answer(int status, std::string_view content_type, std::string_view content_encoding);

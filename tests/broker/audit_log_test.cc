@@ -1,7 +1,10 @@
 #include "broker/audit_log.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/temp_dir.h"
 
 using namespace saferun::broker;
 
@@ -45,4 +48,48 @@ TEST_CASE("audit strings escape quotes, backslashes and control characters", "[a
   event.reason = "a \"quoted\" \\ reason\n\t\x01 caf\xc3\xa9";
   auto parsed = nlohmann::json::parse(to_json_line(event));
   CHECK(parsed["reason"] == "a \"quoted\" \\ reason\n\t\x01 caf\xc3\xa9");
+}
+
+TEST_CASE("batched audit lines reach the file on flush, and at the latest when the log is destroyed", "[audit_log]") {
+  saferun::test::TempDir dir;
+  auto path = dir.path() + "/events.jsonl";
+  int scheduled = 0;
+  {
+    AuditLog log(path);
+    log.flush_later([&] { ++scheduled; });
+    AuditEvent event;
+    event.authenticated = true;
+    event.request_id = "req_1";
+    log.record(event);
+    event.request_id = "req_2";
+    log.record(event);
+    CHECK(scheduled == 1);  // one flush per batch, not per line
+    CHECK(saferun::test::read_file(path).empty());
+    log.flush();
+    CHECK(saferun::test::read_file(path).find("req_2") != std::string::npos);
+    event.request_id = "req_3";
+    log.record(event);
+    CHECK(scheduled == 2);
+  }
+  auto text = saferun::test::read_file(path);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+  CHECK(text.find("req_3") != std::string::npos);
+}
+
+TEST_CASE("a batch is written at once when it reaches kFlushBytes", "[audit_log]") {
+  saferun::test::TempDir dir;
+  auto path = dir.path() + "/events.jsonl";
+  AuditLog log(path);
+  log.flush_later([] {});
+  AuditEvent event;
+  event.authenticated = true;
+  event.reason = std::string(AuditLog::kMaxFieldBytes, 'r');
+  std::size_t lines = 0;
+  while (saferun::test::read_file(path).empty() && lines < 1000) {
+    log.record(event);
+    ++lines;
+  }
+  auto line = to_json_line(event).size();
+  CHECK(lines * line >= AuditLog::kFlushBytes);
+  CHECK((lines - 1) * line < AuditLog::kFlushBytes);
 }

@@ -195,7 +195,7 @@ TEST_CASE("the audit log records each request without the token or the key", "[e
   struct stat info{};
   REQUIRE(::stat(audit_path.c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);
-  auto audit = read_file(audit_path);
+  auto audit = read_audit_log(audit_path);
   std::istringstream lines(audit);
   std::string line;
   std::vector<json> events;

@@ -310,7 +310,7 @@ TEST_CASE("forwarded requests are audited with the upstream's status", "[e2e][pr
   auto headers = proxy.anthropic_headers();
   headers.push_back({"x-fake", "429"});
   http_request(proxy.port(), "POST", "/anthropic/v1/messages", headers, "{}");
-  auto audit = read_file(proxy.session->session_dir() + "/events.jsonl");
+  auto audit = read_audit_log(proxy.session->session_dir() + "/events.jsonl");
   auto event = json::parse(audit.substr(0, audit.find('\n')));
   CHECK(event["status"] == 429);
   CHECK(event["decision"] == "allowed");
@@ -338,7 +338,7 @@ TEST_CASE("the audit log counts a forwarded request's body in bytes_in", "[e2e][
   REQUIRE(proxy.session->ready());
   std::string body(5000, 'x');
   http_request(proxy.port(), "POST", "/anthropic/v1/messages", proxy.anthropic_headers(), body);
-  auto audit = read_file(proxy.session->session_dir() + "/events.jsonl");
+  auto audit = read_audit_log(proxy.session->session_dir() + "/events.jsonl");
   auto event = json::parse(audit.substr(0, audit.find('\n')));
   CHECK(event["bytes_in"].get<std::uint64_t>() > body.size());
   CHECK(event["bytes_out"].get<std::uint64_t>() > 0);

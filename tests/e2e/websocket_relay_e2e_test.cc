@@ -47,10 +47,7 @@ struct WsSession {
     return client;
   }
   std::string audit() const {
-    std::ifstream in(session->session_dir() + "/events.jsonl");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return read_audit_log(session->session_dir() + "/events.jsonl");
   }
 
   TempDir files;

@@ -1,3 +1,6 @@
+#include <chrono>
+#include <thread>
+
 #include "tests/support/temp_dir.h"
 
 #include <sys/stat.h>
@@ -29,6 +32,17 @@ std::string TempDir::write(const std::string& name, const std::string& content, 
   }
   ::chmod(full.c_str(), mode);
   return full;
+}
+
+std::string read_audit_log(const std::string& path) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::string text = read_file(path), last;
+  while (std::chrono::steady_clock::now() < deadline && (text.empty() || text != last)) {
+    last = text;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    text = read_file(path);
+  }
+  return text;
 }
 
 std::string read_file(const std::string& path) {

@@ -20,5 +20,8 @@ class TempDir {
 };
 
 std::string read_file(const std::string& path);  // "" when it cannot be read
+// A live session's audit log once its batch is written (AuditLog::kFlushDelay after a request):
+// waits, at most 2 s, until the file holds a line and has not grown for a few flush delays.
+std::string read_audit_log(const std::string& path);
 
 }  // namespace saferun::test

@@ -44,7 +44,7 @@ TEST_CASE("a splice outside the body is refused and changes nothing") {
   auto body = body_of("{}");
   CHECK_FALSE(body.splice({1, 2, "x"}));
   CHECK_FALSE(body.splice({3, 0, "x"}));
-  CHECK_FALSE(body.splice().has_value());
+  CHECK(body.splices().empty());
   CHECK(forwarded(body) == "{}");
 }
 
@@ -64,4 +64,22 @@ TEST_CASE("releasing a body gives its reservation back") {
   body.release();
   CHECK(budget->in_use() == 0);
   CHECK(body.size() == 0);
+}
+
+TEST_CASE("two splices are forwarded in body order around the received bytes") {
+  auto body = body_of(R"({"a":1,"max_tokens":64000})");
+  REQUIRE(body.splice({20, 5, "8192"}));
+  REQUIRE(body.splice({1, 0, R"("stream_options":{"include_usage":true},)"}));
+  CHECK(forwarded(body) == R"({"stream_options":{"include_usage":true},"a":1,"max_tokens":8192})");
+  CHECK(body.forwarded_size() == forwarded(body).size());
+}
+
+TEST_CASE("an overlapping or a third splice is refused and changes nothing") {
+  auto body = body_of("0123456789");
+  REQUIRE(body.splice({2, 3, "x"}));
+  CHECK_FALSE(body.splice({4, 2, "y"}));
+  CHECK_FALSE(body.splice({2, 0, "y"}));
+  REQUIRE(body.splice({5, 1, "z"}));
+  CHECK_FALSE(body.splice({8, 1, "w"}));
+  CHECK(forwarded(body) == "01xz6789");
 }

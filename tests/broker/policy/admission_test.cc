@@ -40,10 +40,14 @@ TEST_CASE("a model outside the allowlist is refused naming the model and the rul
 TEST_CASE("a ceiling lowers max_tokens by default and refuses in refuse mode", "[policy][admission]") {
   Setup s;
   s.settings.session.max_output_tokens = 8192;
-  auto plan = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":64000})");
+  std::string_view body = R"({"model":"claude-sonnet-4","max_tokens":64000})";
+  auto plan = s.plan("/anthropic/v1/messages", body);
   REQUIRE(plan.status == 0);
   REQUIRE(plan.body_edited);
-  CHECK(json::parse(plan.body)["max_tokens"] == 8192);
+  CHECK(json::parse(apply_splices(body, plan.body_splices))["max_tokens"] == 8192);
+  // Only the value's bytes are replaced: the rest of the body is forwarded as received, uncopied.
+  REQUIRE(plan.body_splices.size() == 1);
+  CHECK(plan.body_splices[0].length == std::string_view("64000").size());
   CHECK(plan.output_reserved == 8192);
   CHECK_FALSE(s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":100})").body_edited);
   s.settings.session.over_ceiling = OverCeiling::refuse;
@@ -55,17 +59,20 @@ TEST_CASE("a ceiling lowers max_tokens by default and refuses in refuse mode", "
 TEST_CASE("a request without an output limit gets the ceiling inserted in its API's field", "[policy][admission]") {
   Setup s;
   s.route.max_output_tokens = 500;
-  auto chat = s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5"})");
-  CHECK(json::parse(chat.body)["max_completion_tokens"] == 500);
-  auto responses = s.plan("/openai/v1/responses", R"({"model":"gpt-5","input":"x"})");
-  CHECK(json::parse(responses.body)["max_output_tokens"] == 500);
+  std::string_view request = R"({"model":"gpt-5"})";
+  auto chat = s.plan("/openai/v1/chat/completions", request);
+  CHECK(json::parse(apply_splices(request, chat.body_splices))["max_completion_tokens"] == 500);
+  std::string_view input = R"({"model":"gpt-5","input":"x"})";
+  auto responses = s.plan("/openai/v1/responses", input);
+  CHECK(json::parse(apply_splices(input, responses.body_splices))["max_output_tokens"] == 500);
 }
 
 TEST_CASE("a streaming chat without include_usage is asked for it and told to strip it", "[policy][admission]") {
   Setup s;
-  auto plan = s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","stream":true})");
+  std::string_view body = R"({"model":"gpt-5","stream":true})";
+  auto plan = s.plan("/openai/v1/chat/completions", body);
   CHECK(plan.strip_usage_chunk);
-  CHECK(json::parse(plan.body)["stream_options"]["include_usage"] == true);
+  CHECK(json::parse(apply_splices(body, plan.body_splices))["stream_options"]["include_usage"] == true);
   auto asked = s.plan("/openai/v1/chat/completions",
                       R"({"model":"gpt-5","stream":true,"stream_options":{"include_usage":true}})");
   CHECK_FALSE(asked.strip_usage_chunk);
