@@ -5,7 +5,6 @@
 namespace saferun::broker::websocket {
 namespace {
 
-constexpr std::string_view kCompleted = "response.completed";
 constexpr std::size_t kMaxTypeLength = 128;
 
 std::string_view skip_space(std::string_view text) {
@@ -33,6 +32,10 @@ std::optional<ResponseUsage> usage_of(const nlohmann::json& message) {
 
 }  // namespace
 
+bool ends_turn(std::string_view type) {
+  return type == "response.completed" || type == "response.failed" || type == "response.incomplete";
+}
+
 std::string leading_type(std::string_view text) {
   text = skip_space(text);
   if (!text.starts_with('{')) return {};
@@ -59,8 +62,8 @@ void MessageSniffer::reset_if_finished() {
   overflowed_ = false;
 }
 
-// Past the head, only a response.completed message is worth holding (for its usage).
-bool MessageSniffer::keeps_everything() const { return leading_type(held_) == kCompleted; }
+// Past the head, only a turn-ending message is worth holding (for its usage).
+bool MessageSniffer::keeps_everything() const { return ends_turn(leading_type(held_)); }
 
 void MessageSniffer::push(std::string_view piece) {
   reset_if_finished();
@@ -82,7 +85,7 @@ void MessageSniffer::finish() {
     auto parsed = nlohmann::json::parse(held_, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object() && parsed.contains("type") && parsed["type"].is_string()) {
       type_ = parsed["type"].get<std::string>();
-      if (type_ == kCompleted) usage_ = usage_of(parsed);
+      if (ends_turn(type_)) usage_ = usage_of(parsed);
       return;
     }
   }

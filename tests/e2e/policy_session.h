@@ -4,6 +4,7 @@
 // that of each route. The test models claude-test and gpt-test are priced at 1 USD per
 // million tokens of every kind (1 micro-USD a token), so costs are token counts.
 
+#include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -96,6 +97,14 @@ class PolicySession {
   std::unique_ptr<LiveSession> session;
   ProcessResult result;
 };
+
+// A micro-USD amount as --budget-usd takes it ("0.000042").
+inline std::string usd(std::int64_t micro) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(micro / 1'000'000),
+                static_cast<long long>(micro % 1'000'000));
+  return text;
+}
 
 // The `limits` entry of a usage report whose counter ends with `suffix`.
 inline nlohmann::json limit_entry(const nlohmann::json& usage, const std::string& suffix) {
