@@ -13,23 +13,6 @@ std::string_view skip_space(std::string_view text) {
   return text;
 }
 
-std::int64_t count_at(const nlohmann::json& object, const char* key, const char* inner = nullptr) {
-  if (!object.is_object() || !object.contains(key)) return 0;
-  const auto& value = object[key];
-  if (inner != nullptr) return count_at(value, inner);
-  return value.is_number_integer() ? value.get<std::int64_t>() : 0;
-}
-
-std::optional<ResponseUsage> usage_of(const nlohmann::json& message) {
-  if (!message.is_object() || !message.contains("response")) return std::nullopt;
-  const auto& response = message["response"];
-  if (!response.is_object() || !response.contains("usage") || !response["usage"].is_object()) return std::nullopt;
-  const auto& usage = response["usage"];
-  return ResponseUsage{count_at(usage, "input_tokens"), count_at(usage, "output_tokens"),
-                       count_at(usage, "input_tokens_details", "cached_tokens"),
-                       count_at(usage, "output_tokens_details", "reasoning_tokens")};
-}
-
 }  // namespace
 
 bool ends_turn(std::string_view type) {
@@ -56,7 +39,6 @@ void MessageSniffer::reset_if_finished() {
   if (!finished_) return;
   held_.clear();
   type_.clear();
-  usage_.reset();
   bytes_ = 0;
   finished_ = false;
   overflowed_ = false;
@@ -85,7 +67,6 @@ void MessageSniffer::finish() {
     auto parsed = nlohmann::json::parse(held_, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object() && parsed.contains("type") && parsed["type"].is_string()) {
       type_ = parsed["type"].get<std::string>();
-      if (ends_turn(type_)) usage_ = usage_of(parsed);
       return;
     }
   }

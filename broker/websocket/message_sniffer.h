@@ -9,18 +9,10 @@
 // message is kept whole up to kUsageBytes (it carries the whole response), else not at all.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace saferun::broker::websocket {
-
-struct ResponseUsage {
-  std::int64_t input_tokens = 0;
-  std::int64_t output_tokens = 0;
-  std::int64_t cached_tokens = 0;
-  std::int64_t reasoning_tokens = 0;
-};
 
 // The upstream events that end a Responses turn, each carrying the response's usage (or none).
 bool ends_turn(std::string_view type);
@@ -31,10 +23,9 @@ class MessageSniffer {
   static constexpr std::size_t kUsageBytes = 8u << 20;
 
   void push(std::string_view piece);  // the message's next bytes
-  // Call when the message is complete; then type() and usage() answer, until the next push.
+  // Call when the message is complete; then type(), whole() and text() answer, until the next push.
   void finish();
   const std::string& type() const { return type_; }
-  const std::optional<ResponseUsage>& usage() const { return usage_; }
   // A turn-ending message kept whole (after finish()): its text, else whole() is false.
   bool whole() const { return finished_ && !overflowed_ && ends_turn(type_); }
   const std::string& text() const { return held_; }
@@ -46,7 +37,6 @@ class MessageSniffer {
 
   std::string held_;
   std::string type_;
-  std::optional<ResponseUsage> usage_;
   std::uint64_t bytes_ = 0;
   bool finished_ = false;
   bool overflowed_ = false;
