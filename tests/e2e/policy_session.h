@@ -36,6 +36,18 @@ inline PolicySessionOptions policy_options(std::string session_policy, std::stri
   return out;
 }
 
+// GET /_safe-run/status, as JSON (discarded when it is not).
+inline nlohmann::json status_of(const LiveSession& session, const Headers& auth) {
+  auto response = http_request(session.port(), "GET", "/_safe-run/status", auth);
+  return nlohmann::json::parse(response.body, nullptr, false);
+}
+
+// Ends `session` (its result in `result`) and returns the --summary-json it wrote at `path`.
+inline nlohmann::json end_with_summary_of(LiveSession& session, const std::string& path, ProcessResult& result) {
+  result = session.end();
+  return nlohmann::json::parse(read_file(path), nullptr, false);
+}
+
 class PolicySession {
  public:
   explicit PolicySession(const PolicySessionOptions& options = {})
@@ -80,15 +92,9 @@ class PolicySession {
   HttpResponse message(const std::string& body, Headers extra = {}) const {
     return http_request(session->port(), "POST", "/anthropic/v1/messages", anthropic(std::move(extra)), body);
   }
-  nlohmann::json status() const {
-    auto response = http_request(session->port(), "GET", "/_safe-run/status", anthropic());
-    return nlohmann::json::parse(response.body, nullptr, false);
-  }
+  nlohmann::json status() const { return status_of(*session, anthropic()); }
   // Ends the session and returns its --summary-json.
-  nlohmann::json end_with_summary() {
-    result = session->end();
-    return nlohmann::json::parse(read_file(summary_path), nullptr, false);
-  }
+  nlohmann::json end_with_summary() { return end_with_summary_of(*session, summary_path, result); }
 
   TempDir files;
   TestCertificates certificates;

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/e2e/policy_session.h"
 #include "tests/e2e/safe_run.h"
 #include "tests/support/fake_ws_upstream.h"
-#include "tests/support/temp_dir.h"
 #include "tests/support/ws_client.h"
 
 namespace saferun::test {
@@ -57,15 +57,9 @@ struct WsSession {
     return client;
   }
   std::string audit() const { return read_audit_log(session->session_dir() + "/events.jsonl"); }
-  nlohmann::json status() const {
-    auto response = http_request(session->port(), "GET", "/_safe-run/status", auth());
-    return nlohmann::json::parse(response.body, nullptr, false);
-  }
+  nlohmann::json status() const { return status_of(*session, auth()); }
   // Ends the session and returns its --summary-json (a policy session only).
-  nlohmann::json end_with_summary() {
-    result = session->end();
-    return nlohmann::json::parse(read_file(summary_path), nullptr, false);
-  }
+  nlohmann::json end_with_summary() { return end_with_summary_of(*session, summary_path, result); }
 
   TempDir files;
   TestCertificates certificates;
