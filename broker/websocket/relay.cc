@@ -196,11 +196,10 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   void on_verdict(MessageVerdict verdict) {
     if (closing_) return;
     Leg& leg = legs_[kClient];
-    if (!verdict.forward) {
+    if (!verdict.forward) {  // the client's next message is read once this answer is written
       release_client_message();
       to_client_.push_back({std::move(verdict.refusal_event), {}, true, true, true});
-      pump_client();
-      return read(kClient);
+      return pump_client();
     }
     upstream_.text(leg.text);
     upstream_.async_write(asio::buffer(leg.pending), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -230,7 +229,9 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   }
 
   // Upstream -> client: the provider's pieces in order, and the broker's own refusal events
-  // between the provider's messages (never inside one). One write at a time.
+  // between the provider's messages (never inside one). One write at a time; a refusal's
+  // write completing resumes reading the client, so a client that sends and never reads
+  // holds at most one refusal here.
   struct ClientWrite {
     std::string owned;       // a refusal event
     std::string_view bytes;  // or a piece of the upstream leg's pending bytes
@@ -253,15 +254,15 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     client_busy_ = true;
     client_mid_message_ = !write.fin;
     if (write.starts) client_.text(write.text);
-    auto bytes = write.from_upstream() ? write.bytes : std::string_view(write.owned);
+    const bool upstream = write.from_upstream();  // before `owned` is moved out of it
     auto owned = std::make_shared<std::string>(std::move(write.owned));
+    auto bytes = upstream ? write.bytes : std::string_view(*owned);
     client_.async_write_some(write.fin, asio::buffer(bytes.data(), bytes.size()),
-                             [self = this->shared_from_this(), owned, upstream = write.from_upstream()](
-                                 beast::error_code ec, std::size_t) {
+                             [self = this->shared_from_this(), owned, upstream](beast::error_code ec, std::size_t) {
                                self->client_busy_ = false;
                                if (self->closing_) return;
                                if (ec) return self->on_read_failed(kClient, ec);
-                               if (upstream) self->read(kUpstream);
+                               self->read(upstream ? kUpstream : kClient);
                                self->pump_client();
                              });
   }
