@@ -1,10 +1,22 @@
 #include "broker/websocket/message_policy.h"
 
+#include <algorithm>
+
 #include "broker/websocket/client_message.h"
 #include "broker/websocket/message_sniffer.h"
 #include "broker/websocket/upgrade.h"
 
 namespace saferun::broker::websocket {
+
+namespace {
+
+// The policy's edits (offsets into the received text), applied last first so offsets hold.
+void apply_splices(std::vector<BodySplice> splices, std::string& text) {
+  std::sort(splices.begin(), splices.end(), [](const BodySplice& a, const BodySplice& b) { return a.offset > b.offset; });
+  for (const auto& splice : splices) text.replace(splice.offset, splice.length, splice.replacement);
+}
+
+}  // namespace
 
 MessagePolicy::MessagePolicy(std::shared_ptr<BrokerContext> context, std::size_t route_index, std::string path,
                              std::string request_id)
@@ -51,7 +63,7 @@ void MessagePolicy::admit_turn(std::string& text, AuditEvent event, Done done) {
   policy::Refusal refusal;
   auto meter = context_->policy->plan(route().name, "POST", path_, text, event.request_id, refusal);
   if (!meter) return refuse(std::move(event), refusal, done);
-  if (meter->body_edited()) text = meter->take_edited_body();
+  if (meter->body_edited()) apply_splices(meter->take_body_splices(), text);
   event.model = meter->plan().model;
   event.metered = meter->plan().metered;
   // `this` outlives the reservation: `done` holds the relay that owns this object.
