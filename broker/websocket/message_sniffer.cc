@@ -5,7 +5,6 @@
 namespace saferun::broker::websocket {
 namespace {
 
-constexpr std::string_view kCompleted = "response.completed";
 constexpr std::size_t kMaxTypeLength = 128;
 
 std::string_view skip_space(std::string_view text) {
@@ -14,24 +13,11 @@ std::string_view skip_space(std::string_view text) {
   return text;
 }
 
-std::int64_t count_at(const nlohmann::json& object, const char* key, const char* inner = nullptr) {
-  if (!object.is_object() || !object.contains(key)) return 0;
-  const auto& value = object[key];
-  if (inner != nullptr) return count_at(value, inner);
-  return value.is_number_integer() ? value.get<std::int64_t>() : 0;
-}
-
-std::optional<ResponseUsage> usage_of(const nlohmann::json& message) {
-  if (!message.is_object() || !message.contains("response")) return std::nullopt;
-  const auto& response = message["response"];
-  if (!response.is_object() || !response.contains("usage") || !response["usage"].is_object()) return std::nullopt;
-  const auto& usage = response["usage"];
-  return ResponseUsage{count_at(usage, "input_tokens"), count_at(usage, "output_tokens"),
-                       count_at(usage, "input_tokens_details", "cached_tokens"),
-                       count_at(usage, "output_tokens_details", "reasoning_tokens")};
-}
-
 }  // namespace
+
+bool ends_turn(std::string_view type) {
+  return type == "response.completed" || type == "response.failed" || type == "response.incomplete";
+}
 
 std::string leading_type(std::string_view text) {
   text = skip_space(text);
@@ -53,14 +39,13 @@ void MessageSniffer::reset_if_finished() {
   if (!finished_) return;
   held_.clear();
   type_.clear();
-  usage_.reset();
   bytes_ = 0;
   finished_ = false;
   overflowed_ = false;
 }
 
-// Past the head, only a response.completed message is worth holding (for its usage).
-bool MessageSniffer::keeps_everything() const { return leading_type(held_) == kCompleted; }
+// Past the head, only a turn-ending message is worth holding (for its usage).
+bool MessageSniffer::keeps_everything() const { return ends_turn(leading_type(held_)); }
 
 void MessageSniffer::push(std::string_view piece) {
   reset_if_finished();
@@ -82,7 +67,6 @@ void MessageSniffer::finish() {
     auto parsed = nlohmann::json::parse(held_, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object() && parsed.contains("type") && parsed["type"].is_string()) {
       type_ = parsed["type"].get<std::string>();
-      if (type_ == kCompleted) usage_ = usage_of(parsed);
       return;
     }
   }

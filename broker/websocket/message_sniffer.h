@@ -1,25 +1,21 @@
 #pragma once
-// What the broker learns from a relayed WebSocket message without holding it whole: its
-// JSON `type` (for the audit record) and, for a Responses API `response.completed` event, the
-// token usage it reports (for metering). Pure: pieces go in as the relay passes them on.
+// What the broker learns from a relayed upstream WebSocket message without holding it whole:
+// its JSON `type` and, for a Responses API event that ends a turn (response.completed,
+// response.failed, response.incomplete), its text, from which the policy reads the usage.
+// Pure: pieces go in as the relay passes them on.
 //
 // Bounded: the type is read from the first kHeadBytes of the message (the whole message is
-// parsed when it fits; else the leading `{"type":"…"` OpenAI writes first); usage is read only
-// from a response.completed message of at most kUsageBytes (it carries the whole response).
+// parsed when it fits; else the leading `{"type":"…"` OpenAI writes first); a turn-ending
+// message is kept whole up to kUsageBytes (it carries the whole response), else not at all.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace saferun::broker::websocket {
 
-struct ResponseUsage {
-  std::int64_t input_tokens = 0;
-  std::int64_t output_tokens = 0;
-  std::int64_t cached_tokens = 0;
-  std::int64_t reasoning_tokens = 0;
-};
+// The upstream events that end a Responses turn, each carrying the response's usage (or none).
+bool ends_turn(std::string_view type);
 
 class MessageSniffer {
  public:
@@ -27,10 +23,12 @@ class MessageSniffer {
   static constexpr std::size_t kUsageBytes = 8u << 20;
 
   void push(std::string_view piece);  // the message's next bytes
-  // Call when the message is complete; then type() and usage() answer, until the next push.
+  // Call when the message is complete; then type(), whole() and text() answer, until the next push.
   void finish();
   const std::string& type() const { return type_; }
-  const std::optional<ResponseUsage>& usage() const { return usage_; }
+  // A turn-ending message kept whole (after finish()): its text, else whole() is false.
+  bool whole() const { return finished_ && !overflowed_ && ends_turn(type_); }
+  const std::string& text() const { return held_; }
   std::uint64_t bytes() const { return bytes_; }
 
  private:
@@ -39,7 +37,6 @@ class MessageSniffer {
 
   std::string held_;
   std::string type_;
-  std::optional<ResponseUsage> usage_;
   std::uint64_t bytes_ = 0;
   bool finished_ = false;
   bool overflowed_ = false;

@@ -2,8 +2,10 @@
 
 #include <boost/beast/http/empty_body.hpp>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <variant>
@@ -11,6 +13,7 @@
 #include "broker/ascii.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
+#include "broker/websocket/message_policy.h"
 #include "broker/websocket/message_sniffer.h"
 #include "broker/websocket/upgrade.h"
 
@@ -38,12 +41,17 @@ std::vector<std::string_view> held_secrets(const BrokerContext& context) {
   return secrets;
 }
 
+// A client message is held whole (at most limits.max_body_bytes, as an HTTP body is) until the
+// policy let it through; one with more capacity than this left is given back afterwards.
+constexpr std::size_t kKeptMessageCapacity = 1u << 20;
+
 // One direction's state, named after the side it reads from.
 struct Leg {
   std::array<char, kPieceBytes> buffer;  // not zeroed: only bytes read are used
-  std::string pending;                   // redacted bytes to write (upstream leg)
-  MessageSniffer sniffer;
+  std::string pending;                   // upstream leg: redacted bytes to write; client leg: the message
+  MessageSniffer sniffer;                // upstream leg
   bool in_message = false;
+  bool text = true;        // the current message's kind
   bool ping_busy = false;  // a forwarded ping is being written to this side
 };
 
@@ -65,6 +73,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
         client_(client),
         upstream_(next),
         redactor_(held_secrets(*context_)),
+        policy_(context_, route_index_, path_, request_id_),
         idle_timer_(client.get_executor()),
         close_timer_(client.get_executor()) {}
 
@@ -155,78 +164,107 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     last_activity_ = std::chrono::steady_clock::now();
     Leg& leg = legs_[side];
     bool fin = false;
-    bool text = false;
     with_side(side, [&](auto& from) {
       fin = from.is_message_done();
-      text = from.got_text();
+      if (!leg.in_message) leg.text = from.got_text();
     });
-    std::string_view piece(leg.buffer.data(), n);
-    leg.sniffer.push(piece);
-    std::string_view out = piece;
-    if (side == kUpstream) {  // what the provider sends is scanned for held secrets
-      leg.pending.clear();
-      redactor_.push(piece, leg.pending);
-      if (fin) redactor_.finish(leg.pending);
-      out = leg.pending;
-    }
-    if (!leg.in_message) with_side(other(side), [&](auto& to) { to.text(text); });
+    const bool starts = !leg.in_message;
     leg.in_message = !fin;
-    if (fin) on_message(side);
-    if (out.empty() && !fin) return read(side);
-    write(side, out, fin);
+    std::string_view piece(leg.buffer.data(), n);
+    if (side == kClient) return on_client_piece(piece, fin);
+    leg.sniffer.push(piece);
+    leg.pending.clear();  // what the provider sends is scanned for held secrets
+    redactor_.push(piece, leg.pending);
+    if (fin) redactor_.finish(leg.pending);
+    if (fin && !on_upstream_message()) return;
+    if (leg.pending.empty() && !fin) return read(kUpstream);
+    to_client_.push_back({std::string(), leg.pending, fin, leg.text, starts});
+    pump_client();
   }
 
-  void write(Side from, std::string_view bytes, bool fin) {
-    with_side(other(from), [&](auto& to) {
-      to.async_write_some(fin, asio::buffer(bytes.data(), bytes.size()),
-                          [self = this->shared_from_this(), from](beast::error_code ec, std::size_t) {
-                            if (self->closing_) return;
-                            if (ec) return self->on_read_failed(other(from), ec);
-                            self->read(from);
-                          });
+  // Client -> upstream: the message is held until it is whole, then the policy decides.
+  void on_client_piece(std::string_view piece, bool fin) {
+    Leg& leg = legs_[kClient];
+    leg.pending.append(piece);
+    if (!fin) return read(kClient);
+    context_->stats.bytes_in += leg.pending.size();
+    policy_.admit(leg.pending, [self = this->shared_from_this()](MessageVerdict verdict) {
+      self->on_verdict(std::move(verdict));
     });
   }
 
-  // A whole message has passed: the client's are audited one by one; the provider's
-  // response.completed carries the usage to meter.
-  void on_message(Side side) {
-    MessageSniffer& sniffer = legs_[side].sniffer;
-    sniffer.finish();
-    if (side == kClient) {
-      context_->stats.bytes_in += sniffer.bytes();
-      return context_->audit.record(message_event("ws_message", sniffer.type(), sniffer.bytes(), 0));
+  void on_verdict(MessageVerdict verdict) {
+    if (closing_) return;
+    Leg& leg = legs_[kClient];
+    if (!verdict.forward) {  // the client's next message is read once this answer is written
+      release_client_message();
+      to_client_.push_back({std::move(verdict.refusal_event), {}, true, true, true});
+      return pump_client();
     }
+    upstream_.text(leg.text);
+    upstream_.async_write(asio::buffer(leg.pending), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (self->closing_) return;
+      if (ec) return self->on_read_failed(kUpstream, ec);
+      self->release_client_message();
+      self->read(kClient);
+    });
+  }
+
+  void release_client_message() {
+    auto& message = legs_[kClient].pending;
+    message.clear();
+    if (message.capacity() > kKeptMessageCapacity) message.shrink_to_fit();
+  }
+
+  // A whole upstream message: its usage settles the turn it ends. False (and the relay closes)
+  // when it ends a response the broker never admitted.
+  bool on_upstream_message() {
+    MessageSniffer& sniffer = legs_[kUpstream].sniffer;
+    sniffer.finish();
     context_->stats.bytes_out += sniffer.bytes();
     bytes_to_client_ += sniffer.bytes();
-    if (sniffer.usage()) meter_usage(*sniffer.usage(), sniffer.bytes());
+    if (policy_.on_upstream_message(sniffer.type(), sniffer.text(), sniffer.whole())) return true;
+    close_both({ws::close_code::policy_error, "a response the broker did not admit"}, 101);
+    return false;
   }
 
-  // The metering seam: the usage a `response.completed` reports over the WebSocket, the same
-  // numbers a POST /responses answer carries, audited in the policy's usage fields. Settling
-  // it against budgets needs the message planned and reserved first, which relays do not do
-  // yet — so relays are refused while a policy is in force (refusal_under_policy).
-  void meter_usage(const ResponseUsage& usage, std::uint64_t bytes) {
-    AuditEvent event = message_event("usage", "response.completed", 0, bytes);
-    event.metered = true;
-    event.input_tokens = usage.input_tokens - usage.cached_tokens;  // uncached, as the audit counts them
-    event.cache_read_tokens = usage.cached_tokens;
-    event.output_tokens = usage.output_tokens;
-    context_->audit.record(event);
-  }
+  // Upstream -> client: the provider's pieces in order, and the broker's own refusal events
+  // between the provider's messages (never inside one). One write at a time; a refusal's
+  // write completing resumes reading the client, so a client that sends and never reads
+  // holds at most one refusal here.
+  struct ClientWrite {
+    std::string owned;       // a refusal event
+    std::string_view bytes;  // or a piece of the upstream leg's pending bytes
+    bool fin = true;
+    bool text = true;
+    bool starts = true;
+    bool from_upstream() const { return owned.empty(); }
+  };
 
-  AuditEvent message_event(std::string decision, std::string type, std::uint64_t in, std::uint64_t out) {
-    AuditEvent event;
-    event.time = rfc3339_now();
-    event.request_id = request_id_ + "." + std::to_string(++messages_);
-    event.route = route().name;
-    event.method = std::string(kUpgradeMethod);
-    event.path = path_;
-    event.status = 101;
-    event.decision = std::move(decision);
-    event.bytes_in = in;
-    event.bytes_out = out;
-    event.message_type = std::move(type);
-    return event;
+  void pump_client() {
+    if (closing_ || client_busy_ || to_client_.empty()) return;
+    // A refusal waits while a provider's message is half written; the piece that ends it is queued first.
+    auto next = to_client_.begin();
+    if (!next->from_upstream() && client_mid_message_) {
+      next = std::find_if(to_client_.begin(), to_client_.end(), [](const ClientWrite& w) { return w.from_upstream(); });
+      if (next == to_client_.end()) return;
+    }
+    ClientWrite write = std::move(*next);
+    to_client_.erase(next);
+    client_busy_ = true;
+    client_mid_message_ = !write.fin;
+    if (write.starts) client_.text(write.text);
+    const bool upstream = write.from_upstream();  // before `owned` is moved out of it
+    auto owned = std::make_shared<std::string>(std::move(write.owned));
+    auto bytes = upstream ? write.bytes : std::string_view(*owned);
+    client_.async_write_some(write.fin, asio::buffer(bytes.data(), bytes.size()),
+                             [self = this->shared_from_this(), owned, upstream](beast::error_code ec, std::size_t) {
+                               self->client_busy_ = false;
+                               if (self->closing_) return;
+                               if (ec) return self->on_read_failed(kClient, ec);
+                               self->read(upstream ? kUpstream : kClient);
+                               self->pump_client();
+                             });
   }
 
   void forward_ping(Side to, beast::string_view payload) {
@@ -314,6 +352,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     close_timer_.cancel();
     connection_->close();
     context_->relay_closers.erase(this);
+    policy_.end();  // turns still open settle as cut streams, before the upgrade's own record
     auto done = std::move(done_);
     done({true, status, {}, false, bytes_to_client_});
   }
@@ -338,22 +377,23 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   ws::stream<Next&> upstream_;
   ws::response_type upstream_answer_;
   SecretRedactor redactor_;
+  MessagePolicy policy_;
   std::array<Leg, 2> legs_;
+  std::deque<ClientWrite> to_client_;
+  bool client_busy_ = false;
+  bool client_mid_message_ = false;  // a provider's message is half written to the client
   asio::steady_timer idle_timer_;
   asio::steady_timer close_timer_;
   std::chrono::steady_clock::time_point last_activity_;
   std::uint64_t bytes_to_client_ = 0;
-  std::uint64_t messages_ = 0;
   bool closing_ = false;
   bool finished_ = false;
 };
 
 }  // namespace
 
-std::optional<std::string> refusal_under_policy(const BrokerContext& context, const Route& route) {
-  if (context.settings.policy.session.empty() && route.policy.empty()) return std::nullopt;
-  return "route '" + route.name +
-         "' has a policy in force and WebSocket messages are not metered yet; use HTTP (POST /responses)";
+std::optional<std::string> refusal_under_policy(const BrokerContext&, const Route&) {
+  return std::nullopt;  // every message goes through the policy (message_policy.h)
 }
 
 void start_relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,

@@ -6,17 +6,20 @@
 //
 // Order: the upstream handshake first, the client's 101 only once the upstream said 101 (so a
 // refusal upstream reaches the client as an HTTP error, not as a socket that dies).
-// Relaying: each read is a piece of a message (Beast's read_some), written on at once as a
-// frame of the same message (text/binary kept, the last piece with FIN), so nothing is held
-// whole. Upstream-to-client bytes pass through the secret redactor. Pings are answered at each
-// hop (Beast does) and forwarded to the other side; pongs stop at the broker. A close frame is
-// passed on with its code and reason. A client message over limits.max_body_bytes closes the
-// client with 1009 and the upstream with 1001. permessage-deflate is negotiated on neither leg.
-// Silence in both directions past limits.upstream_idle_timeout closes both with 1001.
+// Relaying: from the upstream, each read is a piece of a message (Beast's read_some), written
+// on at once as a frame of the same message (text/binary kept, the last piece with FIN), so
+// nothing is held whole; those bytes pass through the secret redactor. From the client, each
+// message is held whole (at most limits.max_body_bytes, one at a time) and goes through the
+// session policy (message_policy.h) before it is forwarded or refused with an `error` event;
+// the broker's own events reach the client between the provider's messages, never inside one.
+// Pings are answered at each hop (Beast does) and forwarded to the other side; pongs stop at
+// the broker. A close frame is passed on with its code and reason. A client message over
+// limits.max_body_bytes closes the client with 1009 and the upstream with 1001.
+// permessage-deflate is negotiated on neither leg. Silence in both directions past
+// limits.upstream_idle_timeout closes both with 1001.
 //
-// Audit: one record per client message (route, bytes, its JSON `type`), one per upstream
-// `response.completed` (its token usage: the metering seam), and the upgrade's own record
-// when the relay ends.
+// Audit: one record per client message (message_policy.h), and the upgrade's own record when
+// the relay ends.
 
 #include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
@@ -31,10 +34,9 @@
 
 namespace saferun::broker::websocket {
 
-// Why an upgrade on `route` is refused while a policy is in force (models, ceilings, limits
-// or budgets for the session or the route), or nullopt. WebSocket messages are not yet
-// planned and reserved one by one like HTTP requests, so a relay would bypass the policy:
-// fail closed, and clients fall back to HTTP, where the policy applies.
+// Why an upgrade on `route` is refused because of the policy: never now, since every message
+// goes through it (message_policy.h). Kept for the caller in connection.cc until that file is
+// free to edit; then the call and this function go.
 std::optional<std::string> refusal_under_policy(const BrokerContext& context, const Route& route);
 
 // `client` belongs to `client_owner`, kept alive until the relay's last handler has run.

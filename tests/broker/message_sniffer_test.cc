@@ -12,7 +12,7 @@ TEST_CASE("a message's JSON type is read across pieces", "[message_sniffer]") {
   sniffer.finish();
   CHECK(sniffer.type() == "response.create");
   CHECK(sniffer.bytes() == 49);
-  CHECK_FALSE(sniffer.usage());
+  CHECK_FALSE(sniffer.whole());
   sniffer.push("not json");
   sniffer.finish();
   CHECK(sniffer.type().empty());
@@ -29,20 +29,33 @@ TEST_CASE("a message too large to parse still gives its leading type, within the
   CHECK(sniffer.bytes() > 64 * 1024);
 }
 
-TEST_CASE("response.completed gives its usage; other events do not", "[message_sniffer]") {
+TEST_CASE("a turn-ending event is kept whole for its usage; other events are not", "[message_sniffer]") {
   MessageSniffer sniffer;
-  sniffer.push(R"({"type":"response.completed","response":{"id":"r","usage":{"input_tokens":11,)");
-  sniffer.push(R"("input_tokens_details":{"cached_tokens":2},"output_tokens":7,)");
-  sniffer.push(R"("output_tokens_details":{"reasoning_tokens":3}}}})");
+  const std::string completed =
+      R"({"type":"response.completed","response":{"id":"r","usage":{"input_tokens":11,"output_tokens":7}}})";
+  sniffer.push(completed.substr(0, 20));
+  sniffer.push(completed.substr(20));
   sniffer.finish();
-  REQUIRE(sniffer.usage());
-  CHECK(sniffer.usage()->input_tokens == 11);
-  CHECK(sniffer.usage()->output_tokens == 7);
-  CHECK(sniffer.usage()->cached_tokens == 2);
-  CHECK(sniffer.usage()->reasoning_tokens == 3);
+  CHECK(sniffer.whole());
+  CHECK(sniffer.text() == completed);
+  for (const char* type : {"response.failed", "response.incomplete"}) {
+    sniffer.push(std::string(R"({"type":")") + type + R"(","response":{}})");
+    sniffer.finish();
+    CHECK(sniffer.whole());
+  }
   sniffer.push(R"({"type":"response.output_text.delta","response":{"usage":{"input_tokens":1}}})");
   sniffer.finish();
-  CHECK_FALSE(sniffer.usage());
+  CHECK_FALSE(sniffer.whole());
+}
+
+TEST_CASE("a turn-ending event over the bound is not kept", "[message_sniffer]") {
+  MessageSniffer sniffer;
+  sniffer.push(R"({"type":"response.completed","response":{"output":")");
+  for (std::size_t sent = 0; sent <= MessageSniffer::kUsageBytes; sent += 1u << 20) sniffer.push(std::string(1u << 20, 'a'));
+  sniffer.push(R"("}})");
+  sniffer.finish();
+  CHECK(sniffer.type() == "response.completed");
+  CHECK_FALSE(sniffer.whole());
 }
 
 TEST_CASE("leading_type reads only a first \"type\" key", "[message_sniffer]") {

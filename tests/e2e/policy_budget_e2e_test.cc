@@ -17,13 +17,6 @@ namespace {
 const std::string kBody = R"({"model":"claude-test","max_tokens":20,"messages":[]})";
 const std::int64_t kReserved = static_cast<std::int64_t>(kBody.size()) + 20;
 
-std::string usd(std::int64_t micro) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(micro / 1'000'000),
-                static_cast<long long>(micro % 1'000'000));
-  return text;
-}
-
 }  // namespace
 
 TEST_CASE("a budget that allows exactly k requests allows k and refuses the next without retry",

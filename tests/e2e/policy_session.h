@@ -4,6 +4,7 @@
 // that of each route. The test models claude-test and gpt-test are priced at 1 USD per
 // million tokens of every kind (1 micro-USD a token), so costs are token counts.
 
+#include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,6 +34,18 @@ inline PolicySessionOptions policy_options(std::string session_policy, std::stri
   out.openai_policy = std::move(openai_policy);
   out.safe_run_options = std::move(options);
   return out;
+}
+
+// GET /_safe-run/status, as JSON (discarded when it is not).
+inline nlohmann::json status_of(const LiveSession& session, const Headers& auth) {
+  auto response = http_request(session.port(), "GET", "/_safe-run/status", auth);
+  return nlohmann::json::parse(response.body, nullptr, false);
+}
+
+// Ends `session` (its result in `result`) and returns the --summary-json it wrote at `path`.
+inline nlohmann::json end_with_summary_of(LiveSession& session, const std::string& path, ProcessResult& result) {
+  result = session.end();
+  return nlohmann::json::parse(read_file(path), nullptr, false);
 }
 
 class PolicySession {
@@ -79,15 +92,9 @@ class PolicySession {
   HttpResponse message(const std::string& body, Headers extra = {}) const {
     return http_request(session->port(), "POST", "/anthropic/v1/messages", anthropic(std::move(extra)), body);
   }
-  nlohmann::json status() const {
-    auto response = http_request(session->port(), "GET", "/_safe-run/status", anthropic());
-    return nlohmann::json::parse(response.body, nullptr, false);
-  }
+  nlohmann::json status() const { return status_of(*session, anthropic()); }
   // Ends the session and returns its --summary-json.
-  nlohmann::json end_with_summary() {
-    result = session->end();
-    return nlohmann::json::parse(read_file(summary_path), nullptr, false);
-  }
+  nlohmann::json end_with_summary() { return end_with_summary_of(*session, summary_path, result); }
 
   TempDir files;
   TestCertificates certificates;
@@ -96,6 +103,14 @@ class PolicySession {
   std::unique_ptr<LiveSession> session;
   ProcessResult result;
 };
+
+// A micro-USD amount as --budget-usd takes it ("0.000042").
+inline std::string usd(std::int64_t micro) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(micro / 1'000'000),
+                static_cast<long long>(micro % 1'000'000));
+  return text;
+}
 
 // The `limits` entry of a usage report whose counter ends with `suffix`.
 inline nlohmann::json limit_entry(const nlohmann::json& usage, const std::string& suffix) {

@@ -84,8 +84,13 @@ bool answer_message(WebSocket& socket, const WsMessage& message, const RecordedR
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
-  } else if (json::parse(text, nullptr, false).value("type", "") == "response.create") {
-    for (const auto& event : fake_response_events()) write_text(socket, event);
+  } else if (auto create = json::parse(text, nullptr, false);
+             create.is_object() && create.value("type", "") == "response.create") {
+    auto events = fake_response_events();
+    // A turn that never ends: response.created and the first delta, then silence.
+    if (create.contains("metadata") && create["metadata"].is_object() && create["metadata"].value("fake", "") == "stall")
+      events.resize(3);
+    for (const auto& event : events) write_text(socket, event);
   }
   return !ec;
 }

@@ -2,7 +2,8 @@
 // A fake Responses API upstream that speaks WebSocket over TLS (Beast, a thread per
 // connection), recording what it receives. It answers like OpenAI's `wss://…/v1/responses`:
 // a `{"type":"response.create",…}` message gets the event sequence response.created,
-// output_text deltas, output_item.done and response.completed (with usage). A plain
+// output_text deltas, output_item.done and response.completed (with usage); one whose
+// `metadata.fake` is "stall" gets response.created and one delta only, a turn that never ends. A plain
 // `POST …/responses` gets the same events as SSE, so a client's HTTP fallback works too.
 // Text messages drive misbehaviours for the relay tests:
 //   echo:<x>       sends <x> back, text or binary as it came
