@@ -198,8 +198,6 @@ void Connection::answer_forward() {
     close_after_answer_ = true;
     if (!websocket::is_websocket_upgrade(parser_->get()))
       return answer_refusal(501, "not_implemented", "the broker relays only WebSocket upgrades; use HTTP");
-    if (auto why = websocket::refusal_under_policy(*context_, dispatch_.route->route))
-      return answer_refusal(403, "denied_policy", *why);
     return websocket::start_relay(context_, stream_, shared_from_this(), dispatch_, parser_->get(), request_id_,
                                   [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
   }

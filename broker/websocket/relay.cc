@@ -392,10 +392,6 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
 
 }  // namespace
 
-std::optional<std::string> refusal_under_policy(const BrokerContext&, const Route&) {
-  return std::nullopt;  // every message goes through the policy (message_policy.h)
-}
-
 void start_relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
                  const Dispatch& dispatch, const ClientRequest& request, const std::string& request_id,
                  ExchangeDone done) {

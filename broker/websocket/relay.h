@@ -34,11 +34,6 @@
 
 namespace saferun::broker::websocket {
 
-// Why an upgrade on `route` is refused because of the policy: never now, since every message
-// goes through it (message_policy.h). Kept for the caller in connection.cc until that file is
-// free to edit; then the call and this function go.
-std::optional<std::string> refusal_under_policy(const BrokerContext& context, const Route& route);
-
 // `client` belongs to `client_owner`, kept alive until the relay's last handler has run.
 // `done` is called once: response_started false (nothing sent; answer `status`) when the
 // upstream could not be reached or refused the upgrade; true when the relay ran and ended.
