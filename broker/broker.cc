@@ -71,6 +71,9 @@ void Broker::stop() {
   for (auto& [relay, close] : relays) close();
   if (context_->pool) context_->pool->clear();
   context_->audit.flush();  // the closes above recorded their requests
+  // Records that come later (relays finishing, turns settled as the loop winds down) are
+  // written at once: no timer would run for them on a stopped loop.
+  context_->audit.flush_later(nullptr);
 }
 
 std::string Broker::base_url(const Route& route) const { return context_->base_url(route); }

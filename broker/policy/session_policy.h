@@ -45,6 +45,9 @@ class SessionPolicy : public std::enable_shared_from_this<SessionPolicy> {
   // Reserves the meter's worst case; `done` runs on the loop with nullopt when it may go on.
   void reserve(const std::shared_ptr<RequestMeter>& meter, std::function<void(std::optional<Refusal>)> done);
 
+  // Whether any rule (session, the route's, shared) applies to requests on `route`.
+  bool in_force(const std::string& route) const { return !scopes_for(route).empty(); }
+
   nlohmann::json report() const;
   std::string summary_line() const { return tally_.line(); }
   bool budget_exhausted() const { return tally_.budget_exhausted(); }

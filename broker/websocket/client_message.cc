@@ -21,7 +21,7 @@ ClientMessage classify_client_message(std::string_view text) {
   auto type = parsed.find("type");
   if (type == parsed.end() || !type->is_string()) return message;
   message.type = type->get<std::string>();
-  if (message.type == kResponseCreate) message.kind = ClientMessageKind::response_create;
+  message.kind = message.type == kResponseCreate ? ClientMessageKind::response_create : ClientMessageKind::other;
   return message;
 }
 

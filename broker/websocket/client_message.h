@@ -4,10 +4,13 @@
 //
 // Codex's Responses-over-WebSocket sends one JSON object per turn, `{"type":"response.create",
 // <the fields of a POST /responses body>}`: the policy plans it exactly like that body. Any
-// other message (response.processed, …) spends nothing and passes. A message whose top-level
-// "type" key appears more than once is "ambiguous" (parsers disagree on which copy wins, so
-// the upstream might read response.create where the broker read something else) and is
-// refused under a policy.
+// other message (response.processed, …) spends nothing and passes. Refused, so that nothing
+// the broker cannot read reaches the upstream unmetered: a message whose top-level "type" key
+// appears more than once ("ambiguous": parsers disagree on which copy wins, so the upstream
+// might read response.create where the broker read something else), and one that is not a
+// JSON object with a string "type" ("unreadable": e.g. a lone surrogate escape or NaN, which
+// a lenient upstream parser might still take as a response.create) — this one only while a
+// policy is in force for the route, since without one nothing is there to get around.
 //
 // A refusal reaches the client as the `error` event the Responses WebSocket API itself sends,
 // `{"type":"error","status":S,"error":{…},"headers":{…}}` — Codex maps it to the same error
@@ -24,11 +27,11 @@ namespace saferun::broker::websocket {
 
 inline constexpr std::string_view kResponseCreate = "response.create";
 
-enum class ClientMessageKind { response_create, other, ambiguous };
+enum class ClientMessageKind { response_create, other, ambiguous, unreadable };
 
 struct ClientMessage {
-  ClientMessageKind kind = ClientMessageKind::other;
-  std::string type;  // the JSON "type" ("" when absent or not a JSON object)
+  ClientMessageKind kind = ClientMessageKind::unreadable;
+  std::string type;  // the JSON "type" ("" when unreadable)
 };
 
 ClientMessage classify_client_message(std::string_view text);

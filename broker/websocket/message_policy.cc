@@ -10,6 +10,9 @@ namespace saferun::broker::websocket {
 
 namespace {
 
+constexpr std::string_view kResponseCreated = "response.created";
+constexpr std::string_view kUpstreamError = "error";
+
 // The policy's edits (offsets into the received text), applied last first so offsets hold.
 void apply_splices(std::vector<BodySplice> splices, std::string& text) {
   std::sort(splices.begin(), splices.end(), [](const BodySplice& a, const BodySplice& b) { return a.offset > b.offset; });
@@ -47,6 +50,11 @@ void MessagePolicy::admit(std::string& text, Done done) {
   if (message.kind == ClientMessageKind::ambiguous) {
     return refuse(std::move(event), {400, "denied_policy", "the message has more than one \"type\" key", std::nullopt, false}, done);
   }
+  if (message.kind == ClientMessageKind::unreadable && context_->policy->in_force(route().name)) {
+    return refuse(std::move(event),
+                  {400, "denied_policy", "the message is not a JSON object with a string \"type\"", std::nullopt, false},
+                  done);
+  }
   if (message.kind == ClientMessageKind::response_create) return admit_turn(text, std::move(event), std::move(done));
   context_->audit.record(event);  // spends nothing: passes unreserved, audited
   done({true, {}});
@@ -56,7 +64,7 @@ void MessagePolicy::admit_turn(std::string& text, AuditEvent event, Done done) {
   if (open_.size() >= kMaxOpenTurns) {
     return refuse(std::move(event),
                   {429, "rate_limited",
-                   "too many responses in progress on this WebSocket (at most " + std::to_string(kMaxOpenTurns) + ")",
+                   "a response is already in progress on this WebSocket: send the next when it has ended",
                    1, true},
                   done);
   }
@@ -86,7 +94,30 @@ void MessagePolicy::refuse(AuditEvent event, const policy::Refusal& refusal, con
 }
 
 bool MessagePolicy::on_upstream_message(std::string_view type, std::string_view text, bool whole) {
-  if (!ends_turn(type)) return true;
+  if (type == kResponseCreated) return on_turn_started();
+  if (type == kUpstreamError) {
+    on_upstream_error();
+    return true;
+  }
+  if (ends_turn(type)) return on_turn_ended(text, whole);
+  return true;
+}
+
+bool MessagePolicy::on_turn_started() {
+  if (open_.empty() || open_.front().started) return false;
+  open_.front().started = true;
+  return true;
+}
+
+void MessagePolicy::on_upstream_error() {
+  if (open_.empty() || open_.front().started) return;
+  Turn turn = std::move(open_.front());
+  open_.pop_front();
+  turn.meter->on_answer(400, "application/json", "");  // refused upstream: nothing to bill
+  settle(turn, policy::Ending::answered, "the upstream refused the message with an error event");
+}
+
+bool MessagePolicy::on_turn_ended(std::string_view text, bool whole) {
   if (open_.empty()) return false;
   Turn turn = std::move(open_.front());
   open_.pop_front();

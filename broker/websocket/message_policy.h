@@ -7,14 +7,21 @@
 // (or response.failed / response.incomplete). Each client message is one audit record; a
 // response.create's is written when its turn settles, with its model, tokens and cost.
 //
-// Turns on one socket: a client may send response.create again before the last one ended.
-// Each reserves on its own (so limits count it), at most kMaxOpenTurns are open at once
-// (the next is refused with 429), and the upstream's turn-ending events settle them in the
-// order they were sent (the upstream answers a socket's responses one after the other). A
-// turn the upstream never ended (it refused the message with an `error` event, or the socket
-// closed mid-response) settles when the relay ends, as a cut HTTP stream does: at the usage
-// reported so far, else the reservation's input part. A turn-ending event with no open turn
-// (a response the broker never admitted) makes the relay close the socket (1008).
+// One turn at a time on a socket (the Responses API answers a socket's responses one after the
+// other, and Codex sends the next response.create after the last one ended): a response.create
+// while a turn is open is refused with 429. The upstream's events are matched to the open turn
+// by their order in the protocol, never guessed across turns:
+//  - response.created starts it;
+//  - an `error` event before it started ends it unanswered (the upstream refused the message:
+//    settled at zero, as a complete HTTP error answer is); an `error` once it started is the
+//    provider's business and the turn goes on;
+//  - response.completed / .failed / .incomplete settle it from the usage they carry.
+// A response.created or turn-ending event with no open turn to match — a response the broker
+// never admitted, e.g. one the upstream started after the broker had ended its turn on an
+// `error` meant for another message — makes the relay close the socket (1008) before any of
+// that response's output reaches the client. A turn still open when the relay ends (the socket
+// closed mid-response) settles as a cut HTTP stream does: at the usage reported so far, else
+// the reservation's input part.
 
 #include <cstdint>
 #include <deque>
@@ -36,7 +43,7 @@ struct MessageVerdict {
 
 class MessagePolicy {
  public:
-  static constexpr std::size_t kMaxOpenTurns = 8;
+  static constexpr std::size_t kMaxOpenTurns = 1;
   using Done = std::function<void(MessageVerdict)>;
 
   MessagePolicy(std::shared_ptr<BrokerContext> context, std::size_t route_index, std::string path,
@@ -49,7 +56,7 @@ class MessagePolicy {
   // before admit returns; whoever owns this object must outlive it (the relay's handler does).
   void admit(std::string& text, Done done);
   // A whole upstream message's type and, when `whole`, its text (false: too large to keep).
-  // False when it ends a turn the broker never admitted.
+  // False when it starts or ends a response the broker never admitted.
   bool on_upstream_message(std::string_view type, std::string_view text, bool whole);
   // The relay ended: open turns settle as cut streams.
   void end();
@@ -59,7 +66,12 @@ class MessagePolicy {
   struct Turn {
     std::shared_ptr<policy::RequestMeter> meter;
     AuditEvent event;
+    bool started = false;  // the upstream sent its response.created
   };
+
+  bool on_turn_started();
+  void on_upstream_error();
+  bool on_turn_ended(std::string_view text, bool whole);
 
   void admit_turn(std::string& text, AuditEvent event, Done done);
   void refuse(AuditEvent event, const policy::Refusal& refusal, const Done& done);

@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <variant>
+#include <vector>
 
 #include "broker/ascii.h"
 #include "broker/secret_redactor.h"
@@ -44,6 +45,9 @@ std::vector<std::string_view> held_secrets(const BrokerContext& context) {
 // A client message is held whole (at most limits.max_body_bytes, as an HTTP body is) until the
 // policy let it through; one with more capacity than this left is given back afterwards.
 constexpr std::size_t kKeptMessageCapacity = 1u << 20;
+// What is held counts against the broker-wide body budget (limits.max_body_bytes_in_flight),
+// reserved in steps of this many bytes as the message grows.
+constexpr std::size_t kHoldStep = 64 * 1024;
 
 // One direction's state, named after the side it reads from.
 struct Leg {
@@ -186,7 +190,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   void on_client_piece(std::string_view piece, bool fin) {
     Leg& leg = legs_[kClient];
     leg.pending.append(piece);
-    if (!fin) return read(kClient);
+    if (!fin) return hold_then_read_client();
     context_->stats.bytes_in += leg.pending.size();
     policy_.admit(leg.pending, [self = this->shared_from_this()](MessageVerdict verdict) {
       self->on_verdict(std::move(verdict));
@@ -210,7 +214,24 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     });
   }
 
+  // A message being held counts against the broker-wide body budget as an HTTP body does: its
+  // next piece is read once what it holds is reserved, so the bytes held by all relays and
+  // requests stay within max_body_bytes_in_flight (plus one read buffer per relay); while the
+  // budget is spent, the rest waits in the kernel's socket buffers.
+  void hold_then_read_client() {
+    const auto held = legs_[kClient].pending.size();
+    if (held <= held_bytes_) return read(kClient);
+    const auto step = (held - held_bytes_ + kHoldStep - 1) / kHoldStep * kHoldStep;
+    context_->body_budget->reserve(step, [self = this->shared_from_this()](BodyReservation reservation) {
+      self->held_bytes_ += reservation.bytes();
+      self->held_.push_back(std::move(reservation));
+      self->read(kClient);
+    });
+  }
+
   void release_client_message() {
+    held_.clear();
+    held_bytes_ = 0;
     auto& message = legs_[kClient].pending;
     message.clear();
     if (message.capacity() > kKeptMessageCapacity) message.shrink_to_fit();
@@ -379,6 +400,8 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   SecretRedactor redactor_;
   MessagePolicy policy_;
   std::array<Leg, 2> legs_;
+  std::vector<BodyReservation> held_;  // the body budget drawn by the client message held
+  std::size_t held_bytes_ = 0;
   std::deque<ClientWrite> to_client_;
   bool client_busy_ = false;
   bool client_mid_message_ = false;  // a provider's message is half written to the client

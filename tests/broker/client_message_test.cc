@@ -12,12 +12,21 @@ TEST_CASE("a response.create message is told apart from every other message", "[
   auto processed = classify_client_message(R"({"type":"response.processed","response_id":"r"})");
   CHECK(processed.kind == ClientMessageKind::other);
   CHECK(processed.type == "response.processed");
-  CHECK(classify_client_message("echo:x").kind == ClientMessageKind::other);
-  CHECK(classify_client_message(R"({"type":7})").kind == ClientMessageKind::other);
+  CHECK(classify_client_message(R"({"type":"anything.else"})").kind == ClientMessageKind::other);
   CHECK(classify_client_message(R"({"model":"m","input":[{"type":"response.create"}]})").kind ==
-        ClientMessageKind::other);  // a nested type is not the message's
+        ClientMessageKind::unreadable);  // a nested type is not the message's
   // An escaped key is the same key to every JSON parser.
   CHECK(classify_client_message(R"({"typ\u0065":"response.create"})").kind == ClientMessageKind::response_create);
+}
+
+TEST_CASE("a message that is not a JSON object with a string type is unreadable", "[client_message]") {
+  CHECK(classify_client_message("echo:x").kind == ClientMessageKind::unreadable);
+  CHECK(classify_client_message(R"({"type":7})").kind == ClientMessageKind::unreadable);
+  CHECK(classify_client_message(R"({"model":"m"})").kind == ClientMessageKind::unreadable);
+  CHECK(classify_client_message(R"([{"type":"response.create"}])").kind == ClientMessageKind::unreadable);
+  // What nlohmann refuses and a lenient parser might take: a lone surrogate, NaN.
+  CHECK(classify_client_message(R"({"type":"response.create","input":"\udc00"})").kind == ClientMessageKind::unreadable);
+  CHECK(classify_client_message(R"({"type":"response.create","temperature":NaN})").kind == ClientMessageKind::unreadable);
 }
 
 TEST_CASE("a message naming its type twice is ambiguous, however the key is spelled", "[client_message]") {

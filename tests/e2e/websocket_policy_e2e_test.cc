@@ -141,11 +141,9 @@ TEST_CASE("a rate limit over the WebSocket answers an error event with retry-aft
   CHECK(retry_after <= 60);
   CHECK_FALSE(limited["headers"].contains("x-should-retry"));  // a rate comes back; the client may retry
   CHECK(ws.upstream.messages().size() == 2);
-  client->send("echo:not a turn");  // a message that spends nothing passes unreserved, and is audited
-  auto echoed = client->read();
-  REQUIRE(echoed);
-  CHECK(echoed->payload == "not a turn");
-  CHECK(ws.upstream.messages().size() == 3);
+  // A message that spends nothing passes unreserved, and is audited.
+  client->send(R"({"type":"response.processed","response_id":"resp_fake"})");
+  CHECK(ws.upstream.wait_until([&] { return ws.upstream.messages().size() == 3; }, std::chrono::seconds(5)));
 }
 
 TEST_CASE("a socket closed mid-response settles its turn and frees the reservation: the next turn fits",
@@ -169,7 +167,7 @@ TEST_CASE("a socket closed mid-response settles its turn and frees the reservati
   CHECK(read_turn_end(*client)["type"] == "response.completed");
 }
 
-TEST_CASE("each response.create on one socket reserves: one sent while another is open meets the concurrency limit",
+TEST_CASE("one response at a time on a socket: a response.create sent while one is open is refused, and the open turn holds its concurrency slot",
           "[e2e][websocket][policy]") {
   WsSession ws(kAllow, "{}", R"({"concurrent_requests": 1})");
   auto client = ws.open_client();
@@ -180,7 +178,7 @@ TEST_CASE("each response.create on one socket reserves: one sent while another i
   REQUIRE(refused.is_object());
   CHECK(refused["status"] == 429);
   CHECK(refused["error"]["code"] == "rate_limited");
-  CHECK(contains(refused["error"]["message"].get<std::string>(), "concurrent"));
+  CHECK(contains(refused["error"]["message"].get<std::string>(), "in progress"));
   CHECK(ws.upstream.messages().size() == 1);
   // HTTP shares the slot the open turn holds.
   auto answer = http_request(ws.session->port(), "POST", "/openai/v1/responses", ws.auth(), R"({"model":"gpt-test"})");
@@ -199,4 +197,71 @@ TEST_CASE("a message that names its type twice is refused and never forwarded", 
   CHECK(ws.upstream.messages().empty());
   client->send(R"({"type":"response.processed","response_id":"resp_fake"})");  // the control: one type passes
   CHECK(ws.upstream.wait_until([&] { return ws.upstream.messages().size() == 1; }, std::chrono::seconds(5)));
+}
+
+// An upstream `error` event used to leave its turn open; the next turn's response.completed
+// then settled the refused turn, and every later one the turn before it (priced at the wrong
+// turn's model, the last one never settled).
+TEST_CASE("an upstream error event ends a turn that had not started, at zero, and the next turn settles with its own usage",
+          "[e2e][websocket][policy]") {
+  WsSession ws(kAllow, "{}", R"({"budget_usd": 0.001})");
+  auto client = ws.open_client();
+  client->send(R"({"type":"response.create","model":"gpt-test","max_output_tokens":20,"metadata":{"fake":"error"},"input":[]})");
+  auto error = read_turn_end(*client);
+  REQUIRE(error.is_object());
+  CHECK(error["status"] == 400);
+  CHECK(error["error"]["message"] == "fake: refused");  // the upstream's own event, passed on
+  auto usage = usage_when(ws, [](const json& u) { return limit_entry(u, ":usd")["reserved"] == 0; });
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+  CHECK(limit_entry(usage, ":usd")["used"] == 0);
+  client->send(kTurn);
+  CHECK(read_turn_end(*client)["type"] == "response.completed");
+  usage = usage_when(ws, [](const json& u) { return limit_entry(u, ":usd")["used"] == kTurnCost; });
+  CHECK(limit_entry(usage, ":usd")["used"] == kTurnCost);
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+  client->send(kTurn);  // and the one after that, on the same socket
+  CHECK(read_turn_end(*client)["type"] == "response.completed");
+  usage = usage_when(ws, [](const json& u) { return limit_entry(u, ":usd")["used"] == 2 * kTurnCost; });
+  CHECK(limit_entry(usage, ":usd")["used"] == 2 * kTurnCost);
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+}
+
+TEST_CASE("a response the upstream starts after the broker ended its turn closes the socket before any of its output",
+          "[e2e][websocket][policy]") {
+  WsSession ws(kAllow, "{}", R"({"budget_usd": 0.001})");
+  auto client = ws.open_client();
+  client->send(
+      R"({"type":"response.create","model":"gpt-test","max_output_tokens":20,"metadata":{"fake":"error-then-answer"},"input":[]})");
+  bool delta = false, closed = false;
+  for (int i = 0; i < 10 && !closed; ++i) {
+    auto message = client->read();
+    if (!message) {
+      closed = true;
+      break;
+    }
+    delta = delta || contains(message->payload, "output_text.delta");
+  }
+  CHECK(closed);
+  CHECK_FALSE(delta);
+  CHECK(client->close_code() == 1008);
+}
+
+TEST_CASE("a message that is not a JSON object with a type is refused under a policy and never forwarded",
+          "[e2e][websocket][policy]") {
+  WsSession ws(kAllow, "{}", R"({"budget_usd": 0.001})");
+  auto client = ws.open_client();
+  // A lone surrogate escape: nlohmann refuses it, a lenient upstream parser might not.
+  client->send(R"({"type":"response.create","model":"gpt-test","input":"\udc00"})");
+  auto refused = read_turn_end(*client);
+  REQUIRE(refused.is_object());
+  CHECK(refused["status"] == 400);
+  CHECK(refused["error"]["code"] == "denied_policy");
+  client->send("NaN");
+  refused = read_turn_end(*client);
+  REQUIRE(refused.is_object());
+  CHECK(refused["status"] == 400);
+  CHECK(ws.upstream.messages().empty());
+  client->send(kTurn);  // the control: a readable turn on the same socket goes through
+  CHECK(read_turn_end(*client)["type"] == "response.completed");
+  CHECK(ws.upstream.messages().size() == 1);
 }

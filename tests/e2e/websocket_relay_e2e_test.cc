@@ -3,6 +3,8 @@
 // masking, limits, and every way a relay ends.
 
 #include <catch2/catch.hpp>
+#include <future>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/ws_session.h"
@@ -142,6 +144,26 @@ TEST_CASE("a client message over the body limit closes the client with 1009 and 
   CHECK(ws.upstream.wait_until([&] { return ws.upstream.ended_connections() == 1; }, kWait));
   CHECK(ws.upstream.messages().size() == 1);
   CHECK(ws.upstream.close_codes() == std::vector<int>{1001});
+}
+
+// A held client message used to be outside the broker-wide body budget: 512 relays could hold
+// 32 MiB each, past max_body_bytes_in_flight.
+TEST_CASE("a client message the relay holds draws on the broker's body budget: an HTTP body waits until it is sent",
+          "[e2e][websocket]") {
+  WsSession ws(R"(["WS /responses", "POST /responses"])", R"({"max_body_bytes_in_flight": 262144})");
+  auto client = ws.open_client();
+  client->send_piece("echo:" + std::string(200 * 1024, 'a'), /*last=*/false);  // held: the whole budget
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto post = std::async(std::launch::async, [&] {
+    return http_request(ws.session->port(), "POST", "/openai/v1/responses", ws.auth(), std::string(10 * 1024, 'b'));
+  });
+  CHECK(post.wait_for(std::chrono::seconds(1)) == std::future_status::timeout);  // waits for the budget
+  client->send_piece("-end", /*last=*/true);
+  auto echoed = client->read();
+  REQUIRE(echoed);
+  CHECK(echoed->payload.size() == 200 * 1024 + 4);
+  REQUIRE(post.wait_for(kWait) == std::future_status::ready);  // the message went: its budget came back
+  CHECK(post.get().status == 200);
 }
 
 TEST_CASE("the client closing mid-response closes the upstream", "[e2e][websocket]") {

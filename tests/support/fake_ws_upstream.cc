@@ -87,9 +87,17 @@ bool answer_message(WebSocket& socket, const WsMessage& message, const RecordedR
   } else if (auto create = json::parse(text, nullptr, false);
              create.is_object() && create.value("type", "") == "response.create") {
     auto events = fake_response_events();
-    // A turn that never ends: response.created and the first delta, then silence.
-    if (create.contains("metadata") && create["metadata"].is_object() && create["metadata"].value("fake", "") == "stall")
-      events.resize(3);
+    const auto mode = create.contains("metadata") && create["metadata"].is_object()
+                          ? create["metadata"].value("fake", "")
+                          : std::string();
+    // "stall": a turn that never ends (response.created and the first delta, then silence).
+    // "error": refused with the API's error event, no response. "error-then-answer": an error
+    // event, then a whole response anyway (as if the error had been meant for another message).
+    const std::string error_event =
+        R"({"type":"error","status":400,"error":{"type":"invalid_request_error","message":"fake: refused"}})";
+    if (mode == "stall") events.resize(3);
+    if (mode == "error") events.clear();
+    if (mode == "error" || mode == "error-then-answer") write_text(socket, error_event);
     for (const auto& event : events) write_text(socket, event);
   }
   return !ec;

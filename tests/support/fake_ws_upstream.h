@@ -3,7 +3,9 @@
 // connection), recording what it receives. It answers like OpenAI's `wss://…/v1/responses`:
 // a `{"type":"response.create",…}` message gets the event sequence response.created,
 // output_text deltas, output_item.done and response.completed (with usage); one whose
-// `metadata.fake` is "stall" gets response.created and one delta only, a turn that never ends. A plain
+// `metadata.fake` is "stall" gets response.created and one delta only, a turn that never ends;
+// "error" gets the API's error event (status 400) and nothing else; "error-then-answer" that
+// error event and then the whole response anyway. A plain
 // `POST …/responses` gets the same events as SSE, so a client's HTTP fallback works too.
 // Text messages drive misbehaviours for the relay tests:
 //   echo:<x>       sends <x> back, text or binary as it came

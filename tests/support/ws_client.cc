@@ -44,10 +44,11 @@ WsClient::WsClient(std::uint16_t port, const std::string& target, const Headers&
 WsClient::~WsClient() = default;
 
 // Beast's blocking handshake keeps the refusal to itself: the same upgrade is sent once more
-// as raw HTTP to read the answer (the broker decides both the same way).
+// as raw HTTP to read the answer (the broker decides both the same way). `close` makes the
+// broker end the connection after its answer, so the raw read ends there (not at a timeout).
 void WsClient::ask_again_raw(std::uint16_t port, const std::string& target, const Headers& headers) {
   Headers upgrade = headers;
-  upgrade.insert(upgrade.end(), {{"Upgrade", "websocket"}, {"Connection", "Upgrade"},
+  upgrade.insert(upgrade.end(), {{"Upgrade", "websocket"}, {"Connection", "Upgrade, close"},
                                  {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, {"Sec-WebSocket-Version", "13"}});
   auto responses = parse_responses(http_exchange(port, request_bytes("GET", target, upgrade, "", false)));
   if (responses.empty()) return;
@@ -66,6 +67,12 @@ void WsClient::send_fragments(const std::vector<std::string>& pieces) {
   impl_->socket.text(true);
   for (std::size_t i = 0; i < pieces.size(); ++i)
     impl_->socket.write_some(i + 1 == pieces.size(), asio::buffer(pieces[i]), ec);
+}
+
+void WsClient::send_piece(const std::string& piece, bool last) {
+  beast::error_code ec;
+  impl_->socket.text(true);
+  impl_->socket.write_some(last, asio::buffer(piece), ec);
 }
 
 void WsClient::ping(const std::string& payload) {

@@ -28,6 +28,7 @@ class WsClient {
 
   void send(const std::string& payload, bool text = true);
   void send_fragments(const std::vector<std::string>& pieces);  // one text message
+  void send_piece(const std::string& piece, bool last);          // one frame of a text message
   void ping(const std::string& payload);
   void close(std::uint16_t code, const std::string& reason);
   // The next data message; nullopt on timeout, error or close (then close_code() says which).
