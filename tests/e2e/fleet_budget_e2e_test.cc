@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <array>
+#include <atomic>
 #include <thread>
 
 #include "tests/e2e/policy_session.h"
@@ -49,7 +51,7 @@ TEST_CASE("three sessions sharing a $0.05 budget stop together at it, and their 
     REQUIRE(sessions.back()->session->ready());
   }
   // Each session loops on requests, two at a time, until the shared budget refuses it.
-  std::vector<int> served(3), refused(3), other(3);
+  std::array<std::atomic<int>, 3> served{}, refused{}, other{};  // two lanes per session count at once
   std::vector<std::thread> loops;
   for (int s = 0; s < 3; ++s)
     for (int lane = 0; lane < 2; ++lane)
@@ -69,8 +71,8 @@ TEST_CASE("three sessions sharing a $0.05 budget stop together at it, and their 
   int total_served = 0;
   for (int s = 0; s < 3; ++s) {
     INFO("session " << s);
-    CHECK(other[s] == 0);
-    CHECK(refused[s] == 2);  // both lanes ended on the shared budget
+    CHECK(other[s].load() == 0);
+    CHECK(refused[s].load() == 2);  // both lanes ended on the shared budget
     auto summary = sessions[s]->end_with_summary();
     CHECK(sessions[s]->result.status == 0);
     summaries += summary["usage"]["total"]["cost_micro_usd"].get<std::int64_t>();

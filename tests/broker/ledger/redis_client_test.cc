@@ -1,6 +1,7 @@
 #include "broker/ledger/redis_client.h"
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <thread>
 
 #include "tests/broker/ledger/ledger_test_support.h"
@@ -153,11 +154,13 @@ TEST_CASE("another process cannot use the TLS relay's socket", "[redis_client][t
   REQUIRE(call(io, *client, {"PING"}).reply.is_text("PONG"));
   // Another process (redis-cli) on the relay's socket is closed at once...
   std::optional<test::ProcessResult> relayed;
+  std::atomic<bool> finished{false};  // the optional is read only after the thread is joined
   std::thread other([&] {
     relayed = test::run_process({"/usr/bin/redis-cli", "-s", session.path() + "/store-tls.sock", "PING"},
                                 test::base_env(), std::chrono::seconds(5));
+    finished = true;
   });
-  run_until(io, [&] { return relayed.has_value(); }, std::chrono::seconds(6));
+  run_until(io, [&] { return finished.load(); }, std::chrono::seconds(6));
   other.join();
   CHECK_FALSE(test::contains(relayed->out, "PONG"));
   CHECK_FALSE(test::contains(relayed->out, "NOAUTH"));
