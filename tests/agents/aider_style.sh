@@ -24,10 +24,7 @@ aider_turn() {
   grep -qE "^OPENAI_API_BASE=http://127\.0\.0\.1:[0-9]+/openai/v1$" "$err" || fail "OPENAI_API_BASE was not the broker's"
   grep -q "POST /openai/v1/chat/completions -> 200 allowed" "$err" || fail "the turn did not go through the broker"
   no_secret_left "aider" "$key" "$home" "$out" "$err"
-  local seen
-  seen=$(curl -s --cacert "$ca" "https://localhost:$port/_fake/requests")
-  echo "$seen" | grep -qF "\"authorization\":\"Bearer $key\"" || fail "the upstream did not get the real key"
-  if echo "$seen" | grep -qE "$token_pattern"; then fail "a session token reached the upstream"; fi
+  upstream_got "aider" "authorization:Bearer $key"
   pass "an OPENAI_API_BASE client named aider answers through the broker with no config"
 }
 

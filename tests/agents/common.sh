@@ -65,6 +65,19 @@ no_secret_left() {
   if grep -rlaE "$token_pattern" "$home" | grep -q .; then fail "$name: a session token was left under its home"; fi
 }
 
+# upstream_got NAME HEADER:VALUE...: the fake upstream received each header with that value (the
+# real key), and never a session token. Leaves what it received in $upstream_seen.
+upstream_got() {
+  local name=$1 pair
+  shift
+  upstream_seen=$(curl -s --cacert "$ca" "https://localhost:$port/_fake/requests")
+  for pair in "$@"; do
+    echo "$upstream_seen" | grep -qF "\"${pair%%:*}\":\"${pair#*:}\"" ||
+      fail "$name: the upstream did not get the real key in ${pair%%:*}"
+  done
+  if echo "$upstream_seen" | grep -qE "$token_pattern"; then fail "$name: a session token reached the upstream"; fi
+}
+
 # Exits 1 when a check failed, keeping $work for a look.
 exit_with_failures() {
   if [ "$failures" -ne 0 ]; then

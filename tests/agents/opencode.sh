@@ -65,11 +65,8 @@ opencode_turns() {
   only_loopback "opencode (Google)" "$trace.google"
   no_secret_left "opencode" "$key_a" "$home" "$out" "$err" "$gout" "$gerr"
   no_secret_left "opencode" "$key_g" "$home" "$out" "$err" "$gout" "$gerr"
-  local seen
-  seen=$(curl -s --cacert "$ca" "https://localhost:$port/_fake/requests")
-  echo "$seen" | grep -qF "\"x-api-key\":\"$key_a\"" || fail "the Anthropic upstream did not get the real key"
-  echo "$seen" | grep -qF "\"x-goog-api-key\":\"$key_g\"" || fail "the Gemini upstream did not get the real key"
-  if echo "$seen" | grep -qE "$token_pattern|sk-ant-saved-login"; then fail "a token or the saved login reached the upstream"; fi
+  upstream_got "opencode" "x-api-key:$key_a" "x-goog-api-key:$key_g"
+  if echo "$upstream_seen" | grep -q "sk-ant-saved-login"; then fail "opencode: the saved login reached the upstream"; fi
   pass "opencode run answers through the broker on Anthropic and Gemini with no config, connecting nowhere else"
 }
 
