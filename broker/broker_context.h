@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <string_view>
 #include <vector>
 
 #include "broker/audit_log.h"
@@ -52,6 +53,12 @@ struct BrokerContext {
 
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;
+  }
+  // Every route's secret, for a SecretRedactor that masks them in what the upstream sends back.
+  std::vector<std::string_view> held_secrets() const {
+    std::vector<std::string_view> secrets;
+    for (const auto& active : routes) secrets.push_back(active.secret.reveal());
+    return secrets;
   }
 };
 

@@ -49,12 +49,6 @@ bool is_encoded(const http::fields& fields) {
   return !coding.empty() && coding != "identity";
 }
 
-std::vector<std::string_view> secrets_of(const BrokerContext& context) {
-  std::vector<std::string_view> secrets;
-  for (const auto& active : context.routes) secrets.push_back(active.secret.reveal());
-  return secrets;
-}
-
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
@@ -68,7 +62,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         head_request_(request.method() == http::verb::head),
         request_(make_upstream_request(request, dispatch.route->route, dispatch.route->credential_line,
                                        dispatch.upstream_target)),
-        redactor_(secrets_of(*context_)),
+        redactor_(context_->held_secrets()),
         meter_(std::move(meter)),
         done_(std::move(done)) {}
 

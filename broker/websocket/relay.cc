@@ -14,6 +14,7 @@
 #include "broker/ascii.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
+#include "broker/websocket/held_message.h"
 #include "broker/websocket/message_policy.h"
 #include "broker/websocket/message_sniffer.h"
 #include "broker/websocket/upgrade.h"
@@ -36,23 +37,10 @@ constexpr std::chrono::seconds kCloseGrace{2};
 enum Side : int { kClient = 0, kUpstream = 1 };
 constexpr Side other(Side side) { return side == kClient ? kUpstream : kClient; }
 
-std::vector<std::string_view> held_secrets(const BrokerContext& context) {
-  std::vector<std::string_view> secrets;
-  for (const auto& active : context.routes) secrets.push_back(active.secret.reveal());
-  return secrets;
-}
-
-// A client message is held whole (at most limits.max_body_bytes, as an HTTP body is) until the
-// policy let it through; one with more capacity than this left is given back afterwards.
-constexpr std::size_t kKeptMessageCapacity = 1u << 20;
-// What is held counts against the broker-wide body budget (limits.max_body_bytes_in_flight),
-// reserved in steps of this many bytes as the message grows.
-constexpr std::size_t kHoldStep = 64 * 1024;
-
 // One direction's state, named after the side it reads from.
 struct Leg {
   std::array<char, kPieceBytes> buffer;  // not zeroed: only bytes read are used
-  std::string pending;                   // upstream leg: redacted bytes to write; client leg: the message
+  std::string pending;                   // upstream leg: redacted bytes to write
   MessageSniffer sniffer;                // upstream leg
   bool in_message = false;
   bool text = true;        // the current message's kind
@@ -76,8 +64,9 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
         connection_(std::move(connection)),
         client_(client),
         upstream_(next),
-        redactor_(held_secrets(*context_)),
+        redactor_(context_->held_secrets()),
         policy_(context_, route_index_, path_, request_id_),
+        held_(context_->body_budget),
         idle_timer_(client.get_executor()),
         close_timer_(client.get_executor()) {}
 
@@ -186,55 +175,31 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     pump_client();
   }
 
-  // Client -> upstream: the message is held until it is whole, then the policy decides.
+  // Client -> upstream: the message is held until it is whole (held_message.h), then the policy
+  // decides.
   void on_client_piece(std::string_view piece, bool fin) {
-    Leg& leg = legs_[kClient];
-    leg.pending.append(piece);
-    if (!fin) return hold_then_read_client();
-    context_->stats.bytes_in += leg.pending.size();
-    policy_.admit(leg.pending, [self = this->shared_from_this()](MessageVerdict verdict) {
+    held_.append(piece);
+    if (!fin) return held_.reserve_then([self = this->shared_from_this()] { self->read(kClient); });
+    context_->stats.bytes_in += held_.text().size();
+    policy_.admit(held_.text(), [self = this->shared_from_this()](MessageVerdict verdict) {
       self->on_verdict(std::move(verdict));
     });
   }
 
   void on_verdict(MessageVerdict verdict) {
     if (closing_) return;
-    Leg& leg = legs_[kClient];
     if (!verdict.forward) {  // the client's next message is read once this answer is written
-      release_client_message();
+      held_.release();
       to_client_.push_back({std::move(verdict.refusal_event), {}, true, true, true});
       return pump_client();
     }
-    upstream_.text(leg.text);
-    upstream_.async_write(asio::buffer(leg.pending), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    upstream_.text(legs_[kClient].text);
+    upstream_.async_write(asio::buffer(held_.text()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (self->closing_) return;
       if (ec) return self->on_read_failed(kUpstream, ec);
-      self->release_client_message();
+      self->held_.release();
       self->read(kClient);
     });
-  }
-
-  // A message being held counts against the broker-wide body budget as an HTTP body does: its
-  // next piece is read once what it holds is reserved, so the bytes held by all relays and
-  // requests stay within max_body_bytes_in_flight (plus one read buffer per relay); while the
-  // budget is spent, the rest waits in the kernel's socket buffers.
-  void hold_then_read_client() {
-    const auto held = legs_[kClient].pending.size();
-    if (held <= held_bytes_) return read(kClient);
-    const auto step = (held - held_bytes_ + kHoldStep - 1) / kHoldStep * kHoldStep;
-    context_->body_budget->reserve(step, [self = this->shared_from_this()](BodyReservation reservation) {
-      self->held_bytes_ += reservation.bytes();
-      self->held_.push_back(std::move(reservation));
-      self->read(kClient);
-    });
-  }
-
-  void release_client_message() {
-    held_.clear();
-    held_bytes_ = 0;
-    auto& message = legs_[kClient].pending;
-    message.clear();
-    if (message.capacity() > kKeptMessageCapacity) message.shrink_to_fit();
   }
 
   // A whole upstream message: its usage settles the turn it ends. False (and the relay closes)
@@ -400,8 +365,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   SecretRedactor redactor_;
   MessagePolicy policy_;
   std::array<Leg, 2> legs_;
-  std::vector<BodyReservation> held_;  // the body budget drawn by the client message held
-  std::size_t held_bytes_ = 0;
+  HeldMessage held_;  // the client's message until the policy has seen it
   std::deque<ClientWrite> to_client_;
   bool client_busy_ = false;
   bool client_mid_message_ = false;  // a provider's message is half written to the client
