@@ -1,21 +1,29 @@
 #include "broker/ascii.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace saferun::broker {
 
+namespace {
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+}  // namespace
+
 std::string to_lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(), lower);
   return out;
+}
+
+std::string_view lower_into(std::string_view text, std::string& scratch) {
+  scratch.resize(text.size());
+  std::transform(text.begin(), text.end(), scratch.begin(), lower);
+  return scratch;
 }
 
 bool starts_with_ci(std::string_view text, std::string_view lower_prefix) {
   if (text.size() < lower_prefix.size()) return false;
   return std::equal(lower_prefix.begin(), lower_prefix.end(), text.begin(), [](char expected, char actual) {
-    return std::tolower(static_cast<unsigned char>(actual)) == expected;
+    return lower(actual) == expected;
   });
 }
 

@@ -9,6 +9,9 @@ namespace saferun::broker {
 
 std::string to_lower(std::string_view text);
 
+// The same into `scratch` (reused from call to call: no allocation once it is large enough).
+std::string_view lower_into(std::string_view text, std::string& scratch);
+
 // `lower_prefix` is given in lower case.
 bool starts_with_ci(std::string_view text, std::string_view lower_prefix);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -15,16 +16,28 @@
 
 namespace saferun::broker {
 
+// One call per request: the date and time are formatted again only when the second changes.
 std::string rfc3339_now() {
+  thread_local std::time_t formatted_second = -1;
+  thread_local char text[40];
+  thread_local std::size_t prefix = 0;
   auto now = std::chrono::system_clock::now();
   auto seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[40];
-  auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis.count()));
-  return text;
+  if (seconds != formatted_second) {
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    prefix = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+    formatted_second = seconds;
+  }
+  auto millis = static_cast<int>(
+      (std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000).count());
+  char* end = text + prefix;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + millis / 100);
+  *end++ = static_cast<char>('0' + millis / 10 % 10);
+  *end++ = static_cast<char>('0' + millis % 10);
+  *end++ = 'Z';
+  return std::string(text, end);
 }
 
 namespace {
@@ -60,53 +73,70 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-void append_field(std::string& out, const char* name, std::string_view value) {
-  out += out.size() > 1 ? ",\"" : "\"";
-  out += name;
-  out += "\":";
+// A field's value, cut to kMaxFieldBytes (a client's path can be long).
+void append_json_string_bounded(std::string& out, std::string_view value) {
   if (value.size() <= AuditLog::kMaxFieldBytes) return append_json_string(out, value);
   append_json_string(out, std::string(value.substr(0, AuditLog::kMaxFieldBytes)) + "...(" +
                               std::to_string(value.size()) + " bytes)");
 }
 
-void append_number(std::string& out, const char* name, const std::string& value) {
+void append_raw(std::string& out, const char* name, std::string_view value) {
   out += ",\"";
   out += name;
   out += "\":";
   out += value;
 }
 
+template <class Number>
+void append_number(std::string& out, const char* name, Number value) {
+  char text[24];
+  auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  append_raw(out, name, std::string_view(text, static_cast<std::size_t>(end - text)));
+}
+
 }  // namespace
 
 // Written by hand rather than through a JSON DOM: one line per request is on the hot path.
-std::string to_json_line(const AuditEvent& e) {
-  std::string line = "{";
-  line.reserve(256);
-  append_field(line, "time", e.time);
-  if (!e.session.empty()) append_field(line, "session", e.session);
-  append_field(line, "request_id", e.request_id);
-  append_field(line, "route", e.route);
-  append_field(line, "method", e.method);
-  append_field(line, "path", e.path);
-  append_number(line, "status", std::to_string(e.status));
-  append_field(line, "decision", e.decision);
-  append_field(line, "reason", e.reason);
-  append_number(line, "bytes_in", std::to_string(e.bytes_in));
-  append_number(line, "bytes_out", std::to_string(e.bytes_out));
+void append_json_line(std::string& line, const AuditEvent& e) {
+  const auto start = line.size();
+  line += '{';
+  auto field = [&](const char* name, std::string_view value) {
+    line += line.size() > start + 1 ? ",\"" : "\"";
+    line += name;
+    line += "\":";
+    append_json_string_bounded(line, value);
+  };
+  field("time", e.time);
+  if (!e.session.empty()) field("session", e.session);
+  field("request_id", e.request_id);
+  field("route", e.route);
+  field("method", e.method);
+  field("path", e.path);
+  append_number(line, "status", e.status);
+  field("decision", e.decision);
+  field("reason", e.reason);
+  append_number(line, "bytes_in", e.bytes_in);
+  append_number(line, "bytes_out", e.bytes_out);
   char latency[32];
-  std::snprintf(latency, sizeof latency, "%.3f", e.latency_ms);
-  append_number(line, "latency_ms", latency);
-  if (!e.model.empty()) append_field(line, "model", e.model);
+  auto end = std::to_chars(latency, latency + sizeof latency, e.latency_ms, std::chars_format::fixed, 3).ptr;
+  append_raw(line, "latency_ms", std::string_view(latency, static_cast<std::size_t>(end - latency)));
+  if (!e.model.empty()) field("model", e.model);
   if (e.metered) {
-    append_number(line, "input_tokens", std::to_string(e.input_tokens));
-    append_number(line, "output_tokens", std::to_string(e.output_tokens));
-    append_number(line, "cache_write_tokens", std::to_string(e.cache_write_tokens));
-    append_number(line, "cache_read_tokens", std::to_string(e.cache_read_tokens));
-    append_number(line, "cost_micro_usd", std::to_string(e.cost_micro_usd));
+    append_number(line, "input_tokens", e.input_tokens);
+    append_number(line, "output_tokens", e.output_tokens);
+    append_number(line, "cache_write_tokens", e.cache_write_tokens);
+    append_number(line, "cache_read_tokens", e.cache_read_tokens);
+    append_number(line, "cost_micro_usd", e.cost_micro_usd);
   }
-  if (e.suppressed > 0) append_number(line, "suppressed", std::to_string(e.suppressed));
-  if (!e.message_type.empty()) append_field(line, "message_type", e.message_type);
+  if (e.suppressed > 0) append_number(line, "suppressed", e.suppressed);
+  if (!e.message_type.empty()) field("message_type", e.message_type);
   line += "}\n";
+}
+
+std::string to_json_line(const AuditEvent& event) {
+  std::string line;
+  line.reserve(256);
+  append_json_line(line, event);
   return line;
 }
 
@@ -174,18 +204,19 @@ void AuditLog::record(AuditEvent event) {
   }
   if (mirror_) mirror_(event);
   if ((fd_ < 0 && trail_fd_ < 0) || full_) return;
-  auto line = to_json_line(event);
-  if (written_ + line.size() > kMaxFileBytes) {
+  const bool batch_starts = pending_.empty();
+  const auto line_start = pending_.size();
+  append_json_line(pending_, event);
+  if (written_ + (pending_.size() - line_start) > kMaxFileBytes) {
     full_ = true;
+    pending_.resize(line_start);
     AuditEvent last;
     last.time = event.time;
     last.decision = "audit_log_full";
     last.reason = "the audit log reached its limit of " + std::to_string(kMaxFileBytes) + " bytes; later requests are not recorded";
-    line = to_json_line(last);
+    append_json_line(pending_, last);
   }
-  written_ += line.size();
-  const bool batch_starts = pending_.empty();
-  pending_ += line;
+  written_ += pending_.size() - line_start;
   if (!flush_later_ || full_ || pending_.size() >= kFlushBytes) return flush();
   if (batch_starts) flush_later_();
 }

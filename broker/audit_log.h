@@ -51,6 +51,7 @@ struct AuditEvent {
 };
 
 std::string to_json_line(const AuditEvent& event);  // ends in '\n'
+void append_json_line(std::string& out, const AuditEvent& event);  // the same, appended
 std::string rfc3339_now();
 
 class AuditLog {

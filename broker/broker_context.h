@@ -18,6 +18,7 @@
 #include "broker/policy/session_policy.h"
 #include "broker/route.h"
 #include "broker/secret.h"
+#include "broker/secret_redactor.h"
 #include "broker/slot_fairness.h"
 #include "broker/upstream_pool.h"
 
@@ -54,8 +55,12 @@ struct BrokerContext {
   std::string base_url(const Route& route) const {
     return "http://127.0.0.1:" + std::to_string(port) + route.base_path;
   }
-  // Every route's secret, for a SecretRedactor that masks them in what the upstream sends back.
-  std::vector<std::string_view> held_secrets() const {
+  // Every route's secret, for the SecretRedactors that mask them in what upstreams send back
+  // (the routes are fixed for the broker's life: the list is made once).
+  std::shared_ptr<const RedactionList> held_secrets() const { return redaction_list; }
+  std::shared_ptr<const RedactionList> redaction_list = std::make_shared<const RedactionList>(secrets_of(routes));
+
+  static std::vector<std::string_view> secrets_of(const std::vector<ActiveRoute>& routes) {
     std::vector<std::string_view> secrets;
     for (const auto& active : routes) secrets.push_back(active.secret.reveal());
     return secrets;

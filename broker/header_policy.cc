@@ -62,12 +62,12 @@ bool forwards_request_header(std::string_view lower_name, const std::set<std::st
   if (is_hop_by_hop(lower_name) || listed(kCallerCredentials, lower_name) || listed(kRecomputed, lower_name) ||
       listed(kOverrides, lower_name) || lower_name.starts_with(kForwardedPrefix))
     return false;
-  return connection_listed.count(std::string(lower_name)) == 0;
+  return connection_listed.empty() || connection_listed.count(std::string(lower_name)) == 0;
 }
 
 bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed) {
   if (lower_name.empty() || is_hop_by_hop(lower_name)) return false;
-  return connection_listed.count(std::string(lower_name)) == 0;
+  return connection_listed.empty() || connection_listed.count(std::string(lower_name)) == 0;
 }
 
 }  // namespace saferun::broker

@@ -172,7 +172,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // The upstream's head, cleaned for the client, then relayed through a serializer over it.
   void start_response() {
-    request_.message.body().release();  // the upstream answers: no retry will need the body again
+    request_.body.release();  // the upstream answers: no retry will need the body again
     auto& response = parser_->get();
     if (redactor_.active() && is_encoded(response)) {
       upstream_->close();
@@ -203,24 +203,42 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                              }));
   }
 
-  // Rebuilt rather than edited in place (editing while iterating freed the field under the
-  // iterator): hop-by-hop fields dropped, and every name, value and the reason phrase masked.
+  // Hop-by-hop fields (and Content-Length, set again by set_framing) are erased as they are
+  // met — erase() hands back the next field, so nothing is read after it is freed. Names and
+  // values that hold a secret (rare: an upstream echoing a key) are masked by rebuilding.
   void clean_head(http::response<http::buffer_body>& response) {
     auto connection_value = response[http::field::connection];
     auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
-    std::vector<std::pair<std::string, std::string>> kept;
+    std::string lower;
+    bool holds_secret = false;
+    for (auto field = response.begin(); field != response.end();) {
+      auto name = field->name_string();
+      auto value = field->value();
+      auto lower_name = lower_into(std::string_view(name.data(), name.size()), lower);
+      if (!forwards_response_header(lower_name, listed) || lower_name == "content-length") {
+        field = response.erase(field);
+        continue;
+      }
+      holds_secret = holds_secret || redactor_.finds_secret(std::string_view(name.data(), name.size())) ||
+                     redactor_.finds_secret(std::string_view(value.data(), value.size()));
+      ++field;
+    }
+    if (holds_secret) mask_fields(response);
+    auto reason = response.reason();
+    if (redactor_.finds_secret(std::string_view(reason.data(), reason.size())))
+      response.reason(redactor_.redact(std::string_view(reason.data(), reason.size())));
+  }
+
+  void mask_fields(http::response<http::buffer_body>& response) {
+    std::vector<std::pair<std::string, std::string>> masked;
     for (const auto& field : response) {
       auto name = field.name_string();
-      auto lower = to_lower(std::string_view(name.data(), name.size()));
-      if (!forwards_response_header(lower, listed) || lower == "content-length") continue;
       auto value = field.value();
-      kept.emplace_back(redactor_.redact(std::string_view(name.data(), name.size())),
-                        redactor_.redact(std::string_view(value.data(), value.size())));
+      masked.emplace_back(redactor_.redact(std::string_view(name.data(), name.size())),
+                          redactor_.redact(std::string_view(value.data(), value.size())));
     }
     response.clear();
-    for (const auto& [name, value] : kept) response.insert(name, value);
-    auto reason = response.reason();
-    response.reason(redactor_.redact(std::string_view(reason.data(), reason.size())));
+    for (const auto& [name, value] : masked) response.insert(name, value);
   }
 
   // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
@@ -400,7 +418,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
 
   void finish(ExchangeOutcome outcome) {
-    request_.message.body().release();
+    request_.body.release();
     beast::error_code ignored;
     if (watching_client_) client_.socket().cancel(ignored);  // ends watch_client's wait
     auto done = std::move(done_);

@@ -19,16 +19,21 @@ std::size_t SecretRedactor::public_prefix_length(std::string_view secret) {
   return std::min<std::size_t>(1, secret.size());
 }
 
-SecretRedactor::SecretRedactor(std::vector<std::string_view> secrets) {
-  for (auto secret : secrets) {
+RedactionList::RedactionList(const std::vector<std::string_view>& all) {
+  for (auto secret : all) {
     if (secret.empty()) continue;
-    secrets_.push_back(secret);
-    public_prefixes_.push_back(public_prefix_length(secret));
+    secrets.push_back(secret);
+    public_prefixes.push_back(SecretRedactor::public_prefix_length(secret));
   }
 }
 
+SecretRedactor::SecretRedactor(const std::vector<std::string_view>& secrets)
+    : list_(std::make_shared<const RedactionList>(secrets)) {}
+
+SecretRedactor::SecretRedactor(std::shared_ptr<const RedactionList> list) : list_(std::move(list)) {}
+
 void SecretRedactor::mask(std::string& text) const {
-  for (auto secret : secrets_) {
+  for (auto secret : list_->secrets) {
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + secret.size()))
       std::fill_n(text.begin() + static_cast<std::ptrdiff_t>(at), secret.size(), '*');
   }
@@ -38,11 +43,12 @@ void SecretRedactor::mask(std::string& text) const {
 // secret's public prefix. Bytes of the secret past its public prefix are never compared.
 std::size_t SecretRedactor::held_back_length(std::string_view text) const {
   std::size_t longest = 0;
-  for (std::size_t s = 0; s < secrets_.size(); ++s) {
-    auto secret = secrets_[s];
+  const auto& secrets = list_->secrets;
+  for (std::size_t s = 0; s < secrets.size(); ++s) {
+    auto secret = secrets[s];
     auto most = std::min(text.size(), secret.size() - 1);
     for (std::size_t n = most; n > longest; --n) {
-      auto compared = std::min(n, public_prefixes_[s]);
+      auto compared = std::min(n, list_->public_prefixes[s]);
       if (text.substr(text.size() - n, compared) == secret.substr(0, compared)) {
         longest = n;
         break;
@@ -53,7 +59,7 @@ std::size_t SecretRedactor::held_back_length(std::string_view text) const {
 }
 
 void SecretRedactor::push(std::string_view chunk, std::string& out) {
-  if (secrets_.empty()) {
+  if (!active()) {
     out.append(chunk);
     return;
   }
@@ -67,6 +73,11 @@ void SecretRedactor::push(std::string_view chunk, std::string& out) {
 void SecretRedactor::finish(std::string& out) {
   out.append(carry_);
   carry_.clear();
+}
+
+bool SecretRedactor::finds_secret(std::string_view value) const {
+  return std::any_of(list_->secrets.begin(), list_->secrets.end(),
+                     [&](std::string_view secret) { return value.find(secret) != std::string_view::npos; });
 }
 
 std::string SecretRedactor::redact(std::string_view value) const {

@@ -11,15 +11,25 @@
 // Content-Length framing stays right. The broker asks upstreams for identity encoding and
 // refuses encoded answers, so every body it relays is scanned.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace saferun::broker {
 
+// The secrets to mask and their public prefixes: made once per broker, shared by every
+// redactor (each answer's redactor holds only its own held-back tail).
+struct RedactionList {
+  explicit RedactionList(const std::vector<std::string_view>& secrets);
+  std::vector<std::string_view> secrets;      // non-empty ones
+  std::vector<std::size_t> public_prefixes;  // per secret
+};
+
 class SecretRedactor {
  public:
-  explicit SecretRedactor(std::vector<std::string_view> secrets);
+  explicit SecretRedactor(const std::vector<std::string_view>& secrets);
+  explicit SecretRedactor(std::shared_ptr<const RedactionList> list);
 
   // Appends to `out` what may be sent now for `chunk`.
   void push(std::string_view chunk, std::string& out);
@@ -27,7 +37,9 @@ class SecretRedactor {
   void finish(std::string& out);
   // Masks every secret within one complete value (a header).
   std::string redact(std::string_view value) const;
-  bool active() const { return !secrets_.empty(); }
+  // Whether `value` holds any secret whole (what redact() would mask).
+  bool finds_secret(std::string_view value) const;
+  bool active() const { return !list_->secrets.empty(); }
 
   // How many leading bytes of `secret` are public: a known key format's prefix, else 1.
   static std::size_t public_prefix_length(std::string_view secret);
@@ -36,8 +48,7 @@ class SecretRedactor {
   std::size_t held_back_length(std::string_view text) const;
   void mask(std::string& text) const;
 
-  std::vector<std::string_view> secrets_;
-  std::vector<std::size_t> public_prefixes_;  // per secret
+  std::shared_ptr<const RedactionList> list_;
   std::string carry_;
 };
 

@@ -3,28 +3,27 @@
 #include "broker/ascii.h"
 #include "broker/header_policy.h"
 
+#include <charconv>
+
 namespace saferun::broker {
 
 namespace http = boost::beast::http;
 
 namespace {
 
-// The request line and every field, each line ending in CRLF. Field names and values were
-// checked by the parser (no CR, LF or NUL can be in them).
-std::string serialize_head(const ClientRequest& message) {
-  std::string head;
-  head.reserve(1024);
-  head.append(message.method_string().data(), message.method_string().size());
-  head += ' ';
-  head.append(message.target().data(), message.target().size());
-  head += " HTTP/1.1\r\n";
-  for (const auto& field : message) {
-    head.append(field.name_string().data(), field.name_string().size());
-    head += ": ";
-    head.append(field.value().data(), field.value().size());
-    head += "\r\n";
-  }
-  return head;
+void append_field(std::string& head, std::string_view name, std::string_view value) {
+  head.append(name);
+  head += ": ";
+  head.append(value);
+  head += "\r\n";
+}
+
+std::string_view view(boost::beast::string_view text) { return {text.data(), text.size()}; }
+
+// Beast's prepare_payload for a request: a length when there is a body, or when the method
+// implies one (an empty POST says Content-Length: 0).
+bool states_length(http::verb method, std::uint64_t size) {
+  return size > 0 || method == http::verb::post || method == http::verb::put || method == http::verb::options;
 }
 
 }  // namespace
@@ -40,26 +39,34 @@ Secret credential_line(const Route& route, const Secret& secret) {
   return Secret::joined({c.name, ": ", c.prefix, secret.reveal(), c.suffix, "\r\n"});
 }
 
+// The head is written straight from the client's parsed fields (field names and values were
+// checked by the parser: no CR, LF or NUL), with no intermediate message to build.
 UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route, const Secret& line,
                                       std::string_view upstream_target) {
   UpstreamRequest upstream;
-  auto& message = upstream.message;
-  message.method_string(client.method_string());
-  message.target(boost::beast::string_view(upstream_target.data(), upstream_target.size()));
-  message.version(11);
+  auto& head = upstream.head;
+  head.reserve(512);
+  head.append(view(client.method_string()));
+  head += ' ';
+  head.append(upstream_target);
+  head += " HTTP/1.1\r\n";
   auto connection_value = client[http::field::connection];
-  auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
+  auto listed = connection_tokens(view(connection_value));
+  std::string lower;
   for (const auto& field : client) {
-    auto name = field.name_string();
-    auto lower = to_lower(std::string_view(name.data(), name.size()));
-    if (forwards_request_header(lower, listed, route.credential.name)) message.insert(name, field.value());
+    auto name = view(field.name_string());
+    if (forwards_request_header(lower_into(name, lower), listed, route.credential.name))
+      append_field(head, name, view(field.value()));
   }
-  message.set(http::field::host, host_header(route.upstream));
-  message.set(http::field::accept_encoding, "identity");  // only a plain body can be scanned for secrets
-  message.keep_alive(true);
-  message.body() = std::move(client.body());
-  message.prepare_payload();
-  upstream.head = serialize_head(message);
+  append_field(head, "Host", host_header(route.upstream));
+  append_field(head, "Accept-Encoding", "identity");  // only a plain body can be scanned for secrets
+  upstream.body = std::move(client.body());
+  const auto size = upstream.body.forwarded_size();
+  if (states_length(client.method(), size)) {
+    char digits[24];
+    auto end_of_digits = std::to_chars(digits, digits + sizeof digits, size).ptr;
+    append_field(head, "Content-Length", std::string_view(digits, static_cast<std::size_t>(end_of_digits - digits)));
+  }
   upstream.credential_line = &line;
   return upstream;
 }

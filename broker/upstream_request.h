@@ -26,8 +26,8 @@ namespace saferun::broker {
 using ClientRequest = boost::beast::http::request<HeldBody>;
 
 struct UpstreamRequest {
-  ClientRequest message;             // everything but the credential
-  std::string head;                  // request line and fields, without the blank line
+  std::string head;                  // request line and fields but the credential, without the blank line
+  RequestBody body;                  // the client's, moved
   const Secret* credential_line = nullptr;  // "name: value\r\n"
 };
 
@@ -46,7 +46,7 @@ inline RequestBuffers request_buffers(const UpstreamRequest& request) {
   namespace asio = boost::asio;
   auto line = request.credential_line->reveal();
   static constexpr std::string_view kEnd = "\r\n";
-  const auto body = request.message.body().forwarded_buffers();
+  const auto body = request.body.forwarded_buffers();
   RequestBuffers buffers{asio::buffer(request.head), asio::buffer(line.data(), line.size()),
                          asio::buffer(kEnd.data(), kEnd.size())};
   std::copy(body.begin(), body.end(), buffers.begin() + 3);

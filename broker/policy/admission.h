@@ -29,7 +29,7 @@ struct PlanInput {
   std::string_view method;
   std::string_view path;
   std::string_view body;
-  std::vector<Scope> scopes;
+  const std::vector<Scope>& scopes;
   const PolicySettings* settings = nullptr;
 };
 

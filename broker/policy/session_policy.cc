@@ -26,12 +26,15 @@ SessionPolicy::SessionPolicy(PolicySettings settings, std::vector<RouteRules> ro
     all.push_back({"route " + route.name, "routes[" + route.name + "].policy",
                    "session:" + session_id_ + ":route:" + route.name, &route.rules});
   add_shared_scopes(settings_.shared, all);
+  for (const auto& route : routes_) scopes_by_route_.emplace(route.name, compute_scopes(route.name));
+  scopes_off_route_ = compute_scopes("");
   auto counters = counters_for(all);
   tally_.define(counters);
   ledger_->define(std::move(counters));
 }
 
-std::vector<Scope> SessionPolicy::scopes_for(const std::string& route) const {
+// Every request asks which scopes apply to its route: computed once, here.
+std::vector<Scope> SessionPolicy::compute_scopes(const std::string& route) const {
   std::vector<Scope> scopes;
   if (!settings_.session.empty())
     scopes.push_back({"session", "policy", "session:" + session_id_ + ":session", &settings_.session});
@@ -42,6 +45,11 @@ std::vector<Scope> SessionPolicy::scopes_for(const std::string& route) const {
   }
   add_shared_scopes(settings_.shared, scopes);
   return scopes;
+}
+
+const std::vector<Scope>& SessionPolicy::scopes_for(const std::string& route) const {
+  auto found = scopes_by_route_.find(route);
+  return found != scopes_by_route_.end() ? found->second : scopes_off_route_;
 }
 
 std::shared_ptr<RequestMeter> SessionPolicy::plan(const std::string& route, std::string_view method,

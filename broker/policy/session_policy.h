@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "broker/policy/admission.h"
@@ -54,7 +55,8 @@ class SessionPolicy : public std::enable_shared_from_this<SessionPolicy> {
 
  private:
   friend class RequestMeter;
-  std::vector<Scope> scopes_for(const std::string& route) const;
+  std::vector<Scope> compute_scopes(const std::string& route) const;
+  const std::vector<Scope>& scopes_for(const std::string& route) const;
   Refusal refusal_from(const ReserveOutcome& outcome);
   void settle(const RequestMeter& meter, const Usage& usage, std::int64_t cost);
 
@@ -63,6 +65,8 @@ class SessionPolicy : public std::enable_shared_from_this<SessionPolicy> {
   std::string session_id_;
   std::unique_ptr<Ledger> ledger_;
   UsageTally tally_;
+  std::unordered_map<std::string, std::vector<Scope>> scopes_by_route_;  // per configured route
+  std::vector<Scope> scopes_off_route_;                                   // any other route name
 };
 
 }  // namespace saferun::broker::policy

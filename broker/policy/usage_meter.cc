@@ -158,6 +158,10 @@ void UsageMeter::on_data(std::string_view data) {
 // A whole answer is parsed; a cut one is searched for its last complete usage object.
 void UsageMeter::finish_json() {
   if (overflow_ || carry_.empty()) return;
+  if (!may_carry_usage(carry_)) {  // most answers that name no usage (a model list): nothing to parse
+    carry_.clear();
+    return;
+  }
   auto document = nlohmann::json::parse(carry_, nullptr, false);
   if (!document.is_discarded()) {
     if (merge_usage(document, usage_)) reported_ = true;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using saferun::broker::RedactionList;
 using saferun::broker::SecretRedactor;
 
 namespace {
@@ -51,4 +52,27 @@ TEST_CASE("an SSE event end is never held back", "[secret_redactor]") {
 TEST_CASE("header values, names and reason phrases are masked whole", "[secret_redactor]") {
   SecretRedactor redactor({"sk-ant-api03-QWERTYUIOP"});
   CHECK(redactor.redact("x-sk-ant-api03-QWERTYUIOP-y") == "x-" + std::string(23, '*') + "-y");
+}
+
+TEST_CASE("a value is said to hold a secret only when it holds one whole", "[secret_redactor]") {
+  SecretRedactor redactor({"sk-ant-api03-QWERTYUIOP", "AIzaSyQWERTY"});
+  CHECK(redactor.finds_secret("x-sk-ant-api03-QWERTYUIOP-y"));
+  CHECK(redactor.finds_secret("key=AIzaSyQWERTY"));
+  CHECK_FALSE(redactor.finds_secret("sk-ant-api03-QWERTYUIO"));
+  CHECK_FALSE(redactor.finds_secret("application/json"));
+  CHECK_FALSE(SecretRedactor(std::vector<std::string_view>{}).finds_secret("anything"));
+}
+
+TEST_CASE("redactors made from one shared list mask alike and keep their own held-back tails", "[secret_redactor]") {
+  auto list = std::make_shared<const RedactionList>(std::vector<std::string_view>{"", "sk-ant-api03-QWERTYUIOP"});
+  CHECK(list->secrets.size() == 1);  // an empty secret is never matched
+  SecretRedactor first(list), second(list);
+  std::string out_first, out_second;
+  first.push("a sk-ant-api03-QWER", out_first);
+  second.push("plain text", out_second);
+  first.push("TYUIOP b", out_first);
+  first.finish(out_first);
+  second.finish(out_second);
+  CHECK(out_first == "a " + std::string(23, '*') + " b");
+  CHECK(out_second == "plain text");
 }
