@@ -49,15 +49,12 @@ int status_for_parse_error(beast::error_code ec) {
   return 400;
 }
 
-// A request head (and a small body behind it) fits in one read of this size.
-constexpr std::size_t kReadBufferBytes = 8 * 1024;
-
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context)
-    : stream_(std::move(socket)), context_(std::move(context)) {
+    : stream_(std::move(socket)), idle_timer_(stream_.get_executor()), context_(std::move(context)) {
   context_->connections.insert(this);
-  buffer_.reserve(kReadBufferBytes);
+  buffer_.reserve(kReadAheadBytes);
 }
 
 Connection::~Connection() {
@@ -81,6 +78,7 @@ void Connection::close(std::string_view why) {
     if (dispatch_.decision == "allowed") dispatch_.decision = "interrupted";
     record(499, 0);
   }
+  idle_timer_.cancel();
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
@@ -98,24 +96,6 @@ void Connection::on_handler_error(const char* what) noexcept {
   } catch (...) {
   }
   close("internal error in the broker");
-}
-
-void Connection::read_header() {
-  if (closed_) return;
-  body_bytes_ = 0;
-  body_read_ = false;
-  parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
-  parser_->body_limit(context_->settings.limits.max_body_bytes);
-  stream_.expires_after(context_->settings.limits.header_timeout);
-  waiting_for_head_ = true;
-  idle_since_ = std::chrono::steady_clock::now();
-  http::async_read_header(stream_, buffer_, *parser_,
-                          guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t bytes) {
-                            self.waiting_for_head_ = false;
-                            self.header_bytes_ = bytes;
-                            self.on_header(ec);
-                          }));
 }
 
 void Connection::on_header(beast::error_code ec) {
@@ -226,11 +206,16 @@ void Connection::admit_by_policy() {
                             }));
 }
 
+// While the answer is relayed, a read stays pending on the client's socket (connection_head.cc):
+// end of stream there means the client is gone, and the exchange lets the upstream go.
 void Connection::start_exchange() {
-  start_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(), meter_,
-                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
-                         self.on_exchange_done(outcome);
-                       }));
+  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(), meter_,
+                                      guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
+                                        self.on_exchange_done(outcome);
+                                      }));
+  exchange_ = exchange;
+  read_ahead();
+  exchange->start();
 }
 
 void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
@@ -239,6 +224,7 @@ void Connection::answer_policy_refusal(const policy::Refusal& refusal) {
 }
 
 void Connection::on_exchange_done(const ExchangeOutcome& outcome) {
+  exchange_.reset();
   if (!outcome.response_started) {
     return answer_refusal(outcome.status, outcome.status == 504 ? "upstream_timeout" : "upstream_error",
                           outcome.reason);

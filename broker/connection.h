@@ -9,9 +9,11 @@
 // (until then it waits unread, in arrival order). A body with a Content-Length is read
 // straight into storage of exactly that size, each read taking all the socket holds; a
 // chunked body goes through Beast's parser. Then the PreForwardHook, if any, sees it whole.
-// (Those steps live in connection_body.cc.)
+// (Those steps live in connection_body.cc; how a head is waited for and read, in
+// connection_head.cc.)
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -30,6 +32,8 @@
 
 namespace saferun::broker {
 
+class ProxyExchange;
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(boost::asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context);
@@ -47,9 +51,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   using Parser = boost::beast::http::request_parser<HeldBody>;
+  // A request head (and a small body behind it) fits in one read of this size.
+  static constexpr std::size_t kReadAheadBytes = 8 * 1024;
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
   void read_header();
+  void read_ahead();
+  void on_client_readable(boost::beast::error_code ec);
+  void parse_head();
+  void read_rest_of_head();
+  void arm_idle_timer();
+  void on_idle_timer();
   void on_header(boost::beast::error_code ec);
   void on_header_failed(boost::beast::error_code ec);
   void read_body();
@@ -74,6 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void log_line(int status) const;
 
   boost::beast::tcp_stream stream_;
+  boost::asio::steady_timer idle_timer_;  // header_timeout for a connection waiting for a head
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<BrokerContext> context_;
   std::optional<Parser> parser_;
@@ -91,6 +104,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool body_read_ = false;  // read past the parser (Content-Length bodies)
   bool in_flight_ = false;        // a request head was read and its outcome is not recorded yet
   bool waiting_for_head_ = false;
+  bool reading_ahead_ = false;   // read_ahead()'s read is pending: buffer_ must not change
+  bool idle_timer_armed_ = false;
+  bool client_ended_ = false;    // the client's socket read end of stream (or failed)
+  std::weak_ptr<ProxyExchange> exchange_;  // the answer being relayed, if any
 };
 
 }  // namespace saferun::broker

@@ -1,7 +1,5 @@
 #include "broker/proxy_exchange.h"
 
-#include <sys/socket.h>
-
 #include <array>
 #include <limits>
 #include <boost/asio/ssl/error.hpp>
@@ -49,7 +47,7 @@ bool is_encoded(const http::fields& fields) {
   return !coding.empty() && coding != "identity";
 }
 
-class Exchange : public std::enable_shared_from_this<Exchange> {
+class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
            const Dispatch& dispatch, ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
@@ -66,11 +64,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         meter_(std::move(meter)),
         done_(std::move(done)) {}
 
-  void start() {
-    watch_client();
+  void start() override {
     upstream_ = context_->pool->take(route_index_);
     upstream_ ? send_request() : connect();
   }
+
+  void client_gone() override { abort(); }
 
   // Never throws (see guarded_handler.h): fails the exchange as best it can.
   void on_handler_error(const char* what) noexcept {
@@ -370,24 +369,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     last ? complete() : relay_next();
   }
 
-  // From the start of the exchange, notice a client that goes away — before the upstream's
-  // head as much as mid-stream: its socket turns readable with EOF, and the upstream request
-  // and its connection are let go at once. Readable with data is a pipelined request, left
-  // for the connection to read later.
-  void watch_client() {
-    watching_client_ = true;
-    client_.socket().async_wait(asio::ip::tcp::socket::wait_read,
-                                guarded(shared_from_this(), [](Exchange& self, beast::error_code ec) {
-                                  if (ec || self.finished_) return;
-                                  char byte;
-                                  auto n = ::recv(self.client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-                                  if (n > 0) return;
-                                  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-                                    return self.watch_client();
-                                  self.abort();
-                                }));
-  }
-
   void complete() {
     if (finished_) return;
     finished_ = true;
@@ -419,8 +400,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void finish(ExchangeOutcome outcome) {
     request_.body.release();
-    beast::error_code ignored;
-    if (watching_client_) client_.socket().cancel(ignored);  // ends watch_client's wait
     auto done = std::move(done_);
     done(std::move(outcome));
   }
@@ -447,18 +426,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   beast::error_code write_error_;  // the request was partly written when this happened
   bool upstream_keep_alive_ = false;
   bool response_started_ = false;
-  bool watching_client_ = false;
   bool finished_ = false;
 };
 
 }  // namespace
 
-void start_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
-                          std::shared_ptr<void> client_owner, const Dispatch& dispatch, ClientRequest& request,
-                          std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done) {
-  std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), dispatch, request, std::move(meter),
-                             std::move(done))
-      ->start();
+std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
+                                                   std::shared_ptr<void> client_owner, const Dispatch& dispatch,
+                                                   ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
+                                                   ExchangeDone done) {
+  return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), dispatch, request,
+                                    std::move(meter), std::move(done));
 }
 
 }  // namespace saferun::broker

@@ -6,8 +6,9 @@
 //
 // Deadlines: connect and TLS handshake (connect_timeout), each upstream read
 // (upstream_idle_timeout; no total deadline, so a long stream lives as long as it moves), each
-// client write (write_timeout). A client that disconnects mid-stream closes the upstream
-// connection at once. An upstream that fails mid-stream cuts the client connection, so an SDK
+// client write (write_timeout). A client that disconnects — before the upstream's head as much
+// as mid-stream — closes the upstream connection at once: the connection, which keeps a read
+// pending on the client's socket during the exchange, calls client_gone(). An upstream that fails mid-stream cuts the client connection, so an SDK
 // sees an error rather than a short success.
 
 #include <boost/beast/core/tcp_stream.hpp>
@@ -32,11 +33,21 @@ struct ExchangeOutcome {
 
 using ExchangeDone = std::function<void(ExchangeOutcome)>;
 
+class ProxyExchange {
+ public:
+  virtual ~ProxyExchange() = default;
+  virtual void start() = 0;
+  // The client went away (its socket read end of stream or failed): the upstream request and
+  // its connection are let go, and `done` reports the cut. Nothing once the exchange is done.
+  virtual void client_gone() = 0;
+};
+
 // `client` belongs to `client_owner`, which the exchange keeps alive until its last handler
 // has run — even after `done` was called. `meter` (may be null) sees the answer's bytes as they
-// are relayed and is ended before `done` runs.
-void start_proxy_exchange(std::shared_ptr<BrokerContext> context, boost::beast::tcp_stream& client,
-                          std::shared_ptr<void> client_owner, const Dispatch& dispatch, ClientRequest& request,
-                          std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
+// are relayed and is ended before `done` runs. Nothing happens until start().
+std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context,
+                                                   boost::beast::tcp_stream& client, std::shared_ptr<void> client_owner,
+                                                   const Dispatch& dispatch, ClientRequest& request,
+                                                   std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
 
 }  // namespace saferun::broker

@@ -1,0 +1,108 @@
+// How a connection waits for a request head and reads it.
+//
+// One read stays pending on the client's socket from the end of a request until the next head
+// arrives — through the whole exchange that answers the request. While an answer is relayed, that
+// read is the watch for a client that goes away (end of stream: the exchange lets the upstream
+// go); data it brings is the next (pipelined) request, kept in buffer_ for later. Once the answer
+// is done, the same read simply goes on waiting for the next head. So a keep-alive request costs
+// no extra system call to watch the client, no failed read before the client has sent anything,
+// and no cancelled operation. A head already whole in buffer_ is parsed there at once.
+//
+// header_timeout: a connection waiting for a head is closed header_timeout after it began to
+// wait (idle_since_), whether nothing came or only part of a head. The idle timer is armed once
+// and re-armed only when it fires early, so keeping it costs nothing per request.
+
+#include <boost/beast/http/read.hpp>
+
+#include "broker/connection.h"
+#include "broker/guarded_handler.h"
+#include "broker/proxy_exchange.h"
+
+namespace saferun::broker {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+void Connection::read_header() {
+  if (closed_) return;
+  body_bytes_ = 0;
+  body_read_ = false;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
+  parser_->body_limit(context_->settings.limits.max_body_bytes);
+  waiting_for_head_ = true;
+  idle_since_ = std::chrono::steady_clock::now();
+  arm_idle_timer();
+  if (reading_ahead_) return;  // its completion parses the head
+  if (buffer_.size() > 0) return parse_head();
+  if (client_ended_) return close();
+  read_ahead();
+}
+
+// Into buffer_, which nothing else touches until the read completes. Not while buffer_ holds
+// bytes not yet parsed (a pipelined request): those are the next head.
+void Connection::read_ahead() {
+  if (reading_ahead_ || closed_ || client_ended_ || buffer_.size() > 0) return;
+  reading_ahead_ = true;
+  stream_.socket().async_read_some(buffer_.prepare(kReadAheadBytes),
+                                   guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
+                                     self.reading_ahead_ = false;
+                                     self.buffer_.commit(n);
+                                     self.on_client_readable(ec);
+                                   }));
+}
+
+void Connection::on_client_readable(beast::error_code ec) {
+  if (closed_) return;
+  if (ec) client_ended_ = true;
+  if (auto exchange = exchange_.lock()) {
+    if (ec) exchange->client_gone();
+    return;  // data: the next request, parsed once this answer is done
+  }
+  if (!waiting_for_head_) return;  // an answer of the broker's own is being written; read_header() follows
+  if (buffer_.size() == 0) return close();
+  parse_head();
+}
+
+// The head whole in buffer_ is parsed in place, without a round through the event loop; a
+// partial one is read on by Beast within what is left of header_timeout.
+void Connection::parse_head() {
+  beast::error_code ec;
+  auto used = parser_->put(buffer_.data(), ec);
+  buffer_.consume(used);
+  if (ec == http::error::need_more && !client_ended_) return read_rest_of_head();
+  if (ec == http::error::need_more) ec = http::error::partial_message;
+  waiting_for_head_ = false;
+  header_bytes_ = used;
+  on_header(ec);
+}
+
+void Connection::read_rest_of_head() {
+  stream_.expires_at(idle_since_ + context_->settings.limits.header_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t bytes) {
+                            self.waiting_for_head_ = false;
+                            self.header_bytes_ = bytes;
+                            self.on_header(ec);
+                          }));
+}
+
+void Connection::arm_idle_timer() {
+  if (idle_timer_armed_) return;
+  idle_timer_armed_ = true;
+  idle_timer_.expires_at(idle_since_ + context_->settings.limits.header_timeout);
+  idle_timer_.async_wait(guarded(shared_from_this(), [](Connection& self, beast::error_code ec) {
+    self.idle_timer_armed_ = false;
+    if (!ec && !self.closed_) self.on_idle_timer();
+  }));
+}
+
+// Busy connections are left alone (the next wait re-arms the timer); one still waiting past its
+// deadline is closed, as a head that timed out always was.
+void Connection::on_idle_timer() {
+  if (!waiting_for_head_ || !reading_ahead_) return;
+  if (std::chrono::steady_clock::now() < idle_since_ + context_->settings.limits.header_timeout) return arm_idle_timer();
+  close("no request head within the header timeout");
+}
+
+}  // namespace saferun::broker
