@@ -52,7 +52,7 @@ int status_for_parse_error(beast::error_code ec) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context)
-    : stream_(std::move(socket)), idle_timer_(stream_.get_executor()), context_(std::move(context)) {
+    : stream_(std::move(socket)), deadline_timer_(stream_.get_executor()), context_(std::move(context)) {
   context_->connections.insert(this);
   buffer_.reserve(kReadAheadBytes);
 }
@@ -78,7 +78,7 @@ void Connection::close(std::string_view why) {
     if (dispatch_.decision == "allowed") dispatch_.decision = "interrupted";
     record(499, 0);
   }
-  idle_timer_.cancel();
+  deadline_timer_.cancel();
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
@@ -88,7 +88,8 @@ void Connection::close(std::string_view why) {
 // 500 when nothing of its answer was sent yet, else the connection is cut.
 void Connection::on_handler_error(const char* what) noexcept {
   try {
-    if (context_->settings.log != nullptr) *context_->settings.log << "safe-run: internal error: " << what << '\n';
+    if (context_->settings.log != nullptr)
+      *context_->settings.log << ("safe-run: internal error: " + std::string(what) + "\n") << std::flush;
     if (in_flight_ && !closed_ && dispatch_.action != Action::forward) {  // nothing of its answer sent yet
       close_after_answer_ = true;
       return answer_refusal(500, "internal_error", "internal error in the broker");
@@ -209,7 +210,7 @@ void Connection::admit_by_policy() {
 // While the answer is relayed, a read stays pending on the client's socket (connection_head.cc):
 // end of stream there means the client is gone, and the exchange lets the upstream go.
 void Connection::start_exchange() {
-  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), dispatch_, parser_->get(), meter_,
+  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, dispatch_, parser_->get(), meter_,
                                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
                                         self.on_exchange_done(outcome);
                                       }));
@@ -319,12 +320,20 @@ void Connection::record(int status, std::size_t bytes_out) {
   log_line(status);
 }
 
+// One write per line: stderr is unbuffered, and the agent writes to the same terminal.
 void Connection::log_line(int status) const {
   if (context_->settings.log == nullptr) return;
   auto method = parser_->get().method_string();
-  *context_->settings.log << "safe-run: " << std::string_view(method.data(), method.size()) << ' '
-                          << dispatch_.path << " -> " << status << ' ' << dispatch_.decision
-                          << '\n';
+  std::string line = "safe-run: ";
+  line.append(method.data(), method.size());
+  line += ' ';
+  line += dispatch_.path;
+  line += " -> ";
+  line += std::to_string(status);
+  line += ' ';
+  line += dispatch_.decision;
+  line += '\n';
+  *context_->settings.log << line << std::flush;
 }
 
 }  // namespace saferun::broker

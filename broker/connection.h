@@ -29,12 +29,13 @@
 #include "broker/dispatch.h"
 #include "broker/policy/request_meter.h"
 #include "broker/policy/session_policy.h"
+#include "broker/upstream_watch.h"
 
 namespace saferun::broker {
 
 class ProxyExchange;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection>, public UpstreamWatch {
  public:
   Connection(boost::asio::ip::tcp::socket socket, std::shared_ptr<BrokerContext> context);
   ~Connection();
@@ -49,6 +50,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   SlotState slot_state() const;
   void on_handler_error(const char* what) noexcept;
 
+  // UpstreamWatch: the exchange's upstream reads, on the connection's deadline timer.
+  void upstream_deadline(std::chrono::steady_clock::time_point when) override;
+  void upstream_read() override;
+
  private:
   using Parser = boost::beast::http::request_parser<HeldBody>;
   // A request head (and a small body behind it) fits in one read of this size.
@@ -60,8 +65,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_client_readable(boost::beast::error_code ec);
   void parse_head();
   void read_rest_of_head();
-  void arm_idle_timer();
-  void on_idle_timer();
+  using Clock = std::chrono::steady_clock;
+  enum class DeadlineFor { nothing, head, upstream };
+  void set_deadline(Clock::time_point when, DeadlineFor purpose);
+  void on_deadline_timer();
   void on_header(boost::beast::error_code ec);
   void on_header_failed(boost::beast::error_code ec);
   void read_body();
@@ -86,7 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void log_line(int status) const;
 
   boost::beast::tcp_stream stream_;
-  boost::asio::steady_timer idle_timer_;  // header_timeout for a connection waiting for a head
+  boost::asio::steady_timer deadline_timer_;  // see connection_deadline.cc
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<BrokerContext> context_;
   std::optional<Parser> parser_;
@@ -105,7 +112,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool in_flight_ = false;        // a request head was read and its outcome is not recorded yet
   bool waiting_for_head_ = false;
   bool reading_ahead_ = false;   // read_ahead()'s read is pending: buffer_ must not change
-  bool idle_timer_armed_ = false;
+  bool deadline_armed_ = false;
+  Clock::time_point deadline_;
+  DeadlineFor deadline_for_ = DeadlineFor::nothing;
   bool client_ended_ = false;    // the client's socket read end of stream (or failed)
   std::weak_ptr<ProxyExchange> exchange_;  // the answer being relayed, if any
 };

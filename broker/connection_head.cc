@@ -9,8 +9,8 @@
 // and no cancelled operation. A head already whole in buffer_ is parsed there at once.
 //
 // header_timeout: a connection waiting for a head is closed header_timeout after it began to
-// wait (idle_since_), whether nothing came or only part of a head. The idle timer is armed once
-// and re-armed only when it fires early, so keeping it costs nothing per request.
+// wait (idle_since_), whether nothing came or only part of a head — on the connection's one
+// lazy timer (connection_deadline.cc), so keeping it costs nothing per request.
 
 #include <boost/beast/http/read.hpp>
 
@@ -32,7 +32,7 @@ void Connection::read_header() {
   parser_->body_limit(context_->settings.limits.max_body_bytes);
   waiting_for_head_ = true;
   idle_since_ = std::chrono::steady_clock::now();
-  arm_idle_timer();
+  set_deadline(idle_since_ + context_->settings.limits.header_timeout, DeadlineFor::head);
   if (reading_ahead_) return;  // its completion parses the head
   if (buffer_.size() > 0) return parse_head();
   if (client_ended_) return close();
@@ -85,24 +85,6 @@ void Connection::read_rest_of_head() {
                             self.header_bytes_ = bytes;
                             self.on_header(ec);
                           }));
-}
-
-void Connection::arm_idle_timer() {
-  if (idle_timer_armed_) return;
-  idle_timer_armed_ = true;
-  idle_timer_.expires_at(idle_since_ + context_->settings.limits.header_timeout);
-  idle_timer_.async_wait(guarded(shared_from_this(), [](Connection& self, beast::error_code ec) {
-    self.idle_timer_armed_ = false;
-    if (!ec && !self.closed_) self.on_idle_timer();
-  }));
-}
-
-// Busy connections are left alone (the next wait re-arms the timer); one still waiting past its
-// deadline is closed, as a head that timed out always was.
-void Connection::on_idle_timer() {
-  if (!waiting_for_head_ || !reading_ahead_) return;
-  if (std::chrono::steady_clock::now() < idle_since_ + context_->settings.limits.header_timeout) return arm_idle_timer();
-  close("no request head within the header timeout");
 }
 
 }  // namespace saferun::broker

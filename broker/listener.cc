@@ -76,7 +76,8 @@ bool Listener::at_capacity() const {
 
 void Listener::on_handler_error(const char* what) noexcept {
   try {
-    if (context_->settings.log != nullptr) *context_->settings.log << "safe-run: listener error: " << what << '\n';
+    if (context_->settings.log != nullptr)
+      *context_->settings.log << ("safe-run: listener error: " + std::string(what) + "\n") << std::flush;
     waiting_ = false;
     wait_for_client();
   } catch (...) {
@@ -86,7 +87,7 @@ void Listener::on_handler_error(const char* what) noexcept {
 void Listener::say_once(bool& said, const char* text) {
   if (said || context_->settings.log == nullptr) return;
   said = true;
-  *context_->settings.log << "safe-run: " << text << '\n';
+  *context_->settings.log << ("safe-run: " + std::string(text) + "\n") << std::flush;
 }
 
 void Listener::wait_for_client() {

@@ -50,11 +50,12 @@ bool is_encoded(const http::fields& fields) {
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-           const Dispatch& dispatch, ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
+           UpstreamWatch& watch, const Dispatch& dispatch, ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
            ExchangeDone done)
       : context_(std::move(context)),
         client_(client),
         client_owner_(std::move(client_owner)),
+        watch_(watch),
         route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
         client_keep_alive_(request.keep_alive()),
         head_request_(request.method() == http::verb::head),
@@ -70,6 +71,12 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   }
 
   void client_gone() override { abort(); }
+
+  void upstream_timed_out() override {
+    if (finished_ || !upstream_) return;
+    upstream_timed_out_ = true;
+    upstream_->close();  // the pending read completes, and is reported as timed out
+  }
 
   // Never throws (see guarded_handler.h): fails the exchange as best it can.
   void on_handler_error(const char* what) noexcept {
@@ -138,11 +145,12 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(kUpstreamHeaderLimit);
     if (head_request_) parser_->skip(true);
-    upstream_->tcp().expires_after(limits().upstream_idle_timeout);
+    watch_upstream();
     with_stream([&](auto& stream) {
       http::async_read_header(stream, upstream_->buffer, *parser_,
                               guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
                                 if (self.finished_) return;
+                                ec = self.upstream_read(ec);
                                 if (ec && self.write_error_) return self.fail_upstream(self.write_error_, "sending the request upstream failed");
                                 if (ec) return self.fail_upstream(ec, "reading the upstream's answer failed");
                                 if (self.parser_->get().result_int() / 100 == 1 && ++self.interim_answers_ <= kMaxInterimAnswers)
@@ -150,6 +158,18 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
                                 self.start_response();
                               }));
     });
+  }
+
+  // Timed by the client connection's lazy timer rather than the stream's own (a timer armed and
+  // cancelled, and a cancelled handler run, for every read).
+  void watch_upstream() {
+    upstream_->tcp().expires_never();
+    watch_.upstream_deadline(std::chrono::steady_clock::now() + limits().upstream_idle_timeout);
+  }
+
+  beast::error_code upstream_read(beast::error_code ec) {
+    watch_.upstream_read();
+    return upstream_timed_out_ ? beast::error::timeout : ec;
   }
 
   // Only for a request of which nothing was written: it cannot have reached the upstream.
@@ -265,12 +285,12 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     body.data = read_buffer_.data();
     body.size = read_buffer_.size();
     if (parse_buffered()) return;
-    upstream_->tcp().expires_after(limits().upstream_idle_timeout);
+    watch_upstream();
     with_stream([&](auto& stream) {
       http::async_read_some(stream, upstream_->buffer, *parser_,
                             guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
                               if (self.finished_) return;
-                              self.on_body_read(ec);
+                              self.on_body_read(self.upstream_read(ec));
                             }));
     });
   }
@@ -406,7 +426,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 
   std::shared_ptr<BrokerContext> context_;
   beast::tcp_stream& client_;
-  std::shared_ptr<void> client_owner_;  // keeps client_ alive while any handler of ours is pending
+  std::shared_ptr<void> client_owner_;  // keeps client_ and watch_ alive while any handler of ours is pending
+  UpstreamWatch& watch_;
   std::size_t route_index_;
   bool client_keep_alive_;
   bool head_request_;
@@ -426,16 +447,18 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   beast::error_code write_error_;  // the request was partly written when this happened
   bool upstream_keep_alive_ = false;
   bool response_started_ = false;
+  bool upstream_timed_out_ = false;
   bool finished_ = false;
 };
 
 }  // namespace
 
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
-                                                   std::shared_ptr<void> client_owner, const Dispatch& dispatch,
+                                                   std::shared_ptr<void> client_owner, UpstreamWatch& watch,
+                                                   const Dispatch& dispatch,
                                                    ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
                                                    ExchangeDone done) {
-  return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), dispatch, request,
+  return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), watch, dispatch, request,
                                     std::move(meter), std::move(done));
 }
 

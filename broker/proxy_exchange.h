@@ -5,8 +5,8 @@
 // upstream read starts only when the client has taken the last chunk.
 //
 // Deadlines: connect and TLS handshake (connect_timeout), each upstream read
-// (upstream_idle_timeout; no total deadline, so a long stream lives as long as it moves), each
-// client write (write_timeout). A client that disconnects — before the upstream's head as much
+// (upstream_idle_timeout, on the client connection's lazy timer: see upstream_watch.h; no total
+// deadline, so a long stream lives as long as it moves), each client write (write_timeout). A client that disconnects — before the upstream's head as much
 // as mid-stream — closes the upstream connection at once: the connection, which keeps a read
 // pending on the client's socket during the exchange, calls client_gone(). An upstream that fails mid-stream cuts the client connection, so an SDK
 // sees an error rather than a short success.
@@ -20,6 +20,7 @@
 #include "broker/dispatch.h"
 #include "broker/policy/request_meter.h"
 #include "broker/upstream_request.h"
+#include "broker/upstream_watch.h"
 
 namespace saferun::broker {
 
@@ -40,14 +41,16 @@ class ProxyExchange {
   // The client went away (its socket read end of stream or failed): the upstream request and
   // its connection are let go, and `done` reports the cut. Nothing once the exchange is done.
   virtual void client_gone() = 0;
+  // An upstream read outlived upstream_idle_timeout (UpstreamWatch): it is failed as timed out.
+  virtual void upstream_timed_out() = 0;
 };
 
-// `client` belongs to `client_owner`, which the exchange keeps alive until its last handler
-// has run — even after `done` was called. `meter` (may be null) sees the answer's bytes as they
+// `client` and `watch` belong to `client_owner`, which the exchange keeps alive until its last
+// handler has run — even after `done` was called. Upstream reads are timed through `watch`. `meter` (may be null) sees the answer's bytes as they
 // are relayed and is ended before `done` runs. Nothing happens until start().
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context,
                                                    boost::beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-                                                   const Dispatch& dispatch, ClientRequest& request,
+                                                   UpstreamWatch& watch, const Dispatch& dispatch, ClientRequest& request,
                                                    std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
 
 }  // namespace saferun::broker
