@@ -36,23 +36,34 @@ Dispatch refuse(Dispatch d, int status, std::string decision, std::string reason
   return d;
 }
 
+// Segments of a route's base path ("/anthropic" is 1), counted without splitting it.
+std::size_t segment_count(std::string_view path) {
+  std::size_t count = 0;
+  for (std::size_t at = 0; at < path.size(); ++at)
+    if (path[at] != '/' && (at == 0 || path[at - 1] == '/')) ++count;
+  return count;
+}
+
 Dispatch decide_for_route(Dispatch d, const RequestTarget& target, std::string_view method) {
   const Route& route = d.route->route;
-  auto base_segments = split_path_segments(route.base_path).size();
+  auto base_segments = segment_count(route.base_path);
   auto rest_raw = strip_segments(target.path, base_segments);
-  auto rest_decoded = std::string(strip_segments(target.decoded_path, base_segments));
+  auto rest_decoded = strip_segments(target.decoded_path, base_segments);
   if (rest_decoded.empty()) rest_decoded = "/";
   const AllowRule* rule = find_allowing_rule(route.allow, method, rest_decoded);
   if (rule == nullptr) {
     return refuse(std::move(d), 403, "denied_policy",
                   "route '" + route.name + "' does not allow " + std::string(method) + " " +
-                      rest_decoded + " (no rule in its allowlist matches)");
+                      std::string(rest_decoded) + " (no rule in its allowlist matches)");
   }
   d.action = Action::forward;
   d.rule = rule->text;
-  d.upstream_target = route.upstream.base_path + std::string(rest_raw);
-  if (d.upstream_target.empty()) d.upstream_target = "/";
-  if (target.has_query) d.upstream_target += "?" + target.query;
+  auto& upstream = d.upstream_target;
+  upstream.reserve(route.upstream.base_path.size() + rest_raw.size() + 1 + target.query.size());
+  upstream = route.upstream.base_path;
+  upstream += rest_raw;
+  if (upstream.empty()) upstream = "/";
+  if (target.has_query) (upstream += '?') += target.query;
   return d;
 }
 
@@ -75,7 +86,7 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
   std::string why;
   auto target = parse_request_target(head.target, why);
   if (!target) return refuse(std::move(d), 400, "bad_request", "malformed request target: " + why);
-  d.path = target->path;
+  d.path = std::string(target->path);
   d.route = find_route(routes, target->decoded_path);
   if (d.route != nullptr) d.provider = d.route->route.provider;
 

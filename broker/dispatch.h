@@ -27,7 +27,7 @@ struct Dispatch {
   Provider provider = Provider::anthropic;  // error body shape
   std::string reason;                  // why refused; safe to show the client
   std::string decision = "allowed";    // audit: allowed | denied_auth | denied_policy | ...
-  std::string rule;                    // the allowlist rule that allowed a forward
+  std::string_view rule;               // the allowlist rule that allowed a forward (the route's own text)
   std::string path;                    // path without query, for the audit log
   std::string upstream_target;         // base path + rest + "?query", for forward
   bool authenticated = false;          // the caller token was accepted

@@ -17,7 +17,7 @@ std::string dry_run_body(const Dispatch& dispatch, std::string_view method, std:
         {"url", route.upstream.origin() + dispatch.upstream_target},
         {"credential_header", route.credential.name},
         {"secret_source", route.secret_label},
-        {"rule", dispatch.rule}}},
+        {"rule", std::string(dispatch.rule)}}},
       {"request", std::move(request)},
   };
   return answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // client bytes may not be UTF-8

@@ -69,10 +69,10 @@ std::optional<RequestTarget> parse_request_target(std::string_view target, std::
   }
   RequestTarget out;
   auto question = target.find('?');
-  out.path = std::string(target.substr(0, question));
+  out.path = target.substr(0, question);
   if (question != std::string_view::npos) {
     out.has_query = true;
-    out.query = std::string(target.substr(question + 1));
+    out.query = target.substr(question + 1);
     for (unsigned char c : out.query) {
       if (c <= 0x20 || c == 0x7f || c == '#') {
         why = "forbidden character in query";

@@ -12,12 +12,13 @@
 namespace saferun::broker {
 
 struct RequestTarget {
-  std::string path;   // as sent (still percent-encoded): what is forwarded
-  std::string query;  // without '?', "" when absent: forwarded byte for byte
+  std::string_view path;   // as sent (still percent-encoded): what is forwarded
+  std::string_view query;  // without '?', "" when absent: forwarded byte for byte
   bool has_query = false;
   std::string decoded_path;  // percent-decoded: what routes and allowlists match
 };
 
+// `path` and `query` view `target`, which must outlive the result.
 std::optional<RequestTarget> parse_request_target(std::string_view target, std::string& why);
 
 }  // namespace saferun::broker
