@@ -80,7 +80,11 @@ std::string Broker::base_url(const Route& route) const { return context_->base_u
 
 void Broker::expire() { context_->expired = true; }
 
-std::string Broker::usage_json() const { return context_->policy->report().dump(); }
+// A model name is client bytes: not always UTF-8.
+std::string Broker::usage_json() const {
+  return context_->policy->report().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string Broker::usage_line() const { return context_->policy->summary_line(); }
 bool Broker::budget_exhausted() const { return context_->policy->budget_exhausted(); }
 

@@ -82,6 +82,9 @@ void Connection::close(std::string_view why) {
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
+  // An exchange in flight lets its upstream request go now (its read-ahead, which would have
+  // told it, returns without a word once the connection is closed).
+  if (auto exchange = exchange_.lock()) exchange->client_gone();
 }
 
 // Never lets an exception out (it runs inside a handler's catch): the request is answered
@@ -271,8 +274,10 @@ void Connection::answer(Response response, bool keep_alive) {
   if (parser_) parser_->get().body().release();  // answered here: the body is not needed any more
   record(response_.result_int(), response_.body().size());
   stream_.expires_after(context_->settings.limits.write_timeout);
+  writing_answer_ = true;
   http::async_write(stream_, response_,
                     guarded(shared_from_this(), [keep_alive](Connection& self, beast::error_code ec, std::size_t) {
+                      self.writing_answer_ = false;
                       self.on_sent(keep_alive, ec);
                     }));
 }

@@ -116,6 +116,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   Clock::time_point deadline_;
   DeadlineFor deadline_for_ = DeadlineFor::nothing;
   bool client_ended_ = false;    // the client's socket read end of stream (or failed)
+  bool writing_answer_ = false;  // an answer of the broker's own is being written
   std::weak_ptr<ProxyExchange> exchange_;  // the answer being relayed, if any
 };
 

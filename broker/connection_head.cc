@@ -59,7 +59,10 @@ void Connection::on_client_readable(beast::error_code ec) {
     if (ec) exchange->client_gone();
     return;  // data: the next request, parsed once this answer is done
   }
-  if (!waiting_for_head_) return;  // an answer of the broker's own is being written; read_header() follows
+  if (writing_answer_) return;  // an answer of the broker's own is being written; read_header() follows
+  // Neither waiting for a head nor answering: an exchange ended without reporting (an error
+  // inside its own error handling). Nothing would resume this connection.
+  if (!waiting_for_head_) return close("the exchange ended without an answer");
   if (buffer_.size() == 0) return close();
   parse_head();
 }

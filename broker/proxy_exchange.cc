@@ -121,10 +121,12 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       if (ec != asio::error::would_block && ec != asio::error::try_again) return on_request_written(ec, written_now);
     }
     upstream_->tcp().expires_after(limits().body_timeout);
+    writing_request_ = true;
     with_stream([&](auto& stream) {
       async_write_upstream_request(stream, request_, written_now,
                                    guarded(shared_from_this(), [written_now](Exchange& self, beast::error_code ec, std::size_t n) {
-                                     if (self.finished_) return;
+                                     self.writing_request_ = false;
+                                     if (self.finished_) return self.request_.body.release();
                                      self.on_request_written(ec, written_now + n);
                                    }));
     });
@@ -418,8 +420,11 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     finish({false, status, std::move(why), client_keep_alive_, 0});
   }
 
+  // The body is let go (and its share of the body budget with it) — unless a write of it is
+  // still pending: a TLS write goes on reading it until its cancellation completes, and then
+  // lets it go.
   void finish(ExchangeOutcome outcome) {
-    request_.body.release();
+    if (!writing_request_) request_.body.release();
     auto done = std::move(done_);
     done(std::move(outcome));
   }
@@ -448,6 +453,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   bool upstream_keep_alive_ = false;
   bool response_started_ = false;
   bool upstream_timed_out_ = false;
+  bool writing_request_ = false;  // an asynchronous write of the request (its body) is pending
   bool finished_ = false;
 };
 

@@ -23,6 +23,7 @@ std::string status_report(const BrokerContext& context) {
       {"uptime_seconds", uptime.count()},
       {"requests", {{"served", context.stats.served}, {"denied", context.stats.denied}}},
       {"bytes", {{"in", context.stats.bytes_in}, {"out", context.stats.bytes_out}}},
+      {"client_connections", context.connections.size()},  // open now, this status request's included
       {"upstream",
        {{"connects", context.pool ? context.pool->connects() : 0},
         {"tls_handshakes", context.pool ? context.pool->handshakes() : 0}}},

@@ -48,7 +48,7 @@ std::string summary_json(const SessionSummary& s) {
       {"budget_exhausted", s.budget_exhausted},
   };
   if (!s.usage_json.empty()) summary["usage"] = nlohmann::json::parse(s.usage_json, nullptr, false);
-  return summary.dump() + "\n";
+  return summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // a model name is client bytes
 }
 
 void write_summary_file(const std::string& path, const SessionSummary& summary) {

@@ -34,7 +34,7 @@ std::string refusal_event(Provider provider, const policy::Refusal& refusal) {
   if (refusal.retry_after_seconds) headers["retry-after"] = std::to_string(*refusal.retry_after_seconds);
   if (!refusal.should_retry) headers["x-should-retry"] = "false";
   event["headers"] = headers;
-  return event.dump();
+  return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // the reason may quote client bytes
 }
 
 }  // namespace saferun::broker::websocket

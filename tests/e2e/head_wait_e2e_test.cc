@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "tests/e2e/raw_route_session.h"
@@ -101,18 +104,53 @@ TEST_CASE("an answer slower than header_timeout is relayed whole, and the connec
   CHECK(raw.upstream.requests() == 2);
 }
 
+// The scripted upstream is not shown request bodies; the two requests differ in length instead.
+bool has_length(const RawUpstreamRequest& request, int length) {
+  return request.head.find("Content-Length: " + std::to_string(length) + "\r\n") != std::string::npos;
+}
+
 TEST_CASE("a request pipelined behind a slow answer is answered after it, on the same connection",
           "[e2e][head_wait]") {
-  RawRouteSession raw(answers_after(300));
+  std::mutex seen_lock;
+  std::vector<int> lengths;  // of the requests, in the order the upstream got them
+  RawRouteSession raw([&](const RawUpstreamRequest& request) {
+    std::lock_guard<std::mutex> lock(seen_lock);
+    lengths.push_back(has_length(request, 7) ? 7 : has_length(request, 8) ? 8 : 0);
+    RawUpstreamAnswer answer = {raw_response(200, "OK", "", "{\"index\":" + std::to_string(request.index) + "}")};
+    answer.hold_ms = 300;
+    return answer;
+  });
   REQUIRE(raw.session.ready());
   RawConnection client(raw.session.port());
   client.send(request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{\"n\":1}", false));
   std::this_thread::sleep_for(kSecond / 10);  // the first is with the upstream: the second arrives mid-exchange
-  client.send(request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{\"n\":2}", true));
+  client.send(request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{\"n\":22}", true));
   auto [closed_after, got] = read_until_closed(client, Clock::now());
   auto responses = parse_responses(got);
   REQUIRE(responses.size() == 2);
-  CHECK(responses[0].status == 200);
+  CHECK(responses[0].body == "{\"index\":0}");
+  CHECK(responses[1].body == "{\"index\":1}");
+  std::lock_guard<std::mutex> lock(seen_lock);
+  CHECK(lengths == std::vector<int>{7, 8});
+}
+
+TEST_CASE("a request pipelined behind one the broker answers itself (a 504) is answered next", "[e2e][head_wait]") {
+  RawRouteSession raw(
+      [](const RawUpstreamRequest& request) {
+        RawUpstreamAnswer answer = {raw_response(200, "OK", "", "{\"index\":" + std::to_string(request.index) + "}")};
+        if (request.index == 0) answer.hold_ms = 2500;  // past upstream_idle_timeout
+        return answer;
+      },
+      R"({"upstream_idle_timeout_seconds": 1})");
+  REQUIRE(raw.session.ready());
+  RawConnection client(raw.session.port());
+  client.send(request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{\"n\":1}", false));
+  std::this_thread::sleep_for(kSecond / 10);
+  client.send(request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{\"n\":22}", true));
+  auto [closed_after, got] = read_until_closed(client, Clock::now());
+  auto responses = parse_responses(got);
+  REQUIRE(responses.size() == 2);
+  CHECK(responses[0].status == 504);
   CHECK(responses[1].status == 200);
-  CHECK(raw.upstream.requests() == 2);
+  CHECK(responses[1].body == "{\"index\":1}");
 }

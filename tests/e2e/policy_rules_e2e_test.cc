@@ -87,3 +87,16 @@ TEST_CASE("a streaming chat is metered through the usage chunk the broker asked 
   CHECK(usage["total"]["tokens"]["output_tokens"] == 10);
   CHECK(usage["total"]["cost_micro_usd"] == 61);
 }
+
+TEST_CASE("a model name that is not UTF-8 is counted and summarised without ending the session", "[e2e][policy]") {
+  PolicySession policy(policy_options("{}"));
+  REQUIRE(policy.session->ready());
+  // "claude-\xc3n": a broken two-byte sequence, as a fuzzed or hostile client may send.
+  CHECK(policy.message("{\"model\":\"claude-\xc3n\",\"max_tokens\":10,\"messages\":[]}").status == 200);
+  auto status = status_of(*policy.session, policy.anthropic());
+  CHECK(status.is_object());
+  auto summary = policy.end_with_summary();
+  CHECK(policy.result.status == 0);  // the child's status, not an internal error (125)
+  CHECK(summary.is_object());
+  CHECK_FALSE(contains(policy.result.err, "internal error"));
+}

@@ -62,6 +62,7 @@ std::string check_answers(const std::string& raw, const std::string& key, bool d
 
 bool answers_status_correctly(std::uint16_t port, const std::string& token, const std::string& session_id) {
   auto response = http_request(port, "GET", "/_safe-run/status", {{"x-api-key", token}});
+  UNSCOPED_INFO("the status request was answered " << response.status);
   return response.status == 200 && json::accept(response.body) && json::parse(response.body)["session"] == session_id;
 }
 
