@@ -56,17 +56,17 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
 
  private:
   using Parser = boost::beast::http::request_parser<HeldBody>;
+  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+  using Clock = std::chrono::steady_clock;
+  enum class DeadlineFor { nothing, head, upstream };
   // A request head (and a small body behind it) fits in one read of this size.
   static constexpr std::size_t kReadAheadBytes = 8 * 1024;
-  using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
   void read_header();
   void read_ahead();
   void on_client_readable(boost::beast::error_code ec);
   void parse_head();
   void read_rest_of_head();
-  using Clock = std::chrono::steady_clock;
-  enum class DeadlineFor { nothing, head, upstream };
   void set_deadline(Clock::time_point when, DeadlineFor purpose);
   void on_deadline_timer();
   void on_header(boost::beast::error_code ec);

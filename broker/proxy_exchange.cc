@@ -10,9 +10,8 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 
-#include "broker/ascii.h"
 #include "broker/guarded_handler.h"
-#include "broker/header_policy.h"
+#include "broker/response_head.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
 
@@ -38,13 +37,6 @@ constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final ans
 bool is_stale_connection_error(beast::error_code ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
-}
-
-// A Content-Encoding other than identity: a body the redactor cannot read.
-bool is_encoded(const http::fields& fields) {
-  auto value = fields[http::field::content_encoding];
-  auto coding = to_lower(std::string_view(value.data(), value.size()));
-  return !coding.empty() && coding != "identity";
 }
 
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
@@ -201,7 +193,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
                        "secrets; it asks for identity encoding");
     }
     upstream_keep_alive_ = response.keep_alive() && !write_error_;
-    clean_head(response);
+    clean_response_head(response, redactor_);
     if (meter_) {  // policy hook: the meter learns the answer's format before any byte passes
       auto type = response[http::field::content_type];
       auto encoding = response[http::field::content_encoding];
@@ -222,44 +214,6 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
                                self.bytes_out_ += n;
                                self.relay_next();
                              }));
-  }
-
-  // Hop-by-hop fields (and Content-Length, set again by set_framing) are erased as they are
-  // met — erase() hands back the next field, so nothing is read after it is freed. Names and
-  // values that hold a secret (rare: an upstream echoing a key) are masked by rebuilding.
-  void clean_head(http::response<http::buffer_body>& response) {
-    auto connection_value = response[http::field::connection];
-    auto listed = connection_tokens(std::string_view(connection_value.data(), connection_value.size()));
-    std::string lower;
-    bool holds_secret = false;
-    for (auto field = response.begin(); field != response.end();) {
-      auto name = field->name_string();
-      auto value = field->value();
-      auto lower_name = lower_into(std::string_view(name.data(), name.size()), lower);
-      if (!forwards_response_header(lower_name, listed) || lower_name == "content-length") {
-        field = response.erase(field);
-        continue;
-      }
-      holds_secret = holds_secret || redactor_.finds_secret(std::string_view(name.data(), name.size())) ||
-                     redactor_.finds_secret(std::string_view(value.data(), value.size()));
-      ++field;
-    }
-    if (holds_secret) mask_fields(response);
-    auto reason = response.reason();
-    if (redactor_.finds_secret(std::string_view(reason.data(), reason.size())))
-      response.reason(redactor_.redact(std::string_view(reason.data(), reason.size())));
-  }
-
-  void mask_fields(http::response<http::buffer_body>& response) {
-    std::vector<std::pair<std::string, std::string>> masked;
-    for (const auto& field : response) {
-      auto name = field.name_string();
-      auto value = field.value();
-      masked.emplace_back(redactor_.redact(std::string_view(name.data(), name.size())),
-                          redactor_.redact(std::string_view(value.data(), value.size())));
-    }
-    response.clear();
-    for (const auto& [name, value] : masked) response.insert(name, value);
   }
 
   // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
