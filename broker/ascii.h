@@ -2,10 +2,14 @@
 // ASCII case helpers for protocol text (header names, URL schemes, auth schemes), where
 // case-insensitivity is ASCII-only by definition. Not for user text.
 
+#include <boost/beast/core/string.hpp>
 #include <string>
 #include <string_view>
 
 namespace saferun::broker {
+
+// Beast's string_view (boost::string_view in 1.74) as a std::string_view.
+inline std::string_view view(boost::beast::string_view text) { return {text.data(), text.size()}; }
 
 std::string to_lower(std::string_view text);
 

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <limits>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -12,6 +11,7 @@
 
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
+#include "broker/response_write.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
 
@@ -30,14 +30,6 @@ using ResponseParser = http::response_parser<http::buffer_body>;
 using ResponseSerializer = http::response_serializer<http::buffer_body>;
 
 constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
-
-// A reused connection the upstream closed while idle fails like this. The request is sent
-// again on a fresh connection only when no byte of it was written: once any was, the
-// upstream may have received and processed (and billed) it.
-bool is_stale_connection_error(beast::error_code ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
-}
 
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
  public:
@@ -144,7 +136,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       http::async_read_header(stream, upstream_->buffer, *parser_,
                               guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
                                 if (self.finished_) return;
-                                ec = self.upstream_read(ec);
+                                ec = self.upstream_read_ended(ec);
                                 if (ec && self.write_error_) return self.fail_upstream(self.write_error_, "sending the request upstream failed");
                                 if (ec) return self.fail_upstream(ec, "reading the upstream's answer failed");
                                 if (self.parser_->get().result_int() / 100 == 1 && ++self.interim_answers_ <= kMaxInterimAnswers)
@@ -161,7 +153,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     watch_.upstream_deadline(std::chrono::steady_clock::now() + limits().upstream_idle_timeout);
   }
 
-  beast::error_code upstream_read(beast::error_code ec) {
+  beast::error_code upstream_read_ended(beast::error_code ec) {
     watch_.upstream_read();
     return upstream_timed_out_ ? beast::error::timeout : ec;
   }
@@ -246,7 +238,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       http::async_read_some(stream, upstream_->buffer, *parser_,
                             guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
                               if (self.finished_) return;
-                              self.on_body_read(self.upstream_read(ec));
+                              self.on_body_read(self.upstream_read_ended(ec));
                             }));
     });
   }
@@ -309,7 +301,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     body.data = pending_.empty() ? nullptr : pending_.data();
     body.size = pending_.size();
     body.more = !last;
-    if (write_now()) return on_chunk_written(last);
+    if (write_answer_now(client_.socket(), *serializer_, bytes_out_)) return on_chunk_written(last);
     client_.expires_after(limits().write_timeout);
     http::async_write(client_, *serializer_,
                       guarded(shared_from_this(), [last](Exchange& self, beast::error_code ec, std::size_t n) {
@@ -319,25 +311,6 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
                         self.bytes_out_ += n;
                         self.on_chunk_written(last);
                       }));
-  }
-
-  // As much of the chunk as the client's socket takes now, without waiting (the socket is
-  // non-blocking: this never stalls the loop). True when all of it went; otherwise the rest
-  // is written asynchronously, the serializer knowing what is left.
-  bool write_now() {
-    auto& socket = client_.socket();
-    if (!socket.non_blocking()) {
-      beast::error_code ec;
-      socket.non_blocking(true, ec);
-      if (ec) return false;
-    }
-    while (!serializer_->is_done()) {
-      beast::error_code ec;
-      bytes_out_ += http::write_some(socket, *serializer_, ec);
-      if (ec == http::error::need_buffer) return true;  // this chunk went; more will follow
-      if (ec) return false;  // would_block, or a failure the asynchronous write reports
-    }
-    return true;
   }
 
   void on_chunk_written(bool last) {

@@ -13,8 +13,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string_view view(boost::beast::string_view text) { return {text.data(), text.size()}; }
-
 // Rare (an upstream echoing a key): every name and value masked, the head rebuilt in order.
 void mask_fields(UpstreamResponse& response, const SecretRedactor& redactor) {
   std::vector<std::pair<std::string, std::string>> masked;

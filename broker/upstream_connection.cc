@@ -1,5 +1,8 @@
 #include "broker/upstream_connection.h"
 
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/error.hpp>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -22,6 +25,13 @@ void UpstreamConnection::close() {
   boost::system::error_code ignored;
   tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   tcp().socket().close(ignored);
+}
+
+bool is_stale_connection_error(boost::system::error_code ec) {
+  namespace http = boost::beast::http;
+  return ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+         ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe ||
+         ec == boost::asio::ssl::error::stream_truncated;
 }
 
 }  // namespace saferun::broker

@@ -29,4 +29,9 @@ struct UpstreamConnection {
   void close();
 };
 
+// How a reused connection the upstream closed while idle fails. The request is sent again on a
+// fresh connection only when no byte of it was written: once any was, the upstream may have
+// received and processed (and billed) it.
+bool is_stale_connection_error(boost::system::error_code ec);
+
 }  // namespace saferun::broker

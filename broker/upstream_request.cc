@@ -18,8 +18,6 @@ void append_field(std::string& head, std::string_view name, std::string_view val
   head += "\r\n";
 }
 
-std::string_view view(boost::beast::string_view text) { return {text.data(), text.size()}; }
-
 // Beast's prepare_payload for a request: a length when there is a body, or when the method
 // implies one (an empty POST says Content-Length: 0).
 bool states_length(http::verb method, std::uint64_t size) {
