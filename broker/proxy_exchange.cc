@@ -2,16 +2,15 @@
 
 #include <array>
 #include <limits>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
 #include <optional>
 
+#include "broker/answer_framing.h"
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
-#include "broker/response_write.h"
+#include "broker/write_now.h"
 #include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
 
@@ -27,7 +26,6 @@ constexpr std::size_t kRelayBufferBytes = 64 * 1024;
 constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
 
 using ResponseParser = http::response_parser<http::buffer_body>;
-using ResponseSerializer = http::response_serializer<http::buffer_body>;
 
 constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
 
@@ -102,7 +100,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&upstream_->stream)) {
       beast::error_code ec;
       written_now = write_upstream_request_now((*plain)->socket(), request_, ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) return on_request_written(ec, written_now);
+      if (!would_block(ec)) return on_request_written(ec, written_now);
     }
     upstream_->tcp().expires_after(limits().body_timeout);
     writing_request_ = true;
@@ -131,19 +129,47 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(kUpstreamHeaderLimit);
     if (head_request_) parser_->skip(true);
+    parse_response_head();
+  }
+
+  // The upstream's bytes are read as they come and parsed in place (Beast's read operations
+  // would add a composed operation and a stream timer check per read).
+  void parse_response_head() {
+    if (upstream_->buffer.size() > 0) {
+      beast::error_code ec;
+      upstream_->buffer.consume(parser_->put(upstream_->buffer.data(), ec));
+      if (!ec && parser_->is_header_done()) return on_response_head();
+      if (ec != http::error::need_more) return on_response_head_failed(ec);
+    }
+    read_upstream(guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
+      if (self.finished_) return;
+      self.upstream_->buffer.commit(n);
+      ec = self.upstream_read_ended(ec);
+      if (ec == asio::error::eof) ec = self.parser_->got_some() ? http::error::partial_message : http::error::end_of_stream;
+      if (ec) return self.on_response_head_failed(ec);
+      self.parse_response_head();
+    }));
+  }
+
+  void on_response_head_failed(beast::error_code ec) {
+    if (write_error_) return fail_upstream(write_error_, "sending the request upstream failed");
+    fail_upstream(ec, "reading the upstream's answer failed");
+  }
+
+  void on_response_head() {
+    if (parser_->get().result_int() / 100 == 1 && ++interim_answers_ <= kMaxInterimAnswers)
+      return read_response_head();  // 103 Early Hints and the like: not relayed
+    start_response();
+  }
+
+  // Raw bytes into upstream_->buffer, on the connection's deadline watch.
+  template <class Handler>
+  void read_upstream(Handler&& handler) {
     watch_upstream();
-    with_stream([&](auto& stream) {
-      http::async_read_header(stream, upstream_->buffer, *parser_,
-                              guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
-                                if (self.finished_) return;
-                                ec = self.upstream_read_ended(ec);
-                                if (ec && self.write_error_) return self.fail_upstream(self.write_error_, "sending the request upstream failed");
-                                if (ec) return self.fail_upstream(ec, "reading the upstream's answer failed");
-                                if (self.parser_->get().result_int() / 100 == 1 && ++self.interim_answers_ <= kMaxInterimAnswers)
-                                  return self.read_response_head();  // 103 Early Hints and the like: not relayed
-                                self.start_response();
-                              }));
-    });
+    auto space = upstream_->buffer.prepare(kRelayBufferBytes);
+    if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&upstream_->stream))
+      return (*plain)->socket().async_read_some(space, std::forward<Handler>(handler));
+    std::get<std::unique_ptr<TlsUpstream>>(upstream_->stream)->async_read_some(space, std::forward<Handler>(handler));
   }
 
   // Timed by the client connection's lazy timer rather than the stream's own (a timer armed and
@@ -175,7 +201,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     fail(502, std::string(what) + ": " + ec.message());
   }
 
-  // The upstream's head, cleaned for the client, then relayed through a serializer over it.
+  // The upstream's head, cleaned for the client, then the body relayed as it comes.
   void start_response() {
     request_.body.release();  // the upstream answers: no retry will need the body again
     auto& response = parser_->get();
@@ -193,19 +219,13 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
                         std::string_view(encoding.data(), encoding.size()));
     }
     set_framing(response);
-    serializer_.emplace(response);
+    framing_.start(response, response.chunked());
+    parser_->eager(true);  // from here each parse takes all the buffered body it can, chunk heads included
     response_started_ = true;
     // Body bytes already here (a small JSON answer) go out with the head in one write; when
     // none are (a stream still thinking), the head goes out now so the client sees it at once.
     if (upstream_->buffer.size() > 0 || parser_->is_done()) return relay_next();
-    client_.expires_after(limits().write_timeout);
-    http::async_write_header(client_, *serializer_,
-                             guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
-                               if (self.finished_) return;
-                               if (ec) return self.abort();
-                               self.bytes_out_ += n;
-                               self.relay_next();
-                             }));
+    write_chunk(false);
   }
 
   // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
@@ -233,14 +253,16 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     body.data = read_buffer_.data();
     body.size = read_buffer_.size();
     if (parse_buffered()) return;
-    watch_upstream();
-    with_stream([&](auto& stream) {
-      http::async_read_some(stream, upstream_->buffer, *parser_,
-                            guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t) {
-                              if (self.finished_) return;
-                              self.on_body_read(self.upstream_read_ended(ec));
-                            }));
-    });
+    // The parser took all it could and gave nothing: a chunk's size line, say, not whole yet.
+    if (upstream_->buffer.size() >= kUpstreamHeaderLimit) return on_body_read(http::error::header_limit);
+    read_upstream(guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
+      if (self.finished_) return;
+      self.upstream_->buffer.commit(n);
+      ec = self.upstream_read_ended(ec);
+      if (ec == asio::error::eof) self.parser_->put_eof(ec);  // the end of a read-to-close body, or a cut
+      if (ec || self.parser_->is_done()) return self.on_body_read(ec);
+      self.relay_next();
+    }));
   }
 
   // Body bytes the head's read already brought (a small JSON answer comes whole with its head)
@@ -295,18 +317,21 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     if (meter_) meter_->end(ending);
   }
 
+  // pending_ (and the head, the first time) to the client: written now as far as the socket
+  // takes it, the rest asynchronously.
   void write_chunk(bool last) {
     if (last) finish_body();
-    auto& body = parser_->get().body();
-    body.data = pending_.empty() ? nullptr : pending_.data();
-    body.size = pending_.size();
-    body.more = !last;
-    if (write_answer_now(client_.socket(), *serializer_, bytes_out_)) return on_chunk_written(last);
+    beast::buffers_suffix<AnswerFraming::Buffers> rest(framing_.next(pending_, last));
+    beast::error_code write_error;
+    auto written = write_now(client_.socket(), rest, write_error);
+    bytes_out_ += written;
+    rest.consume(written);
+    if (asio::buffer_size(rest) == 0) return on_chunk_written(last);
+    if (!would_block(write_error)) return abort();
     client_.expires_after(limits().write_timeout);
-    http::async_write(client_, *serializer_,
+    asio::async_write(client_, rest, all_available,
                       guarded(shared_from_this(), [last](Exchange& self, beast::error_code ec, std::size_t n) {
                         if (self.finished_) return;
-                        if (ec == http::error::need_buffer) ec = {};
                         if (ec) return self.abort();
                         self.bytes_out_ += n;
                         self.on_chunk_written(last);
@@ -370,7 +395,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   ExchangeDone done_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::optional<ResponseParser> parser_;
-  std::optional<ResponseSerializer> serializer_;
+  AnswerFraming framing_;
   std::array<char, kRelayBufferBytes> read_buffer_;  // not zeroed: only bytes read are used
   std::string pending_;
   std::uint64_t bytes_out_ = 0;

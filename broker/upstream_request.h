@@ -14,12 +14,12 @@
 #include <boost/beast/http/message.hpp>
 #include <algorithm>
 #include <array>
-#include <limits>
 #include <string>
 #include <string_view>
 
 #include "broker/body/held_body.h"
 #include "broker/route.h"
+#include "broker/write_now.h"
 
 namespace saferun::broker {
 
@@ -53,18 +53,10 @@ inline RequestBuffers request_buffers(const UpstreamRequest& request) {
   return buffers;
 }
 
-// Each write takes all the socket accepts, not asio's default 64 KiB per call.
-inline std::size_t all_available(const boost::system::error_code& ec, std::size_t) {
-  return ec ? std::size_t{0} : std::numeric_limits<std::size_t>::max();
-}
-
-// As much of the request as a plain socket takes now, without waiting (the socket is made
-// non-blocking, so this never stalls the loop). `ec` is would_block when some is left.
+// As much of the request as a plain socket takes now (broker/write_now.h).
 template <class Socket>
 std::size_t write_upstream_request_now(Socket& socket, const UpstreamRequest& request, boost::system::error_code& ec) {
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  if (ec) return 0;
-  return boost::asio::write(socket, request_buffers(request), all_available, ec);
+  return write_now(socket, request_buffers(request), ec);
 }
 
 // Writes the request, but its first `skip` bytes, to an upstream stream;

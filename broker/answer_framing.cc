@@ -1,0 +1,61 @@
+#include "broker/answer_framing.h"
+
+#include <boost/beast/http/status.hpp>
+#include <charconv>
+
+namespace saferun::broker {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+void append_response_head(std::string& out, const http::response_header<>& head) {
+  const unsigned code = head.result_int();
+  const unsigned version = head.version();
+  const char line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
+                       static_cast<char>('0' + version % 10), ' ', static_cast<char>('0' + code / 100 % 10),
+                       static_cast<char>('0' + code / 10 % 10), static_cast<char>('0' + code % 10), ' '};
+  out.append(line, sizeof line);
+  auto reason = head.reason();
+  if (reason.empty()) reason = http::obsolete_reason(static_cast<http::status>(code));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  for (const auto& field : head) {
+    auto name = field.name_string();
+    auto value = field.value();
+    out.append(name.data(), name.size());
+    out += ": ";
+    out.append(value.data(), value.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+void AnswerFraming::start(const http::response_header<>& head, bool chunked) {
+  head_.clear();
+  append_response_head(head_, head);
+  head_sent_ = false;
+  chunked_ = chunked;
+}
+
+AnswerFraming::Buffers AnswerFraming::next(std::string_view body, bool last) {
+  static constexpr std::string_view kChunkEnd = "\r\n";
+  static constexpr std::string_view kChunkEndThenLast = "\r\n0\r\n\r\n";
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  Buffers buffers{};
+  if (!head_sent_) buffers[0] = asio::buffer(head_);
+  head_sent_ = true;
+  buffers[2] = asio::buffer(body.data(), body.size());
+  if (!chunked_) return buffers;
+  std::string_view tail = last ? kLastChunk : std::string_view{};
+  if (!body.empty()) {
+    auto end = std::to_chars(size_line_.data(), size_line_.data() + size_line_.size() - 2, body.size(), 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    buffers[1] = asio::buffer(size_line_.data(), static_cast<std::size_t>(end - size_line_.data()));
+    tail = last ? kChunkEndThenLast : kChunkEnd;
+  }
+  buffers[3] = asio::buffer(tail.data(), tail.size());
+  return buffers;
+}
+
+}  // namespace saferun::broker

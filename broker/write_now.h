@@ -1,0 +1,29 @@
+#pragma once
+// Writing to a socket without a round through the event loop: as much as it takes now. The
+// socket is made non-blocking, so this never stalls the loop; what it does not take is written
+// asynchronously by the caller (`ec` is would_block then).
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <cstddef>
+#include <limits>
+
+namespace saferun::broker {
+
+// Each write takes all the socket accepts, not asio's default 64 KiB per call.
+inline std::size_t all_available(const boost::system::error_code& ec, std::size_t) {
+  return ec ? std::size_t{0} : std::numeric_limits<std::size_t>::max();
+}
+
+template <class Socket, class Buffers>
+std::size_t write_now(Socket& socket, const Buffers& buffers, boost::system::error_code& ec) {
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (ec) return 0;
+  return boost::asio::write(socket, buffers, all_available, ec);
+}
+
+inline bool would_block(boost::system::error_code ec) {
+  return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
+}
+
+}  // namespace saferun::broker

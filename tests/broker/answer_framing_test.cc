@@ -1,0 +1,99 @@
+#include "broker/answer_framing.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using namespace saferun::broker;
+namespace http = boost::beast::http;
+
+namespace {
+
+using Answer = http::response<http::buffer_body>;
+
+Answer answer_head(bool chunked) {
+  Answer answer{http::status::ok, 11};
+  answer.set(http::field::content_type, "text/event-stream");
+  answer.insert("request-id", "req_1");
+  answer.insert("X-Custom", "");
+  chunked ? answer.chunked(true) : answer.content_length(11);
+  return answer;
+}
+
+std::string wire_of(const AnswerFraming::Buffers& buffers) { return boost::beast::buffers_to_string(buffers); }
+
+std::string framed(const Answer& head, const std::vector<std::string>& pieces) {
+  AnswerFraming framing;
+  framing.start(head, head.chunked());
+  std::string wire;
+  for (std::size_t i = 0; i < pieces.size(); ++i) wire += wire_of(framing.next(pieces[i], i + 1 == pieces.size()));
+  return wire;
+}
+
+// What Beast's serializer writes for the same head and pieces: the reference.
+std::string serialized_by_beast(Answer head, const std::vector<std::string>& pieces) {
+  http::response_serializer<http::buffer_body> serializer(head);
+  std::string wire;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    auto& body = head.body();
+    body.data = pieces[i].empty() ? nullptr : const_cast<char*>(pieces[i].data());
+    body.size = pieces[i].size();
+    body.more = i + 1 < pieces.size();
+    for (;;) {
+      boost::beast::error_code ec;
+      serializer.next(ec, [&](boost::beast::error_code&, const auto& buffers) {
+        wire += boost::beast::buffers_to_string(buffers);
+        serializer.consume(boost::asio::buffer_size(buffers));
+      });
+      if (ec == http::error::need_buffer || serializer.is_done()) break;
+      REQUIRE_FALSE(ec);
+    }
+  }
+  return wire;
+}
+
+}  // namespace
+
+TEST_CASE("an answer with a length goes out as Beast's serializer writes it: head, then the body as is",
+          "[answer_framing]") {
+  std::vector<std::string> pieces{"hello", " world"};
+  auto head = answer_head(false);
+  CHECK(framed(head, pieces) == serialized_by_beast(head, pieces));
+  CHECK(framed(head, pieces).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+}
+
+TEST_CASE("a chunked answer goes out as Beast's serializer writes it, pieces as chunks and the last chunk at the end",
+          "[answer_framing]") {
+  std::vector<std::string> pieces{"data: one\n\n", std::string(300, 'x'), "", "tail"};
+  auto head = answer_head(true);
+  CHECK(framed(head, pieces) == serialized_by_beast(head, pieces));
+  CHECK(framed(head, {"abc", ""}).find("\r\n\r\n3\r\nabc\r\n0\r\n\r\n") != std::string::npos);
+  CHECK(framed(head, {std::string(0x1a2b, 'y')}).find("\r\n\r\n1a2b\r\n") != std::string::npos);
+}
+
+TEST_CASE("an answer without a body is its head alone, and an empty chunked one ends with the last chunk",
+          "[answer_framing]") {
+  Answer no_content{http::status::no_content, 11};
+  no_content.insert("request-id", "req_2");
+  CHECK(framed(no_content, {""}) == "HTTP/1.1 204 No Content\r\nrequest-id: req_2\r\n\r\n");
+  auto head = answer_head(true);
+  CHECK(framed(head, {""}) == serialized_by_beast(head, {""}));
+}
+
+TEST_CASE("an answer's own reason phrase is kept, and a missing one is the status's usual reason",
+          "[answer_framing]") {
+  Answer custom{http::status::too_many_requests, 11};
+  custom.reason("Slow Down");
+  std::string out;
+  append_response_head(out, custom);
+  CHECK(out == "HTTP/1.1 429 Slow Down\r\n\r\n");
+  Answer unusual{http::status::bad_gateway, 10};
+  out.clear();
+  append_response_head(out, unusual);
+  CHECK(out == "HTTP/1.0 502 Bad Gateway\r\n\r\n");
+}
