@@ -207,7 +207,10 @@ int Session::run() {
   TerminalState terminal;
 
   // Bound before the child is spawned, so no broker work exists at fork and the port is known.
-  boost::asio::io_context io;
+  // One thread runs the loop and does all socket I/O; only Asio's resolver thread posts to it.
+  // So the scheduler keeps its lock and the reactor drops the per-descriptor one (and, with
+  // one thread, handlers posted from the loop skip the shared queue and its wake-ups).
+  boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   auto store = open_store(io, config, std::move(unlocked.store_password), dir, session_id);
   std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
