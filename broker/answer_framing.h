@@ -28,6 +28,8 @@ class AnswerFraming {
   // The buffers for the next piece of body; `last` ends the answer. They point into this object
   // and into `body`, both of which must stay unchanged until the buffers are written.
   Buffers next(std::string_view body, bool last);
+  // The head has not gone out yet.
+  bool head_pending() const { return !head_sent_; }
 
  private:
   std::string head_;

@@ -321,7 +321,7 @@ void Connection::record(int status, std::size_t bytes_out) {
     event.cost_micro_usd = meter_->cost_micro_usd();
     meter_.reset();
   }
-  context_->audit.record(event);
+  context_->audit.record(std::move(event));
   log_line(status);
 }
 

@@ -210,7 +210,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       return fail(502, "the upstream sent an encoded (compressed) answer, which the broker cannot scan for "
                        "secrets; it asks for identity encoding");
     }
-    upstream_keep_alive_ = response.keep_alive() && !write_error_;
+    // The parser's view, not the head's: a body that runs to the close ends the connection too.
+    upstream_keep_alive_ = parser_->keep_alive() && !write_error_;
     clean_response_head(response, redactor_);
     if (meter_) {  // policy hook: the meter learns the answer's format before any byte passes
       auto type = response[http::field::content_type];
@@ -255,6 +256,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     if (parse_buffered()) return;
     // The parser took all it could and gave nothing: a chunk's size line, say, not whole yet.
     if (upstream_->buffer.size() >= kUpstreamHeaderLimit) return on_body_read(http::error::header_limit);
+    if (framing_.head_pending()) return write_chunk(false);  // the client sees the head before the wait
     read_upstream(guarded(shared_from_this(), [](Exchange& self, beast::error_code ec, std::size_t n) {
       if (self.finished_) return;
       self.upstream_->buffer.commit(n);
@@ -332,8 +334,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     asio::async_write(client_, rest, all_available,
                       guarded(shared_from_this(), [last](Exchange& self, beast::error_code ec, std::size_t n) {
                         if (self.finished_) return;
-                        if (ec) return self.abort();
                         self.bytes_out_ += n;
+                        if (ec) return self.abort();
                         self.on_chunk_written(last);
                       }));
   }
@@ -346,7 +348,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   void complete() {
     if (finished_) return;
     finished_ = true;
-    if (upstream_keep_alive_ && parser_->is_done() && !write_error_) {
+    // Bytes past the answer's end were never asked for: such a connection is not reused.
+    if (upstream_keep_alive_ && parser_->is_done() && !write_error_ && upstream_->buffer.size() == 0) {
       context_->pool->put(std::move(upstream_));
     } else {
       upstream_->close();

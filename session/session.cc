@@ -30,6 +30,7 @@
 #include "session/session_dir.h"
 #include "session/session_summary.h"
 #include "session/setup_error.h"
+#include "session/blocked_signals.h"
 #include "session/signal_relay.h"
 #include "session/terminal_state.h"
 #include "session/token.h"
@@ -211,7 +212,10 @@ int Session::run() {
   // So the scheduler keeps its lock and the reactor drops the per-descriptor one (and, with
   // one thread, handlers posted from the loop skip the shared queue and its wake-ups).
   boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  auto store = open_store(io, config, std::move(unlocked.store_password), dir, session_id);
+  auto store = [&] {
+    BlockedSignals for_threads_started_here;  // the resolver's (see blocked_signals.h)
+    return open_store(io, config, std::move(unlocked.store_password), dir, session_id);
+  }();
   std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
   try {

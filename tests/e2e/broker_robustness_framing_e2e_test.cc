@@ -56,6 +56,41 @@ TEST_CASE("a POST the upstream may have received is never sent twice", "[e2e][ro
   CHECK(raw.upstream.requests() == 2);
 }
 
+// An answer with neither a length nor chunks ends where the upstream closes: its connection is
+// done, and must not go back to the pool for the next request to be written into.
+TEST_CASE("an answer that runs to the upstream's close passes whole, and the next request gets a fresh connection",
+          "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) {
+    return RawUpstreamAnswer{"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"until\":\"close\"}",
+                             /*close_after=*/true};
+  });
+  REQUIRE(raw.session.ready());
+  for (int i = 0; i < 3; ++i) {
+    INFO("request " << i);
+    auto answer = raw.post();
+    CHECK(answer.status == 200);
+    CHECK(contains(answer.body, "\r\n{\"until\":\"close\"}\r\n0\r\n\r\n"));  // relayed chunked, whole
+  }
+  CHECK(raw.upstream.requests() == 3);
+}
+
+// Bytes an upstream sends past the end of its answer were never asked for: read as the next
+// request's answer, they would hand one caller an answer it did not ask for.
+TEST_CASE("bytes an upstream sends past its answer never become the next request's answer",
+          "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) {
+    return RawUpstreamAnswer{raw_response(200, "OK", "", "{\"ok\":true}") +
+                             raw_response(200, "OK", "", "{\"unasked\":true}")};
+  });
+  REQUIRE(raw.session.ready());
+  for (int i = 0; i < 3; ++i) {
+    INFO("request " << i);
+    auto answer = raw.post();
+    CHECK(answer.status == 200);
+    CHECK(answer.body == "{\"ok\":true}");
+  }
+}
+
 TEST_CASE("an upstream that answers 413 early and closes is passed on as its 413", "[e2e][robustness][framing]") {
   RawRouteSession raw([](const RawUpstreamRequest&) {
     RawUpstreamAnswer answer{raw_response(413, "Payload Too Large", "Connection: close\r\n",

@@ -2,6 +2,8 @@
 // starts (wrong password or unreachable -> 125 naming the store, nothing started), its
 // password held like a provider key, every audit record mirrored to the fleet's stream.
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -97,4 +99,27 @@ TEST_CASE("every audit record of a session reaches the fleet's stream over redis
   CHECK(contains(records, R"("status":401)"));
   CHECK_FALSE(contains(records, session.token()));
   CHECK_FALSE(contains(records, key));
+}
+
+// A store named by host is resolved by Asio on a thread of its own, started while the store is
+// checked, before the session blocks the signals it relays. A thread that leaves them unblocked
+// takes a Ctrl-C or a kill with their default action: safe-run dies at once, and the child is
+// never told (seen failing that way before the store was opened under blocked signals).
+TEST_CASE("Ctrl-C and SIGTERM still reach the child when the store is named by host", "[e2e][fleet]") {
+  RedisServer redis({"store-password-signals", false});
+  TempDir dir;
+  auto url = "redis://localhost:" + std::to_string(redis.port()) + "/0";
+  auto config = config_with_store(dir, "https://127.0.0.1:9", store_json(url));
+  Process process(safe_run_argv({"--config", config, "-q", "--", "/bin/sh", "-c",
+                                 "trap 'echo got-INT' INT; trap 'echo got-TERM; exit 0' TERM; echo ready; "
+                                 "while :; do sleep 0.02; done"}),
+                  base_env({"ANTHROPIC_API_KEY=" + fake_key(), "SAFE_RUN_STORE_PASSWORD=store-password-signals",
+                            "XDG_RUNTIME_DIR=" + dir.path()}));
+  REQUIRE(process.wait_for_stdout("ready", std::chrono::seconds(10)));
+  ::kill(process.pid(), SIGINT);
+  CHECK(process.wait_for_stdout("got-INT", std::chrono::seconds(10)));
+  ::kill(process.pid(), SIGTERM);
+  auto result = process.finish();
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "got-TERM"));
 }
