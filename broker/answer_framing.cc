@@ -8,7 +8,7 @@ namespace saferun::broker {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-void append_response_head(std::string& out, const http::response_header<>& head) {
+void append_status_and_fields(std::string& out, const http::response_header<>& head) {
   const unsigned code = head.result_int();
   const unsigned version = head.version();
   const char line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
@@ -27,14 +27,23 @@ void append_response_head(std::string& out, const http::response_header<>& head)
     out.append(value.data(), value.size());
     out += "\r\n";
   }
-  out += "\r\n";
 }
 
-void AnswerFraming::start(const http::response_header<>& head, bool chunked) {
+void AnswerFraming::start(const http::response_header<>& head, const AnswerShape& shape) {
   head_.clear();
-  append_response_head(head_, head);
+  append_status_and_fields(head_, head);
+  if (!shape.keep_alive) head_ += "Connection: close\r\n";
+  if (shape.content_length) {
+    char digits[20];
+    auto end = std::to_chars(digits, digits + sizeof digits, *shape.content_length).ptr;
+    head_ += "Content-Length: ";
+    head_.append(digits, static_cast<std::size_t>(end - digits));
+    head_ += "\r\n";
+  }
+  if (shape.chunked) head_ += "Transfer-Encoding: chunked\r\n";
+  head_ += "\r\n";
   head_sent_ = false;
-  chunked_ = chunked;
+  chunked_ = shape.chunked;
 }
 
 AnswerFraming::Buffers AnswerFraming::next(std::string_view body, bool last) {

@@ -9,22 +9,32 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace saferun::broker {
 
-// "HTTP/1.1 <code> <reason>\r\n" then "<name>: <value>\r\n" per field, in order, then "\r\n".
+// "HTTP/1.1 <code> <reason>\r\n" then "<name>: <value>\r\n" per field, in order (no blank line).
 // An empty reason is written as the status's usual one, as Beast does.
-void append_response_head(std::string& out, const boost::beast::http::response_header<>& head);
+void append_status_and_fields(std::string& out, const boost::beast::http::response_header<>& head);
+
+// How the answer is framed: written after the head's own fields (which carry none of these),
+// in the order Beast's keep_alive(), content_length() and chunked() would add them.
+struct AnswerShape {
+  bool keep_alive = true;                       // false: "Connection: close" (the head is HTTP/1.1)
+  std::optional<std::uint64_t> content_length;  // "Content-Length: N" when set
+  bool chunked = false;                         // "Transfer-Encoding: chunked", body sent as chunks
+};
 
 class AnswerFraming {
  public:
   // Head, chunk-size line, body, tail: unused ones are empty.
   using Buffers = std::array<boost::asio::const_buffer, 4>;
 
-  // Starts an answer: its head goes out with the first piece; `chunked` as the head says.
-  void start(const boost::beast::http::response_header<>& head, bool chunked);
+  // Starts an answer: its head, then the shape's fields, go out with the first piece.
+  void start(const boost::beast::http::response_header<>& head, const AnswerShape& shape);
   // The buffers for the next piece of body; `last` ends the answer. They point into this object
   // and into `body`, both of which must stay unchanged until the buffers are written.
   Buffers next(std::string_view body, bool last);

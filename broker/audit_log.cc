@@ -42,21 +42,26 @@ std::string rfc3339_now() {
 
 namespace {
 
+bool is_plain_json(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 // A JSON string literal. Control characters are escaped; bytes that are not valid UTF-8
 // (a client's raw path) become U+FFFD so the line stays valid JSON.
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
+    if (is_plain_json(c)) {  // a run of printable ASCII goes in one append
+      auto run = i + 1;
+      while (run < text.size() && is_plain_json(static_cast<unsigned char>(text[run]))) ++run;
+      out.append(text.data() + i, run - i);
+      i = run - 1;
+    } else if (c == '"' || c == '\\') {
       out.push_back('\\');
       out.push_back(static_cast<char>(c));
     } else if (c < 0x20 || c == 0x7f) {
       char escaped[8];
       std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
       out += escaped;
-    } else if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
     } else {
       auto length = c >= 0xf0 && c < 0xf5 ? 4u : c >= 0xe0 ? 3u : c >= 0xc2 && c < 0xe0 ? 2u : 0u;
       bool valid = length > 0 && i + length <= text.size();

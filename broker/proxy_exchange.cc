@@ -219,8 +219,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       meter_->on_answer(response.result_int(), std::string_view(type.data(), type.size()),
                         std::string_view(encoding.data(), encoding.size()));
     }
-    set_framing(response);
-    framing_.start(response, response.chunked());
+    response.version(11);
+    framing_.start(response, answer_shape(response.result_int()));
     parser_->eager(true);  // from here each parse takes all the buffered body it can, chunk heads included
     response_started_ = true;
     // Body bytes already here (a small JSON answer) go out with the head in one write; when
@@ -230,22 +230,22 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   }
 
   // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
-  void set_framing(http::response<http::buffer_body>& response) {
-    response.version(11);
+  AnswerShape answer_shape(unsigned status) {
     // Clients wait for a slot: this one is freed after the answer (broker/slot_fairness.h).
-    if (client_keep_alive_ && response.result_int() >= 200 && context_->slots.yield_now()) client_keep_alive_ = false;
-    response.keep_alive(client_keep_alive_);
+    if (client_keep_alive_ && status >= 200 && context_->slots.yield_now()) client_keep_alive_ = false;
+    AnswerShape shape;
+    shape.keep_alive = client_keep_alive_;
     auto length = parser_->content_length();
-    if (head_request_ || response.result_int() / 100 == 1 || response.result_int() == 204 ||
-        response.result_int() == 304) {
-      if (length) response.content_length(*length);
-      return;
+    if (head_request_ || status / 100 == 1 || status == 204 || status == 304) {
+      if (length) shape.content_length = *length;
+      return shape;
     }
     if (length && !parser_->chunked() && !(meter_ && meter_->filters())) {
-      response.content_length(*length);
+      shape.content_length = *length;
     } else {
-      response.chunked(true);
+      shape.chunked = true;
     }
+    return shape;
   }
 
   void relay_next() {

@@ -16,27 +16,29 @@ namespace {
 
 using Answer = http::response<http::buffer_body>;
 
-Answer answer_head(bool chunked) {
-  Answer answer{http::status::ok, 11};
+// A cleaned head: end-to-end fields only, no framing of its own.
+Answer cleaned_head(http::status status = http::status::ok) {
+  Answer answer{status, 11};
   answer.set(http::field::content_type, "text/event-stream");
   answer.insert("request-id", "req_1");
   answer.insert("X-Custom", "");
-  chunked ? answer.chunked(true) : answer.content_length(11);
   return answer;
 }
 
-std::string wire_of(const AnswerFraming::Buffers& buffers) { return boost::beast::buffers_to_string(buffers); }
-
-std::string framed(const Answer& head, const std::vector<std::string>& pieces) {
+std::string framed(const Answer& head, const AnswerShape& shape, const std::vector<std::string>& pieces) {
   AnswerFraming framing;
-  framing.start(head, head.chunked());
+  framing.start(head, shape);
   std::string wire;
-  for (std::size_t i = 0; i < pieces.size(); ++i) wire += wire_of(framing.next(pieces[i], i + 1 == pieces.size()));
+  for (std::size_t i = 0; i < pieces.size(); ++i)
+    wire += boost::beast::buffers_to_string(framing.next(pieces[i], i + 1 == pieces.size()));
   return wire;
 }
 
-// What Beast's serializer writes for the same head and pieces: the reference.
-std::string serialized_by_beast(Answer head, const std::vector<std::string>& pieces) {
+// The reference: Beast's own framing setters on the same head, then its serializer.
+std::string serialized_by_beast(Answer head, const AnswerShape& shape, const std::vector<std::string>& pieces) {
+  head.keep_alive(shape.keep_alive);
+  if (shape.content_length) head.content_length(*shape.content_length);
+  if (shape.chunked) head.chunked(true);
   http::response_serializer<http::buffer_body> serializer(head);
   std::string wire;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
@@ -57,32 +59,44 @@ std::string serialized_by_beast(Answer head, const std::vector<std::string>& pie
   return wire;
 }
 
+AnswerShape with_length(std::uint64_t length, bool keep_alive = true) { return {keep_alive, length, false}; }
+AnswerShape chunked(bool keep_alive = true) { return {keep_alive, std::nullopt, true}; }
+
 }  // namespace
 
 TEST_CASE("an answer with a length goes out as Beast's serializer writes it: head, then the body as is",
           "[answer_framing]") {
   std::vector<std::string> pieces{"hello", " world"};
-  auto head = answer_head(false);
-  CHECK(framed(head, pieces) == serialized_by_beast(head, pieces));
-  CHECK(framed(head, pieces).rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  for (bool keep_alive : {true, false}) {
+    INFO("keep-alive " << keep_alive);
+    CHECK(framed(cleaned_head(), with_length(11, keep_alive), pieces) ==
+          serialized_by_beast(cleaned_head(), with_length(11, keep_alive), pieces));
+  }
+  auto wire = framed(cleaned_head(), with_length(11), pieces);
+  CHECK(wire.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(wire.find("Content-Length: 11\r\n\r\nhello world") != std::string::npos);
 }
 
 TEST_CASE("a chunked answer goes out as Beast's serializer writes it, pieces as chunks and the last chunk at the end",
           "[answer_framing]") {
   std::vector<std::string> pieces{"data: one\n\n", std::string(300, 'x'), "", "tail"};
-  auto head = answer_head(true);
-  CHECK(framed(head, pieces) == serialized_by_beast(head, pieces));
-  CHECK(framed(head, {"abc", ""}).find("\r\n\r\n3\r\nabc\r\n0\r\n\r\n") != std::string::npos);
-  CHECK(framed(head, {std::string(0x1a2b, 'y')}).find("\r\n\r\n1a2b\r\n") != std::string::npos);
+  for (bool keep_alive : {true, false}) {
+    INFO("keep-alive " << keep_alive);
+    CHECK(framed(cleaned_head(), chunked(keep_alive), pieces) ==
+          serialized_by_beast(cleaned_head(), chunked(keep_alive), pieces));
+  }
+  CHECK(framed(cleaned_head(), chunked(), {"abc", ""}).find("chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n") != std::string::npos);
+  CHECK(framed(cleaned_head(), chunked(), {std::string(0x1a2b, 'y')}).find("\r\n\r\n1a2b\r\n") != std::string::npos);
 }
 
 TEST_CASE("an answer without a body is its head alone, and an empty chunked one ends with the last chunk",
           "[answer_framing]") {
   Answer no_content{http::status::no_content, 11};
   no_content.insert("request-id", "req_2");
-  CHECK(framed(no_content, {""}) == "HTTP/1.1 204 No Content\r\nrequest-id: req_2\r\n\r\n");
-  auto head = answer_head(true);
-  CHECK(framed(head, {""}) == serialized_by_beast(head, {""}));
+  CHECK(framed(no_content, {}, {""}) == "HTTP/1.1 204 No Content\r\nrequest-id: req_2\r\n\r\n");
+  CHECK(framed(cleaned_head(), chunked(), {""}) == serialized_by_beast(cleaned_head(), chunked(), {""}));
+  // A HEAD answer: the length the upstream said, and no body.
+  CHECK(framed(cleaned_head(), with_length(1234), {""}) == serialized_by_beast(cleaned_head(), with_length(1234), {""}));
 }
 
 TEST_CASE("an answer's own reason phrase is kept, and a missing one is the status's usual reason",
@@ -90,10 +104,10 @@ TEST_CASE("an answer's own reason phrase is kept, and a missing one is the statu
   Answer custom{http::status::too_many_requests, 11};
   custom.reason("Slow Down");
   std::string out;
-  append_response_head(out, custom);
-  CHECK(out == "HTTP/1.1 429 Slow Down\r\n\r\n");
+  append_status_and_fields(out, custom);
+  CHECK(out == "HTTP/1.1 429 Slow Down\r\n");
   Answer unusual{http::status::bad_gateway, 10};
   out.clear();
-  append_response_head(out, unusual);
-  CHECK(out == "HTTP/1.0 502 Bad Gateway\r\n\r\n");
+  append_status_and_fields(out, unusual);
+  CHECK(out == "HTTP/1.0 502 Bad Gateway\r\n");
 }
