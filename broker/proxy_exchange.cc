@@ -22,7 +22,6 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr std::size_t kRelayBufferBytes = 64 * 1024;
 constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
 
 using ResponseParser = http::response_parser<http::buffer_body>;
@@ -45,7 +44,10 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
                                        dispatch.upstream_target)),
         redactor_(context_->held_secrets()),
         meter_(std::move(meter)),
-        done_(std::move(done)) {}
+        done_(std::move(done)),
+        read_buffer_(context_->relay_buffers.take()) {}
+
+  ~Exchange() override { context_->relay_buffers.give_back(std::move(read_buffer_)); }
 
   void start() override {
     upstream_ = context_->pool->take(route_index_);
@@ -166,7 +168,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   template <class Handler>
   void read_upstream(Handler&& handler) {
     watch_upstream();
-    auto space = upstream_->buffer.prepare(kRelayBufferBytes);
+    auto space = upstream_->buffer.prepare(RelayBuffers::kBytes);
     if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&upstream_->stream))
       return (*plain)->socket().async_read_some(space, std::forward<Handler>(handler));
     std::get<std::unique_ptr<TlsUpstream>>(upstream_->stream)->async_read_some(space, std::forward<Handler>(handler));
@@ -251,8 +253,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   void relay_next() {
     if (parser_->is_done()) return write_chunk(true);
     auto& body = parser_->get().body();
-    body.data = read_buffer_.data();
-    body.size = read_buffer_.size();
+    body.data = read_buffer_.get();
+    body.size = RelayBuffers::kBytes;
     if (parse_buffered()) return;
     // The parser took all it could and gave nothing: a chunk's size line, say, not whole yet.
     if (upstream_->buffer.size() >= kUpstreamHeaderLimit) return on_body_read(http::error::header_limit);
@@ -274,7 +276,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     beast::error_code ec;
     upstream_->buffer.consume(parser_->put(upstream_->buffer.data(), ec));
     if (ec == http::error::need_more || ec == http::error::need_buffer) ec = {};
-    if (!ec && !parser_->is_done() && parser_->get().body().size == read_buffer_.size()) return false;
+    if (!ec && !parser_->is_done() && parser_->get().body().size == RelayBuffers::kBytes) return false;
     on_body_read(ec);
     return true;
   }
@@ -284,9 +286,9 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     // Nothing sent to the client yet: a clear 502 rather than silence.
     if (ec && bytes_out_ == 0) return fail_upstream(ec, "the upstream's answer broke off");
     if (ec) return abort();
-    auto got = read_buffer_.size() - parser_->get().body().size;
+    auto got = RelayBuffers::kBytes - parser_->get().body().size;
     pending_.clear();
-    pass_on(std::string_view(read_buffer_.data(), got));
+    pass_on(std::string_view(read_buffer_.get(), got));
     write_chunk(parser_->is_done());
   }
 
@@ -398,8 +400,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   ExchangeDone done_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::optional<ResponseParser> parser_;
+  RelayBuffers::Buffer read_buffer_;  // RelayBuffers::kBytes, not zeroed: only bytes read are used
   AnswerFraming framing_;
-  std::array<char, kRelayBufferBytes> read_buffer_;  // not zeroed: only bytes read are used
   std::string pending_;
   std::uint64_t bytes_out_ = 0;
   bool retried_ = false;
