@@ -29,6 +29,18 @@ void append_status_and_fields(std::string& out, const http::response_header<>& h
   }
 }
 
+AnswerShape shape_for(const UpstreamAnswer& answer, bool keep_alive) {
+  AnswerShape shape;
+  shape.keep_alive = keep_alive;
+  const bool bodiless = answer.head_request || answer.status / 100 == 1 || answer.status == 204 || answer.status == 304;
+  if (bodiless || (answer.content_length && !answer.chunked && !answer.body_edited)) {
+    shape.content_length = answer.content_length;
+  } else {
+    shape.chunked = true;
+  }
+  return shape;
+}
+
 void AnswerFraming::start(const http::response_header<>& head, const AnswerShape& shape) {
   head_.clear();
   append_status_and_fields(head_, head);

@@ -28,6 +28,20 @@ struct AnswerShape {
   bool chunked = false;                         // "Transfer-Encoding: chunked", body sent as chunks
 };
 
+// What the framing depends on in the upstream's answer and the relay.
+struct UpstreamAnswer {
+  unsigned status = 200;
+  bool head_request = false;                     // the request was a HEAD: no body follows
+  std::optional<std::uint64_t> content_length;  // as the upstream said it
+  bool chunked = false;                          // the upstream sent chunks
+  bool body_edited = false;                      // the relay changes the body (the meter strips a chunk)
+};
+
+// The upstream's length when it said one and the body passes unchanged; chunked otherwise
+// (chunked, read to the close, or edited). An answer without a body (HEAD, 1xx, 204, 304) keeps
+// the length it said, if any, and is never chunked.
+AnswerShape shape_for(const UpstreamAnswer& answer, bool keep_alive);
+
 class AnswerFraming {
  public:
   // Head, chunk-size line, body, tail: unused ones are empty.

@@ -7,11 +7,11 @@
 #include <boost/beast/http/parser.hpp>
 #include <optional>
 
+#include "broker/answer_body_filter.h"
 #include "broker/answer_framing.h"
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
 #include "broker/write_now.h"
-#include "broker/secret_redactor.h"
 #include "broker/upstream_pool.h"
 
 namespace saferun::broker {
@@ -42,8 +42,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
         head_request_(request.method() == http::verb::head),
         request_(make_upstream_request(request, dispatch.route->route, dispatch.route->credential_line,
                                        dispatch.upstream_target)),
-        redactor_(context_->held_secrets()),
-        meter_(std::move(meter)),
+        filter_(context_->held_secrets(), std::move(meter)),
         done_(std::move(done)),
         read_buffer_(context_->relay_buffers.take()) {}
 
@@ -164,14 +163,11 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     start_response();
   }
 
-  // Raw bytes into upstream_->buffer, on the connection's deadline watch.
+  // Raw bytes into upstream_->buffer (the handler commits them), on the connection's deadline watch.
   template <class Handler>
   void read_upstream(Handler&& handler) {
     watch_upstream();
-    auto space = upstream_->buffer.prepare(RelayBuffers::kBytes);
-    if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&upstream_->stream))
-      return (*plain)->socket().async_read_some(space, std::forward<Handler>(handler));
-    std::get<std::unique_ptr<TlsUpstream>>(upstream_->stream)->async_read_some(space, std::forward<Handler>(handler));
+    upstream_->async_read_some(upstream_->buffer.prepare(RelayBuffers::kBytes), std::forward<Handler>(handler));
   }
 
   // Timed by the client connection's lazy timer rather than the stream's own (a timer armed and
@@ -207,18 +203,18 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   void start_response() {
     request_.body.release();  // the upstream answers: no retry will need the body again
     auto& response = parser_->get();
-    if (redactor_.active() && is_encoded(response)) {
+    if (filter_.redactor().active() && is_encoded(response)) {
       upstream_->close();
       return fail(502, "the upstream sent an encoded (compressed) answer, which the broker cannot scan for "
                        "secrets; it asks for identity encoding");
     }
     // The parser's view, not the head's: a body that runs to the close ends the connection too.
     upstream_keep_alive_ = parser_->keep_alive() && !write_error_;
-    clean_response_head(response, redactor_);
-    if (meter_) {  // policy hook: the meter learns the answer's format before any byte passes
+    clean_response_head(response, filter_.redactor());
+    if (auto* meter = filter_.meter()) {  // policy hook: the meter learns the answer's format before any byte passes
       auto type = response[http::field::content_type];
       auto encoding = response[http::field::content_encoding];
-      meter_->on_answer(response.result_int(), std::string_view(type.data(), type.size()),
+      meter->on_answer(response.result_int(), std::string_view(type.data(), type.size()),
                         std::string_view(encoding.data(), encoding.size()));
     }
     response.version(11);
@@ -231,23 +227,13 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     write_chunk(false);
   }
 
-  // Same length as the upstream's when it said one; chunked otherwise (chunked or read-to-close).
   AnswerShape answer_shape(unsigned status) {
     // Clients wait for a slot: this one is freed after the answer (broker/slot_fairness.h).
     if (client_keep_alive_ && status >= 200 && context_->slots.yield_now()) client_keep_alive_ = false;
-    AnswerShape shape;
-    shape.keep_alive = client_keep_alive_;
     auto length = parser_->content_length();
-    if (head_request_ || status / 100 == 1 || status == 204 || status == 304) {
-      if (length) shape.content_length = *length;
-      return shape;
-    }
-    if (length && !parser_->chunked() && !(meter_ && meter_->filters())) {
-      shape.content_length = *length;
-    } else {
-      shape.chunked = true;
-    }
-    return shape;
+    return shape_for({status, head_request_, length ? std::optional<std::uint64_t>(*length) : std::nullopt,
+                      parser_->chunked(), filter_.edits_body()},
+                     client_keep_alive_);
   }
 
   void relay_next() {
@@ -288,43 +274,18 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     if (ec) return abort();
     auto got = RelayBuffers::kBytes - parser_->get().body().size;
     pending_.clear();
-    pass_on(std::string_view(read_buffer_.get(), got));
+    filter_.pass(std::string_view(read_buffer_.get(), got), pending_);
     write_chunk(parser_->is_done());
   }
 
-  // Upstream bytes -> redactor -> (the meter, which only strips a usage chunk the client did not
-  // ask for) -> pending_. The meter reads without holding anything back otherwise.
-  void pass_on(std::string_view bytes) {
-    if (!meter_ || !meter_->filters()) {
-      redactor_.push(bytes, pending_);
-      if (meter_) meter_->feed(bytes);
-      return;
-    }
-    redacted_.clear();
-    redactor_.push(bytes, redacted_);
-    meter_->filter(redacted_, pending_);
-  }
-
-  void finish_body() {
-    if (!meter_ || !meter_->filters()) {
-      redactor_.finish(pending_);
-      if (meter_) meter_->finish_body(redacted_);
-      return;
-    }
-    redacted_.clear();
-    redactor_.finish(redacted_);
-    meter_->filter(redacted_, pending_);
-    meter_->finish_body(pending_);
-  }
-
   void end_meter(policy::Ending ending) {
-    if (meter_) meter_->end(ending);
+    if (auto* meter = filter_.meter()) meter->end(ending);
   }
 
   // pending_ (and the head, the first time) to the client: written now as far as the socket
   // takes it, the rest asynchronously.
   void write_chunk(bool last) {
-    if (last) finish_body();
+    if (last) filter_.finish(pending_);
     beast::buffers_suffix<AnswerFraming::Buffers> rest(framing_.next(pending_, last));
     beast::error_code write_error;
     auto written = write_now(client_.socket(), rest, write_error);
@@ -394,9 +355,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   bool client_keep_alive_;
   bool head_request_;
   UpstreamRequest request_;
-  SecretRedactor redactor_;
-  std::shared_ptr<policy::RequestMeter> meter_;
-  std::string redacted_;  // only when the meter filters
+  AnswerBodyFilter filter_;
   ExchangeDone done_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::optional<ResponseParser> parser_;

@@ -24,6 +24,14 @@ struct UpstreamConnection {
   std::chrono::steady_clock::time_point idle_since;
 
   boost::beast::tcp_stream& tcp();
+  // Raw bytes (decrypted, on TLS) into `space`, straight from the socket or TLS stream: no
+  // composed operation, no stream timer (the exchange times its reads itself).
+  template <class Buffers, class Handler>
+  void async_read_some(const Buffers& space, Handler&& handler) {
+    if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&stream))
+      return (*plain)->socket().async_read_some(space, std::forward<Handler>(handler));
+    std::get<std::unique_ptr<TlsUpstream>>(stream)->async_read_some(space, std::forward<Handler>(handler));
+  }
   // False when the upstream closed it, or sent bytes nobody asked for, while it sat idle.
   bool still_usable();
   void close();

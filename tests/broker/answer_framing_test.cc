@@ -111,3 +111,29 @@ TEST_CASE("an answer's own reason phrase is kept, and a missing one is the statu
   append_status_and_fields(out, unusual);
   CHECK(out == "HTTP/1.0 502 Bad Gateway\r\n");
 }
+
+TEST_CASE("an answer keeps the upstream's length when its body passes as is, and is chunked otherwise",
+          "[answer_framing]") {
+  auto shape = shape_for({200, false, 62, false, false}, true);
+  CHECK(shape.content_length == std::optional<std::uint64_t>(62));
+  CHECK_FALSE(shape.chunked);
+  CHECK(shape.keep_alive);
+  CHECK(shape_for({200, false, std::nullopt, true, false}, true).chunked);      // chunked upstream
+  CHECK(shape_for({200, false, std::nullopt, false, false}, true).chunked);     // read to the close
+  auto edited = shape_for({200, false, 900, false, true}, false);               // the meter strips a chunk
+  CHECK(edited.chunked);
+  CHECK_FALSE(edited.content_length);
+  CHECK_FALSE(edited.keep_alive);
+}
+
+TEST_CASE("an answer without a body keeps the length it said and is never chunked", "[answer_framing]") {
+  for (unsigned status : {103u, 204u, 304u}) {
+    INFO(status);
+    auto shape = shape_for({status, false, std::nullopt, true, true}, true);
+    CHECK_FALSE(shape.chunked);
+    CHECK_FALSE(shape.content_length);
+  }
+  auto head = shape_for({200, true, 1234, false, true}, true);
+  CHECK_FALSE(head.chunked);
+  CHECK(head.content_length == std::optional<std::uint64_t>(1234));
+}
