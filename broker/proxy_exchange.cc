@@ -158,9 +158,13 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   }
 
   void on_response_head() {
-    if (parser_->get().result_int() / 100 == 1 && ++interim_answers_ <= kMaxInterimAnswers)
-      return read_response_head();  // 103 Early Hints and the like: not relayed
-    start_response();
+    if (parser_->get().result_int() / 100 != 1) return start_response();
+    // 103 Early Hints and the like: not relayed. Endless ones are not an answer.
+    if (++interim_answers_ > kMaxInterimAnswers) {
+      upstream_->close();
+      return fail(502, "the upstream sent more than " + std::to_string(kMaxInterimAnswers) + " interim (1xx) answers");
+    }
+    read_response_head();
   }
 
   // Raw bytes into upstream_->buffer (the handler commits them), on the connection's deadline watch.

@@ -74,6 +74,33 @@ TEST_CASE("an answer that runs to the upstream's close passes whole, and the nex
   CHECK(raw.upstream.requests() == 3);
 }
 
+// Interim answers (103 Early Hints) are skipped, up to eight; one upstream that sends them
+// without end gets a 502, never a 1xx passed on as if it were the answer.
+TEST_CASE("interim answers are skipped, and an upstream that sends only interim answers gets a 502",
+          "[e2e][robustness][framing]") {
+  const std::string hint = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+  auto interim = [&](int count) {
+    std::string bytes;
+    for (int i = 0; i < count; ++i) bytes += hint;
+    return bytes;
+  };
+  RawRouteSession raw([&](const RawUpstreamRequest& request) {
+    if (request.head.find("x-many") == std::string::npos)
+      return RawUpstreamAnswer{interim(2) + raw_response(200, "OK", "", "{\"ok\":true}")};
+    return RawUpstreamAnswer{interim(9) + raw_response(200, "OK", "", "{\"late\":true}"), /*close_after=*/true};
+  });
+  REQUIRE(raw.session.ready());
+  auto skipped = raw.post();
+  CHECK(skipped.status == 200);
+  CHECK(skipped.body == "{\"ok\":true}");
+  auto headers = raw.headers();
+  headers.push_back({"x-many", "1"});
+  auto endless = http_request(raw.session.port(), "POST", "/anthropic/v1/messages", headers, "{}");
+  CHECK(endless.status == 502);
+  CHECK(contains(endless.body, "interim"));
+  CHECK(raw.post().status == 200);  // the broker goes on serving
+}
+
 // Bytes an upstream sends past the end of its answer were never asked for: read as the next
 // request's answer, they would hand one caller an answer it did not ask for.
 TEST_CASE("bytes an upstream sends past its answer never become the next request's answer",
