@@ -30,7 +30,7 @@
 #include "session/session_dir.h"
 #include "session/session_summary.h"
 #include "session/setup_error.h"
-#include "session/blocked_signals.h"
+#include "session/resolver_thread.h"
 #include "session/signal_relay.h"
 #include "session/terminal_state.h"
 #include "session/token.h"
@@ -173,6 +173,7 @@ std::unique_ptr<FleetStore> Session::open_store(boost::asio::io_context& io, con
     scrub_env(config.store->secret.env_names);
     return nullptr;
   }
+  start_resolver_thread(io);  // before the check resolves the store's host (see resolver_thread.h)
   return std::make_unique<FleetStore>(io, *config.store, std::move(password), dir.path(), session_id, reporter_);
 }
 
@@ -212,10 +213,7 @@ int Session::run() {
   // So the scheduler keeps its lock and the reactor drops the per-descriptor one (and, with
   // one thread, handlers posted from the loop skip the shared queue and its wake-ups).
   boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  auto store = [&] {
-    BlockedSignals for_threads_started_here;  // the resolver's (see blocked_signals.h)
-    return open_store(io, config, std::move(unlocked.store_password), dir, session_id);
-  }();
+  auto store = open_store(io, config, std::move(unlocked.store_password), dir, session_id);
   std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
   try {

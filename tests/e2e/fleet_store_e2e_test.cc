@@ -104,7 +104,7 @@ TEST_CASE("every audit record of a session reaches the fleet's stream over redis
 // A store named by host is resolved by Asio on a thread of its own, started while the store is
 // checked, before the session blocks the signals it relays. A thread that leaves them unblocked
 // takes a Ctrl-C or a kill with their default action: safe-run dies at once, and the child is
-// never told (seen failing that way before the store was opened under blocked signals).
+// never told (seen failing that way before the resolver thread was started with every signal blocked).
 TEST_CASE("Ctrl-C and SIGTERM still reach the child when the store is named by host", "[e2e][fleet]") {
   RedisServer redis({"store-password-signals", false});
   TempDir dir;
