@@ -101,6 +101,27 @@ TEST_CASE("interim answers are skipped, and an upstream that sends only interim 
   CHECK(raw.post().status == 200);  // the broker goes on serving
 }
 
+// A stream whose first read brought its head and only the start of a chunk's size line: the
+// client has the head at once, not when the rest of the chunk comes.
+TEST_CASE("an answer's head reaches the client before the upstream's first chunk is whole", "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) {
+    RawUpstreamAnswer answer;
+    answer.bytes = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n1";
+    answer.later_bytes = "3\r\ndata: {\"seq\":0}\r\n\r\n\r\n0\r\n\r\n";  // 0x13 bytes of data
+    answer.later_ms = 600;
+    return answer;
+  });
+  REQUIRE(raw.session.ready());
+  RawConnection connection(raw.session.port());
+  connection.send(request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{}", true));
+  auto first = connection.read(std::chrono::milliseconds(400));
+  REQUIRE(first);
+  CHECK(first->bytes.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(first->bytes.find("data:") == std::string::npos);
+  auto rest = connection.read_all(std::chrono::seconds(3));
+  CHECK(contains(first->bytes + rest, "data: {\"seq\":0}"));
+}
+
 // Bytes an upstream sends past the end of its answer were never asked for: read as the next
 // request's answer, they would hand one caller an answer it did not ask for.
 TEST_CASE("bytes an upstream sends past its answer never become the next request's answer",

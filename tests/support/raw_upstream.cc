@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 namespace saferun::test {
 namespace {
@@ -125,6 +127,10 @@ void RawUpstream::serve(int fd) {
       break;
     }
     send_all(fd, peek.bytes);
+    if (!peek.later_bytes.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(peek.later_ms));
+      send_all(fd, peek.later_bytes);
+    }
     if (peek.close_after) break;
   }
   // Closed for real (unread request bytes make it a reset, as a real server's close does).

@@ -27,6 +27,8 @@ struct RawUpstreamAnswer {
   bool close_after = false;     // close the connection once written
   std::size_t read_body_limit = SIZE_MAX;  // read at most this much of the body before answering
   int hold_ms = 0;  // wait this long before answering; a peer that closes meanwhile is counted
+  std::string later_bytes = "";  // written later_ms after `bytes` (an answer that arrives in two parts)
+  int later_ms = 0;
 };
 
 class RawUpstream {
