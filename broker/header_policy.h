@@ -6,6 +6,7 @@
 // upstream's. Downstream, hop-by-hop headers stop at the broker; everything else — retry-after,
 // request ids, rate-limit headers, content-encoding — passes untouched.
 
+#include <boost/beast/http/field.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -14,6 +15,15 @@ namespace saferun::broker {
 
 // Lower-cased tokens of a Connection header value ("keep-alive, X-Foo" -> {keep-alive, x-foo}).
 std::set<std::string> connection_tokens(std::string_view connection_value);
+
+// The tokens of every Connection field of a message's fields: a message may carry several.
+template <class Fields>
+std::set<std::string> connection_tokens_of(const Fields& fields) {
+  std::set<std::string> tokens;
+  auto [field, end] = fields.equal_range(boost::beast::http::field::connection);
+  for (; field != end; ++field) tokens.merge(connection_tokens(std::string_view(field->value().data(), field->value().size())));
+  return tokens;
+}
 
 bool is_hop_by_hop(std::string_view lower_name);
 

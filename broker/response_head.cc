@@ -27,7 +27,7 @@ void mask_fields(UpstreamResponse& response, const SecretRedactor& redactor) {
 // Fields are erased as they are met — erase() hands back the next one, so nothing is read
 // after it is freed; the common head (no secret in it) is cleaned without a copy.
 void clean_response_head(UpstreamResponse& response, const SecretRedactor& redactor) {
-  auto listed = connection_tokens(view(response[http::field::connection]));
+  auto listed = connection_tokens_of(response.base());
   std::string lower;
   bool holds_secret = false;
   for (auto field = response.begin(); field != response.end();) {

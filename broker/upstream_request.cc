@@ -48,8 +48,7 @@ UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route,
   head += ' ';
   head.append(upstream_target);
   head += " HTTP/1.1\r\n";
-  auto connection_value = client[http::field::connection];
-  auto listed = connection_tokens(view(connection_value));
+  auto listed = connection_tokens_of(client.base());
   std::string lower;
   for (const auto& field : client) {
     auto name = view(field.name_string());

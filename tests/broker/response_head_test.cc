@@ -37,6 +37,17 @@ TEST_CASE("an answer head keeps its end-to-end fields in order and loses the hop
   CHECK(response["Retry-After"] == "3");
 }
 
+TEST_CASE("a field named by any of an answer's Connection headers stops at the broker", "[response_head]") {
+  auto response = answer_with({{"Connection", "keep-alive"},
+                               {"X-First", "named by the second Connection header"},
+                               {"Connection", "X-First, X-Second"},
+                               {"X-Second", "named too"},
+                               {"Request-Id", "req_1"}});
+  SecretRedactor redactor({"sk-ant-api03-QWERTYUIOP"});
+  clean_response_head(response, redactor);
+  CHECK(names_of(response) == std::vector<std::string>{"Request-Id"});
+}
+
 TEST_CASE("a secret in an answer's field name, value or reason is masked, the rest kept in order", "[response_head]") {
   const std::string key = "sk-ant-api03-QWERTYUIOP";
   auto response = answer_with({{"X-Echo", "key=" + key}, {"X-" + key, "1"}, {"Content-Type", "text/plain"}});
