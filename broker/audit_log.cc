@@ -42,6 +42,24 @@ std::string rfc3339_now() {
 
 namespace {
 
+// The length of the well-formed UTF-8 sequence `text` starts with (RFC 3629, table 3-7 of the
+// Unicode standard: no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+std::size_t utf8_sequence_length(std::string_view text) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(0);
+  std::size_t length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  if (length == 0 || text.size() < length) return 0;
+  unsigned char low = 0x80, high = 0xbf;  // the second byte's range depends on the lead
+  if (lead == 0xe0) low = 0xa0;
+  if (lead == 0xed) high = 0x9f;
+  if (lead == 0xf0) low = 0x90;
+  if (lead == 0xf4) high = 0x8f;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k)
+    if ((byte(k) & 0xc0) != 0x80) return 0;
+  return length;
+}
+
 bool is_plain_json(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
 // A JSON string literal. Control characters are escaped; bytes that are not valid UTF-8
@@ -62,17 +80,11 @@ void append_json_string(std::string& out, std::string_view text) {
       char escaped[8];
       std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
       out += escaped;
+    } else if (auto length = utf8_sequence_length(text.substr(i))) {
+      out.append(text.substr(i, length));
+      i += length - 1;
     } else {
-      auto length = c >= 0xf0 && c < 0xf5 ? 4u : c >= 0xe0 ? 3u : c >= 0xc2 && c < 0xe0 ? 2u : 0u;
-      bool valid = length > 0 && i + length <= text.size();
-      for (std::size_t k = 1; valid && k < length; ++k)
-        valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-      if (valid) {
-        out.append(text.substr(i, length));
-        i += length - 1;
-      } else {
-        out += "\\ufffd";
-      }
+      out += "\\ufffd";
     }
   }
   out.push_back('"');

@@ -159,6 +159,10 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 
   void on_response_head() {
     if (parser_->get().result_int() / 100 != 1) return start_response();
+    if (parser_->get().result_int() == 101) {  // WebSocket upgrades take another path (broker/websocket)
+      upstream_->close();
+      return fail(502, "the upstream switched protocols for a request that did not ask it to");
+    }
     // 103 Early Hints and the like: not relayed. Endless ones are not an answer.
     if (++interim_answers_ > kMaxInterimAnswers) {
       upstream_->close();

@@ -36,6 +36,25 @@ TEST_CASE("invalid UTF-8 in a path does not break the audit line", "[audit_log]"
   CHECK_NOTHROW(nlohmann::json::parse(to_json_line(event)));
 }
 
+TEST_CASE("the audit line keeps well-formed UTF-8 and replaces every ill-formed sequence", "[audit_log]") {
+  auto path_in_line = [](const std::string& path) {
+    AuditEvent event;
+    event.path = path;
+    return nlohmann::json::parse(to_json_line(event))["path"].get<std::string>();
+  };
+  CHECK(path_in_line("/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80/\xf4\x8f\xbf\xbf") ==
+        "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80/\xf4\x8f\xbf\xbf");
+  const std::string replaced = "\xef\xbf\xbd";  // U+FFFD
+  int index = 0;  // overlong, overlong, surrogate, overlong, past U+10FFFF, bad lead, bad lead, cut short
+  for (const std::string bad : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf0\x80\x80\xaf",
+                                "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xe2\x82"}) {
+    INFO("ill-formed sequence #" << index++);
+    auto decoded = path_in_line("/" + bad);
+    CHECK(decoded.rfind("/" + replaced, 0) == 0);
+    CHECK(decoded.find(bad) == std::string::npos);
+  }
+}
+
 TEST_CASE("timestamps are RFC 3339 UTC with milliseconds", "[audit_log]") {
   auto now = rfc3339_now();
   CHECK(now.size() == 24);

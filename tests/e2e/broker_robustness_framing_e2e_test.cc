@@ -101,6 +101,23 @@ TEST_CASE("interim answers are skipped, and an upstream that sends only interim 
   CHECK(raw.post().status == 200);  // the broker goes on serving
 }
 
+// A 101 is never interim: an upstream that switches protocols for an ordinary request has
+// left HTTP, and the client gets a 502 at once rather than a wait for an answer that never comes.
+TEST_CASE("an upstream that switches protocols for an ordinary request gets a 502 at once", "[e2e][robustness][framing]") {
+  RawRouteSession raw([](const RawUpstreamRequest&) {
+    return RawUpstreamAnswer{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"};
+  });
+  REQUIRE(raw.session.ready());
+  auto started = std::chrono::steady_clock::now();
+  auto bytes = http_exchange(raw.session.port(), request_bytes("POST", "/anthropic/v1/messages", raw.headers(), "{}", true),
+                             std::chrono::seconds(5));
+  auto responses = parse_responses(bytes);
+  REQUIRE(responses.size() == 1);
+  CHECK(responses[0].status == 502);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+  CHECK(raw.post().status == 502);  // and again: the broker goes on serving
+}
+
 // A stream whose first read brought its head and only the start of a chunk's size line: the
 // client has the head at once, not when the rest of the chunk comes.
 TEST_CASE("an answer's head reaches the client before the upstream's first chunk is whole", "[e2e][robustness][framing]") {
