@@ -47,7 +47,13 @@ void clean_response_head(UpstreamResponse& response, const SecretRedactor& redac
 
 bool is_encoded(const http::fields& fields) {
   auto coding = to_lower(view(fields[http::field::content_encoding]));
-  return !coding.empty() && coding != "identity";
+  if (!coding.empty() && coding != "identity") return true;
+  // A transfer coding under the chunks ("gzip, chunked") hides the body as well.
+  auto [field, end] = fields.equal_range(http::field::transfer_encoding);
+  for (; field != end; ++field)
+    for (const auto& token : connection_tokens(view(field->value())))
+      if (token != "chunked" && token != "identity") return true;
+  return false;
 }
 
 }  // namespace saferun::broker

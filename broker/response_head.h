@@ -14,7 +14,8 @@ using UpstreamResponse = boost::beast::http::response<boost::beast::http::buffer
 
 void clean_response_head(UpstreamResponse& response, const SecretRedactor& redactor);
 
-// A Content-Encoding other than identity: a body the redactor cannot read.
+// A Content-Encoding other than identity, or a transfer coding besides chunked: a body the
+// redactor cannot read.
 bool is_encoded(const boost::beast::http::fields& fields);
 
 }  // namespace saferun::broker

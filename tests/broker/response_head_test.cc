@@ -67,3 +67,11 @@ TEST_CASE("only identity or no Content-Encoding counts as readable", "[response_
   CHECK(is_encoded(answer_with({{"Content-Encoding", "gzip"}})));
   CHECK(is_encoded(answer_with({{"Content-Encoding", "br"}})));
 }
+
+TEST_CASE("a transfer coding besides chunked counts as unreadable, chunked alone as readable", "[response_head]") {
+  CHECK_FALSE(is_encoded(answer_with({{"Transfer-Encoding", "chunked"}})));
+  CHECK_FALSE(is_encoded(answer_with({{"Transfer-Encoding", "Chunked"}})));
+  CHECK(is_encoded(answer_with({{"Transfer-Encoding", "gzip, chunked"}})));
+  CHECK(is_encoded(answer_with({{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}})));
+  CHECK(is_encoded(answer_with({{"Transfer-Encoding", "deflate"}})));
+}

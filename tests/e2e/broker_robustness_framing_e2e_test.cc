@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/e2e/raw_route_session.h"
 #include "tests/support/fake_upstream.h"
@@ -209,4 +210,22 @@ TEST_CASE("an upstream that compresses anyway is refused rather than passed unsc
   auto response = raw.post();
   CHECK(response.status == 502);
   CHECK(contains(response.body, "encoded"));
+}
+
+// The same under a transfer coding: "gzip, chunked" is dechunked by the parser, and the gzip
+// underneath would reach the client unlabelled and unscanned.
+TEST_CASE("an upstream that compresses under its chunks is refused rather than passed unscanned",
+          "[e2e][robustness][secrets]") {
+  RawRouteSession raw([](const RawUpstreamRequest& request) {
+    auto body = gzip(key_in(request.head));
+    std::ostringstream size;
+    size << std::hex << body.size();
+    return RawUpstreamAnswer{"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + size.str() + "\r\n" + body +
+                             "\r\n0\r\n\r\n"};
+  });
+  REQUIRE(raw.session.ready());
+  auto response = raw.post();
+  CHECK(response.status == 502);
+  CHECK(contains(response.body, "encoded"));
+  CHECK_FALSE(contains(response.body, gzip(raw.key)));
 }
