@@ -2,7 +2,7 @@
 // How a relayed answer goes on the client's wire: the head written from its (cleaned) fields,
 // then each piece of body as it is under a Content-Length, or as one chunk when chunked, the
 // last piece followed by the last chunk. The bytes Beast's serializer would write, without its
-// buffer-sequence machinery per piece (a tenth of the broker's user time on a small answer).
+// buffer-sequence machinery per piece (7.6 % of the broker's user time on a small answer).
 // Pure: it builds bytes and buffer lists; the exchange writes them.
 
 #include <boost/asio/buffer.hpp>

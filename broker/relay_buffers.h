@@ -1,7 +1,7 @@
 #pragma once
 // The buffers answers are relayed through (kBytes each), kept for reuse: an exchange takes one
 // and gives it back when it ends, so a busy broker does not allocate and free 64 KiB per
-// request (that malloc/free pair was a tenth of the user time of a 76 KB POST). At most kKeep
+// request (on a 76 KB POST at 256 connections: 28-29 -> 24-25 µs of user time). At most kKeep
 // idle buffers are kept (4 MiB); the rest are freed. One event loop: no locking.
 
 #include <cstddef>

@@ -18,6 +18,13 @@ Route anthropic_route() {
   return route;
 }
 
+// The head make_upstream_request writes for `client` on the Anthropic route.
+std::string forwarded_head(ClientRequest& client, std::string_view target) {
+  Secret secret("sk-ant-api03-unit-test-key-0123456789");
+  auto line = credential_line(anthropic_route(), secret);
+  return make_upstream_request(client, anthropic_route(), line, target).head;
+}
+
 }  // namespace
 
 TEST_CASE("the forwarded request's ordinary header storage never holds the key", "[upstream_request][secrets]") {
@@ -62,16 +69,14 @@ TEST_CASE("the forwarded head keeps the client's fields in order and drops what 
 }
 
 TEST_CASE("a field named by any of the client's Connection headers is not forwarded", "[upstream_request]") {
-  Secret secret("sk-ant-api03-unit-test-key-0123456789");
   ClientRequest client{boost::beast::http::verb::get, "/anthropic/v1/models", 11};
   client.insert("Connection", "keep-alive");
   client.insert("X-Hop", "named by the second Connection header");
   client.insert("Connection", "X-Hop");
   client.insert("Anthropic-Version", "2023-06-01");
-  auto line = credential_line(anthropic_route(), secret);
-  auto upstream = make_upstream_request(client, anthropic_route(), line, "/v1/models");
-  CHECK(upstream.head.find("X-Hop") == std::string::npos);
-  CHECK(upstream.head.find("Anthropic-Version: 2023-06-01\r\n") != std::string::npos);
+  auto head = forwarded_head(client, "/v1/models");
+  CHECK(head.find("X-Hop") == std::string::npos);
+  CHECK(head.find("Anthropic-Version: 2023-06-01\r\n") != std::string::npos);
 }
 
 TEST_CASE("the forwarded head states a length only when there is a body or the method implies one", "[upstream_request]") {
