@@ -6,8 +6,6 @@
 namespace saferun::broker::policy {
 namespace {
 
-constexpr std::string_view kOutputFields[] = {"max_tokens", "max_output_tokens", "max_completion_tokens"};
-
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -92,7 +90,24 @@ std::optional<std::string> decode_string(std::string_view literal) {
   return value.get<std::string>();
 }
 
+// A JSON integer as the grammar spells it (-?(0|[1-9][0-9]*)), short enough to fit: read here
+// without a parser. Anything else (fractions, exponents, leading zeros, huge) goes to the parser.
+std::optional<std::int64_t> plain_integer(std::string_view literal) {
+  auto digits = literal.substr(literal.starts_with('-') ? 1 : 0);
+  if (digits.empty() || digits.size() > 18 || (digits.size() > 1 && digits.front() == '0')) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return literal.starts_with('-') ? -value : value;
+}
+
 void read_output_limit(std::string_view literal, RequestFacts& facts) {
+  if (auto value = plain_integer(literal)) {
+    facts.output_limit = *value;
+    return;
+  }
   auto value = nlohmann::json::parse(literal, nullptr, false);
   if (value.is_number_integer()) {
     facts.output_limit = value.get<std::int64_t>();
@@ -108,29 +123,49 @@ void read_stream_options(std::string_view literal, RequestFacts& facts) {
   facts.include_usage = value.is_object() && value.value("include_usage", false) == true;
 }
 
-// Records one top-level member we care about; the rest are skipped unread.
-void note_member(const std::string& key, std::string_view literal, ValueSpan span, RequestFacts& facts,
-                 std::vector<std::string>& seen) {
-  const bool output = std::find(std::begin(kOutputFields), std::end(kOutputFields), key) != std::end(kOutputFields);
-  if (key != "model" && key != "stream" && key != "stream_options" && !output) return;
-  if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-    if (facts.duplicate_key.empty()) facts.duplicate_key = key;
+// The top-level keys the scan reads; every other key is skipped unread.
+constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
+                                          "max_completion_tokens"};
+
+// Which of kReadKeys `key` is (an index), if any.
+std::optional<std::size_t> read_key_index(std::string_view key) {
+  for (std::size_t i = 0; i < std::size(kReadKeys); ++i)
+    if (kReadKeys[i] == key) return i;
+  return std::nullopt;
+}
+
+// Records one top-level member we read; `seen` has a bit per kReadKeys entry.
+void note_member(std::size_t key, std::string_view literal, ValueSpan span, RequestFacts& facts, unsigned& seen) {
+  const std::string_view name = kReadKeys[key];
+  if (seen & (1u << key)) {
+    if (facts.duplicate_key.empty()) facts.duplicate_key = name;
     return;
   }
-  seen.push_back(key);
-  if (key == "model") {
+  seen |= 1u << key;
+  if (name == "model") {
     facts.model = decode_string(literal).value_or("");
-  } else if (key == "stream") {
+  } else if (name == "stream") {
     facts.stream = literal == "true";
-  } else if (key == "stream_options") {
+  } else if (name == "stream_options") {
     facts.stream_options_span = span;
     read_stream_options(literal, facts);
   } else {
-    if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = key;
-    facts.output_field = key;
+    if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
+    facts.output_field = name;
     facts.output_span = span;
     read_output_limit(literal, facts);
   }
+}
+
+// A key literal as the upstream reads it: its bytes, or decoded when it holds escapes.
+// Empty `storage` when no decoding was needed; nullopt when it is not a string.
+std::optional<std::string_view> key_text(std::string_view literal, std::string& storage) {
+  if (literal.size() < 2 || literal.front() != '"') return std::nullopt;
+  if (literal.find('\\') == std::string_view::npos) return literal.substr(1, literal.size() - 2);
+  auto decoded = decode_string(literal);
+  if (!decoded) return std::nullopt;
+  storage = std::move(*decoded);
+  return std::string_view(storage);
 }
 
 }  // namespace
@@ -170,7 +205,8 @@ RequestFacts inspect_request_body(std::string_view body) {
   scan.skip_space();
   facts.object_begin = scan.at();
   if (!scan.take('{')) return facts;
-  std::vector<std::string> seen;
+  unsigned seen = 0;
+  std::string decoded_key;
   if (scan.take('}')) {
     facts.json_object = true;
     return facts;
@@ -180,13 +216,13 @@ RequestFacts inspect_request_body(std::string_view body) {
     scan.skip_space();
     auto key_begin = scan.at();
     if (!scan.skip_string()) return RequestFacts{};
-    auto key = decode_string(body.substr(key_begin, scan.at() - key_begin));
+    auto key = key_text(body.substr(key_begin, scan.at() - key_begin), decoded_key);
     if (!key || !scan.take(':')) return RequestFacts{};
     scan.skip_space();
     auto value_begin = scan.at();
     if (!scan.skip_value()) return RequestFacts{};
     ValueSpan span{value_begin, scan.at()};
-    note_member(*key, body.substr(span.begin, span.end - span.begin), span, facts, seen);
+    if (auto index = read_key_index(*key)) note_member(*index, body.substr(span.begin, span.end - span.begin), span, facts, seen);
     if (scan.take(',')) continue;
     if (scan.take('}')) break;
     return RequestFacts{};

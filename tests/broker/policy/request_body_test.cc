@@ -30,6 +30,36 @@ TEST_CASE("a duplicated model or ceiling key is reported", "[policy][request_bod
         "max_completion_tokens");
 }
 
+TEST_CASE("a duplicate is found whether the key is spelled plainly or with escapes", "[policy][request_body]") {
+  CHECK(inspect_request_body(R"({"model":"a","\u006dodel":"b"})").duplicate_key == "model");
+  CHECK(inspect_request_body(R"({"stream":false,"s\u0074ream":true})").duplicate_key == "stream");
+  CHECK(inspect_request_body(R"({"modelx":"a","model":"b","mode":"c"})").duplicate_key.empty());
+}
+
+// The ceiling's value is what a JSON parser reads: the plain integers the scan reads itself
+// agree with nlohmann on every spelling around them.
+TEST_CASE("the ceiling's value is read as a JSON parser reads it", "[policy][request_body]") {
+  for (std::string literal : {"0", "-0", "-1", "4096", "64000", "123456789012345678", "9223372036854775807",
+                              "-9223372036854775808", "99999999999999999999", "007", "-01", "1.0", "1e3", "1.5", "+1",
+                              "1x", "-", "null", "true", "\"4096\""}) {
+    INFO("literal " << literal);
+    auto facts = inspect_request_body(R"({"max_tokens":)" + literal + "}");
+    auto parsed = json::parse(literal, nullptr, false);
+    if (parsed.is_number_integer() && !(parsed.is_number_unsigned() && parsed.get<std::uint64_t>() > INT64_MAX)) {
+      CHECK(facts.output_limit == parsed.get<std::int64_t>());
+      CHECK_FALSE(facts.output_limit_not_integer);
+    } else if (parsed.is_number_float() && parsed.get<double>() == static_cast<double>(static_cast<std::int64_t>(parsed.get<double>()))) {
+      CHECK(facts.output_limit == static_cast<std::int64_t>(parsed.get<double>()));
+    } else if (parsed.is_null()) {
+      CHECK_FALSE(facts.output_limit);
+      CHECK_FALSE(facts.output_limit_not_integer);
+    } else {
+      CHECK_FALSE(facts.output_limit);
+      CHECK(facts.output_limit_not_integer);
+    }
+  }
+}
+
 TEST_CASE("a body that is not a JSON object yields no facts", "[policy][request_body]") {
   CHECK_FALSE(inspect_request_body("").json_object);
   CHECK_FALSE(inspect_request_body("[1,2]").json_object);
