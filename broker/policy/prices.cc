@@ -19,18 +19,21 @@ std::int64_t divide_rounding_up(Wide amount) {
 
 }  // namespace
 
+void PriceTable::set(std::string pattern, Price price) {
+  prices_[std::move(pattern)] = price;
+  wildcards_.clear();
+  for (const auto& [name, entry] : prices_)
+    if (name.find_first_of("*?") != std::string::npos) wildcards_.emplace_back(name, entry);
+  std::stable_sort(wildcards_.begin(), wildcards_.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
 const Price* PriceTable::find(std::string_view model) const {
   if (model.empty()) return nullptr;
-  if (auto exact = prices_.find(std::string(model)); exact != prices_.end()) return &exact->second;
-  const Price* best = nullptr;
-  std::size_t best_length = 0;
-  for (const auto& [pattern, price] : prices_) {
-    if (pattern.size() > best_length && matches_pattern(pattern, model)) {
-      best = &price;
-      best_length = pattern.size();
-    }
-  }
-  return best;
+  if (auto exact = prices_.find(model); exact != prices_.end()) return &exact->second;
+  for (const auto& [pattern, price] : wildcards_)
+    if (matches_pattern(pattern, model)) return &price;
+  return nullptr;
 }
 
 std::int64_t cost_micro_usd(const Usage& usage, const Price& price) {

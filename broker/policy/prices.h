@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "broker/policy/usage.h"
 
@@ -22,16 +24,18 @@ struct Price {
 
 class PriceTable {
  public:
-  void set(std::string pattern, Price price) { prices_[std::move(pattern)] = price; }
+  void set(std::string pattern, Price price);
   // The price for `model`, or nullptr when no pattern matches (never "free").
   const Price* find(std::string_view model) const;
-  const std::map<std::string, Price>& entries() const { return prices_; }
 
   std::string source;  // where the shipped table's numbers came from
   std::string as_of;   // its date
 
  private:
-  std::map<std::string, Price> prices_;
+  std::map<std::string, Price, std::less<>> prices_;
+  // The patterns with wildcards, longest first (equal lengths in name order), so the first
+  // that matches is the most specific: looked up per request without walking the map.
+  std::vector<std::pair<std::string, Price>> wildcards_;
 };
 
 // The cost of `usage`, rounded up to the next micro-USD.

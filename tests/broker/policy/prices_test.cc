@@ -1,6 +1,8 @@
 #include "broker/policy/prices.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <utility>
 
 using namespace saferun::broker::policy;
 
@@ -15,6 +17,22 @@ TEST_CASE("the most specific price pattern wins and an unknown model has no pric
   CHECK(table.find("exact-model")->input == 1);
   CHECK(table.find("claude-sonnet-4") == nullptr);
   CHECK(table.find("") == nullptr);
+}
+
+TEST_CASE("of two equally long matching patterns the first in name order wins, whatever order they were set in", "[policy][prices]") {
+  for (bool reversed : {false, true}) {
+    PriceTable table;
+    std::pair<const char*, Price> entries[] = {{"claude-*-4", {1, 0, 0, 0}}, {"claude-s*4", {2, 0, 0, 0}},
+                                               {"claude-*", {3, 0, 0, 0}}};
+    if (reversed) std::reverse(std::begin(entries), std::end(entries));
+    for (auto& [pattern, price] : entries) table.set(pattern, price);
+    REQUIRE(table.find("claude-sonnet-4") != nullptr);
+    CHECK(table.find("claude-sonnet-4")->input == 1);
+    CHECK(table.find("claude-opus-4")->input == 1);
+    CHECK(table.find("claude-haiku")->input == 3);
+    table.set("claude-sonnet-4", {4, 0, 0, 0});
+    CHECK(table.find("claude-sonnet-4")->input == 4);
+  }
 }
 
 TEST_CASE("cost is integer micro-USD, every token kind at its own price, rounded up", "[policy][prices]") {
