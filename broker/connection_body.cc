@@ -11,6 +11,7 @@
 
 #include "broker/connection.h"
 #include "broker/guarded_handler.h"
+#include "broker/io_now.h"
 
 namespace saferun::broker {
 
@@ -74,17 +75,22 @@ void Connection::read_body_bytes() {
 }
 
 // Into storage of exactly `length` bytes: first what the head's read already brought, then
-// straight from the socket — no parser, no intermediate buffer.
+// straight from the socket — no parser, no intermediate buffer. What the socket already holds
+// is read at once (a 76 KB body is usually all there with its head): no round through the
+// event loop. The rest is read asynchronously.
 void Connection::read_sized_body(std::size_t length) {
   auto& body = parser_->get().body();
   body.allocate(length);
   auto have = std::min(buffer_.size(), length);
   asio::buffer_copy(asio::buffer(body.data(), have), buffer_.data());
   buffer_.consume(have);
+  beast::error_code read_error;
+  if (have < length) have += read_now(stream_.socket(), asio::buffer(body.data() + have, length - have), read_error);
   if (have == length) {
     body_read_ = true;
     return on_body({});
   }
+  if (!would_block(read_error)) return on_body(read_error);
   asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
                    guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
                      self.body_read_ = !ec;

@@ -11,7 +11,7 @@
 #include "broker/answer_framing.h"
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
-#include "broker/write_now.h"
+#include "broker/io_now.h"
 #include "broker/upstream_pool.h"
 
 namespace saferun::broker {

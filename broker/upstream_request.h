@@ -19,7 +19,7 @@
 
 #include "broker/body/held_body.h"
 #include "broker/route.h"
-#include "broker/write_now.h"
+#include "broker/io_now.h"
 
 namespace saferun::broker {
 
@@ -53,7 +53,7 @@ inline RequestBuffers request_buffers(const UpstreamRequest& request) {
   return buffers;
 }
 
-// As much of the request as a plain socket takes now (broker/write_now.h).
+// As much of the request as a plain socket takes now (broker/io_now.h).
 template <class Socket>
 std::size_t write_upstream_request_now(Socket& socket, const UpstreamRequest& request, boost::system::error_code& ec) {
   return write_now(socket, request_buffers(request), ec);

@@ -1,9 +1,10 @@
 #pragma once
-// Writing to a socket without a round through the event loop: as much as it takes now. The
-// socket is made non-blocking, so this never stalls the loop; what it does not take is written
-// asynchronously by the caller (`ec` is would_block then).
+// Reading from and writing to a socket without a round through the event loop: as much as it
+// holds or takes now. The socket is made non-blocking, so this never stalls the loop; the rest
+// is read or written asynchronously by the caller (`ec` is would_block then).
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <cstddef>
 #include <limits>
@@ -20,6 +21,14 @@ std::size_t write_now(Socket& socket, const Buffers& buffers, boost::system::err
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
   if (ec) return 0;
   return boost::asio::write(socket, buffers, all_available, ec);
+}
+
+// Into `buffer` as much as the socket holds now, up to its size (several reads if need be).
+template <class Socket>
+std::size_t read_now(Socket& socket, boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (ec) return 0;
+  return boost::asio::read(socket, buffer, all_available, ec);
 }
 
 inline bool would_block(boost::system::error_code ec) {
