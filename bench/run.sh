@@ -108,32 +108,38 @@ echo
 # --- throughput and latency ----------------------------------------------------------------
 # Request shapes: what real agents send (DESIGN §7). POST bodies are Claude-Code-like JSON.
 for size in 300 78000 1048576 4194304; do bench/claude_body.sh "$size" >"$work/body-$size.json"; done
-wrk_run() {  # wrk_run CONNECTIONS URL BODY_FILE|- [HEADER] -> "req/s p50 p99 non2xx"
+wrk_run() {  # wrk_run CONNECTIONS URL BODY_FILE|- [HEADER] -> "req/s p50 p99 non2xx requests"
   local c=$1 url=$2 body=$3 threads=$(( $1 < 2 ? 1 : 2 )) duration=$DURATION
   local script=(); [ "$body" = - ] || script=(-s bench/post.lua)
   [ "$body" = - ] || [ $(( c * $(wc -c <"$body") )) -le $((64 << 20)) ] || duration=$LONG_DURATION
   local out; out=$(BODY_FILE=$body wrk -t"$threads" -c"$c" -d"$duration" --timeout 30s --latency "${script[@]}" ${4:+-H "$4"} "$url")
   echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out")" \
-       "$(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {n = $NF} END {print n + 0}' <<<"$out")"
+       "$(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {n = $NF} END {print n + 0}' <<<"$out")" \
+       "$(awk '/requests in/ {print $1}' <<<"$out")"
 }
+minflt() { awk '{print $10}' "/proc/$1/stat"; }  # minor page faults of a process so far
+faults_per() { awk -v f="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? f / n : 0) }'; }
 to_us() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) print v; else if (t ~ /ms$/) print v * 1000; else print v * 1e6 }'; }
 added() { awk -v p="$(to_us "$1")" -v d="$(to_us "$2")" 'BEGIN { printf "%+.0f µs", p - d }'; }
 echo "## Throughput and latency (wrk, $DURATION per cell, $LONG_DURATION for the largest; added p50 = proxy p50 − direct p50)"
 echo
-echo "| request | conns | direct req/s | safe-run req/s | nginx req/s | safe-run / nginx | p50 direct / safe-run / nginx | added p50 safe-run / nginx | p99 safe-run / nginx |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| request | conns | direct req/s | safe-run req/s | nginx req/s | safe-run / nginx | p50 direct / safe-run / nginx | added p50 safe-run / nginx | p99 safe-run / nginx | page faults per request safe-run / nginx |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 shapes=("GET /v1/models:-" "POST 649 B:$work/body-300.json" "POST 76 KB:$work/body-78000.json"
         "POST 1 MB:$work/body-1048576.json" "POST 4 MB:$work/body-4194304.json")
 for shape in "${shapes[@]}"; do
   label=${shape%%:*} body=${shape#*:}
   path=/v1/models; [ "$body" = - ] || path=/v1/messages?beta=true
   for c in ${CONNECTIONS:-1 16 256}; do
-    read -r d_rps d_p50 d_p99 d_bad <<<"$(wrk_run "$c" "http://127.0.0.1:$UP$path" "$body")"
-    read -r s_rps s_p50 s_p99 s_bad <<<"$(wrk_run "$c" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN")"
-    read -r n_rps n_p50 n_p99 n_bad <<<"$(wrk_run "$c" "http://127.0.0.1:$PX$path" "$body")"
+    read -r d_rps d_p50 d_p99 d_bad d_n <<<"$(wrk_run "$c" "http://127.0.0.1:$UP$path" "$body")"
+    s_flt=$(minflt "$SR_PLAIN_PID")
+    read -r s_rps s_p50 s_p99 s_bad s_n <<<"$(wrk_run "$c" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN")"
+    s_flt=$(( $(minflt "$SR_PLAIN_PID") - s_flt )) n_flt=$(minflt "$NGINX_WORKER")
+    read -r n_rps n_p50 n_p99 n_bad n_n <<<"$(wrk_run "$c" "http://127.0.0.1:$PX$path" "$body")"
+    n_flt=$(( $(minflt "$NGINX_WORKER") - n_flt ))
     ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')
     bad=""; [ "$((d_bad + s_bad + n_bad))" -eq 0 ] || bad=" (non-2xx: $d_bad / $s_bad / $n_bad)"
-    echo "| $label | $c | $d_rps | $s_rps | $n_rps | $ratio$bad | $d_p50 / $s_p50 / $n_p50 | $(added "$s_p50" "$d_p50") / $(added "$n_p50" "$d_p50") | $s_p99 / $n_p99 |"
+    echo "| $label | $c | $d_rps | $s_rps | $n_rps | $ratio$bad | $d_p50 / $s_p50 / $n_p50 | $(added "$s_p50" "$d_p50") / $(added "$n_p50" "$d_p50") | $s_p99 / $n_p99 | $(faults_per "$s_flt" "$s_n") / $(faults_per "$n_flt" "$n_n") |"
   done
 done
 echo
