@@ -50,7 +50,7 @@ std::optional<Plan> apply_ceiling(const std::vector<Scope>& scopes, const Reques
   if (strictest == nullptr) return std::nullopt;
   auto ceiling = *strictest->rules->max_output_tokens;
   if (facts.output_limit_not_integer)
-    return refused(400, "denied_ceiling", facts.output_field + " must be an integer under " + strictest->where);
+    return refused(400, "denied_ceiling", facts.output_field + " must be a whole number of tokens (0 or more) under " + strictest->where);
   if (output && *output > ceiling) {
     for (const auto& scope : scopes) {
       const auto& rules = *scope.rules;

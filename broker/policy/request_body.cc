@@ -93,29 +93,49 @@ std::optional<std::string> decode_string(std::string_view literal) {
 // A JSON integer as the grammar spells it (-?(0|[1-9][0-9]*)), short enough to fit: read here
 // without a parser. Anything else (fractions, exponents, leading zeros, huge) goes to the parser.
 std::optional<std::int64_t> plain_integer(std::string_view literal) {
-  auto digits = literal.substr(literal.starts_with('-') ? 1 : 0);
+  const bool negative = literal.starts_with('-');
+  auto digits = literal.substr(negative ? 1 : 0);
   if (digits.empty() || digits.size() > 18 || (digits.size() > 1 && digits.front() == '0')) return std::nullopt;
   std::int64_t value = 0;
   for (char c : digits) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + (c - '0');
   }
-  return literal.starts_with('-') ? -value : value;
+  return negative ? -value : value;
 }
 
+// A parsed value as a whole number of tokens (0 to INT64_MAX): an integer, or a float with no
+// fraction ("1.0", "1e3"). nullopt for anything else — negative, fractional, past INT64_MAX, or
+// not a number at all.
+std::optional<std::int64_t> token_count(const nlohmann::json& parsed) {
+  if (parsed.is_number_unsigned()) {
+    auto value = parsed.get<std::uint64_t>();
+    if (value <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(value);
+    return std::nullopt;
+  }
+  if (parsed.is_number_integer()) {
+    auto value = parsed.get<std::int64_t>();
+    return value >= 0 ? std::optional(value) : std::nullopt;
+  }
+  if (!parsed.is_number_float()) return std::nullopt;
+  auto value = parsed.get<double>();  // checked in range before the cast: past it, the cast is undefined
+  if (!(value >= 0 && value < 0x1p63) || value != static_cast<double>(static_cast<std::int64_t>(value)))
+    return std::nullopt;
+  return static_cast<std::int64_t>(value);
+}
+
+// A ceiling that is not a whole number of tokens is reported (refused under a ceiling rule;
+// without one, the request reserves the policy's assumed output): a negative or wrapped value
+// would otherwise make a negative reservation.
 void read_output_limit(std::string_view literal, RequestFacts& facts) {
-  if (auto value = plain_integer(literal)) {
+  if (auto value = plain_integer(literal); value && *value >= 0) {
     facts.output_limit = *value;
     return;
   }
-  auto value = nlohmann::json::parse(literal, nullptr, false);
-  if (value.is_number_integer()) {
-    facts.output_limit = value.get<std::int64_t>();
-  } else if (value.is_number_float() && value.get<double>() == static_cast<double>(static_cast<std::int64_t>(value.get<double>()))) {
-    facts.output_limit = static_cast<std::int64_t>(value.get<double>());
-  } else if (!value.is_null()) {
-    facts.output_limit_not_integer = true;
-  }
+  auto parsed = nlohmann::json::parse(literal, nullptr, false);
+  if (parsed.is_null()) return;
+  facts.output_limit = token_count(parsed);
+  facts.output_limit_not_integer = !facts.output_limit;
 }
 
 void read_stream_options(std::string_view literal, RequestFacts& facts) {

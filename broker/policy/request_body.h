@@ -35,8 +35,8 @@ struct RequestFacts {
   std::string model;         // "" when absent or not a string
   std::string duplicate_key; // a key we read that appeared twice ("" = none)
   std::string output_field;  // "max_tokens" | "max_output_tokens" | "max_completion_tokens" | ""
-  std::optional<std::int64_t> output_limit;  // its value, when an integer
-  bool output_limit_not_integer = false;
+  std::optional<std::int64_t> output_limit;  // its value, when a whole number from 0 to INT64_MAX
+  bool output_limit_not_integer = false;     // present, not null, and not such a number
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage == true
   ValueSpan output_span;

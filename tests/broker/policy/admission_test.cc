@@ -119,6 +119,35 @@ TEST_CASE("the reservation is the input estimate plus the output limit at the wo
   }
 }
 
+// The attack: a ceiling that wraps (2^64 - 1 read as -1) or is negative would reserve negative
+// tokens and dollars, giving every other request in flight more room than the budget has.
+TEST_CASE("a negative or wrapping max_tokens never makes a negative reservation", "[policy][admission]") {
+  Setup s;
+  s.settings.session.budget_micro_usd = 5'000'000;
+  s.route.tokens_per_minute = 100000;
+  auto draw_of = [](const Plan& plan, const std::string& counter) {
+    for (auto& d : plan.draws)
+      if (d.counter == counter) return d.amount;
+    return std::int64_t{-1};
+  };
+  // Control: an honest ceiling is reserved as sent.
+  auto honest = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":100})");
+  REQUIRE(honest.status == 0);
+  CHECK(honest.output_reserved == 100);
+  for (std::string value : {"18446744073709551615", "9223372036854775808", "-1", "-9223372036854775809", "1e30"}) {
+    INFO("max_tokens: " << value);
+    auto plan = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":)" + value + "}");
+    REQUIRE(plan.status == 0);  // no ceiling rule: forwarded, the upstream judges the value
+    CHECK(plan.output_reserved == s.settings.assumed_output_tokens);
+    CHECK(draw_of(plan, "s:usd") > 0);
+    CHECK(draw_of(plan, "r:tpm") >= plan.input_estimate);
+  }
+  s.settings.session.max_output_tokens = 8192;  // under a ceiling rule such a value is refused
+  auto refused = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":-1})");
+  CHECK(refused.status == 400);
+  CHECK(refused.decision == "denied_ceiling");
+}
+
 TEST_CASE("an unmeterable POST is refused while a budget is in force, and counted tokens are free",
           "[policy][admission]") {
   Setup s;
