@@ -152,3 +152,33 @@ TEST_CASE("the summary reports per route and model the tokens the upstream repor
   CHECK(openai["cost_micro_usd"] == 1);  // 2 tokens at $0.02/MTok, rounded up
   CHECK(contains(policy.result.err, "usage: 3 metered request(s)"));
 }
+
+// The attack: a negative max_tokens, or one past INT64_MAX (read as INT64_MIN before the fix),
+// made a negative tokens-per-minute reservation while its stream was open, so more other
+// requests fitted under the limit than it allows. Control: the same burst without the attack.
+TEST_CASE("a negative or wrapping max_tokens buys other requests no room under tokens_per_minute",
+          "[e2e][policy][budget]") {
+  const std::string honest = R"({"model":"claude-test","max_tokens":20,"stream":true,"messages":[]})";
+  const std::int64_t limit = 4 * (static_cast<std::int64_t>(honest.size()) + 20);  // four honest reservations
+  for (std::string attack_value : {"", "-5000", "9223372036854775808"}) {
+    INFO("attacking max_tokens: " << (attack_value.empty() ? "none (control)" : attack_value));
+    PolicySession policy(policy_options(R"({"bytes_per_input_token": 1})",
+                                        R"({"tokens_per_minute": )" + std::to_string(limit) + "}"));
+    REQUIRE(policy.session->ready());
+    int attack_status = 0;
+    std::thread attack([&] {
+      if (attack_value.empty()) return;
+      auto body = R"({"model":"claude-test","max_tokens":)" + attack_value + R"(,"stream":true,"messages":[]})";
+      attack_status = policy.message(body, {{"x-fake-delay-ms", "3000"}}).status;  // open for 3 s
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the attack is admitted (or not) first
+    std::vector<int> statuses(10);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 10; ++i)  // all in flight at once: each holds its reservation for 1 s
+      clients.emplace_back([&, i] { statuses[i] = policy.message(honest, {{"x-fake-delay-ms", "1000"}}).status; });
+    for (auto& client : clients) client.join();
+    attack.join();
+    CHECK(std::count(statuses.begin(), statuses.end(), 200) == 4);
+    if (!attack_value.empty()) CHECK(attack_status == 429);  // it reserves the assumed output (4096): over the limit
+  }
+}
