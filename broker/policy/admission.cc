@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "broker/policy/model_rule.h"
+#include "broker/policy/saturating.h"
 
 namespace saferun::broker::policy {
 namespace {
@@ -84,7 +85,7 @@ void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
   if (r.concurrent_requests) draws.push_back({scope.key + std::string(kConcurrent), 1});
   if (!plan.metered) return;
   if (r.tokens_per_minute)
-    draws.push_back({scope.key + std::string(kTokensPerMinute), plan.input_estimate + plan.output_reserved});
+    draws.push_back({scope.key + std::string(kTokensPerMinute), saturating_add(plan.input_estimate, plan.output_reserved)});
   if (r.input_tokens) draws.push_back({scope.key + std::string(kInputTokens), plan.input_estimate});
   if (r.output_tokens) draws.push_back({scope.key + std::string(kOutputTokens), plan.output_reserved});
   if (r.budget_micro_usd && plan.price)

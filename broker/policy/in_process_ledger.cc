@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "broker/policy/saturating.h"
+
 namespace saferun::broker::policy {
 namespace {
 
@@ -76,13 +78,14 @@ ReserveOutcome InProcessLedger::try_reserve(const Reservation& reservation) {
       return {LedgerStatus::unavailable, draw.counter, 0, std::nullopt, "counter " + draw.counter + " is not defined"};
     auto& slot = it->second;
     roll(slot, now);
-    auto left = slot.counter.max - slot.used - slot.reserved;
+    auto left = saturating_sub(saturating_sub(slot.counter.max, slot.used), slot.reserved);
     if (draw.amount > left)
       return {LedgerStatus::refused, draw.counter, std::max<std::int64_t>(left, 0), retry_after(slot, now),
               draw.counter + " has " + std::to_string(std::max<std::int64_t>(left, 0)) + " left, the request needs " +
                   std::to_string(draw.amount)};
   }
-  for (const auto& draw : reservation.draws) slots_[draw.counter].reserved += draw.amount;
+  for (const auto& draw : reservation.draws)
+    slots_[draw.counter].reserved = saturating_add(slots_[draw.counter].reserved, draw.amount);
   open_[reservation.id] = {reservation.draws, now + reservation.ttl};
   return {};
 }
@@ -96,9 +99,9 @@ void InProcessLedger::apply_settle(const std::string& id, const std::vector<Draw
     auto slot = slots_.find(draw.counter);
     if (slot == slots_.end()) continue;
     roll(slot->second, now);
-    slot->second.reserved -= draw.amount;
+    slot->second.reserved = saturating_sub(slot->second.reserved, draw.amount);
     for (const auto& used : actual)
-      if (used.counter == draw.counter) slot->second.used += used.amount;
+      if (used.counter == draw.counter) slot->second.used = saturating_add(slot->second.used, used.amount);
   }
   open_.erase(it);
 }

@@ -1,6 +1,7 @@
 #include "broker/policy/usage.h"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace saferun::broker::policy {
@@ -8,11 +9,17 @@ namespace {
 
 using nlohmann::json;
 
+// A reported count: negative counts as 0; past INT64_MAX (an unsigned or a float too large to
+// cast) as INT64_MAX, so it is charged in full rather than wrapped.
 std::int64_t count(const json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || !it->is_number()) return 0;
-  auto value = it->is_number_float() ? static_cast<std::int64_t>(it->get<double>()) : it->get<std::int64_t>();
-  return std::max<std::int64_t>(value, 0);
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>() > static_cast<std::uint64_t>(kMax) ? kMax : it->get<std::int64_t>();
+  if (it->is_number_integer()) return std::max<std::int64_t>(it->get<std::int64_t>(), 0);
+  auto value = it->get<double>();
+  if (!(value > 0)) return 0;
+  return value >= 0x1p63 ? kMax : static_cast<std::int64_t>(value);
 }
 
 std::int64_t nested_count(const json& object, const char* outer, const char* key) {
@@ -48,7 +55,7 @@ void merge_gemini(const json& m, Usage& usage) {
   keep_max(usage.cache_read, cached);
   keep_max(usage.input, count(m, "promptTokenCount") - cached);
   auto thoughts = count(m, "thoughtsTokenCount");
-  keep_max(usage.output, count(m, "candidatesTokenCount") + thoughts);
+  keep_max(usage.output, saturating_add(count(m, "candidatesTokenCount"), thoughts));
   keep_max(usage.reasoning, thoughts);
 }
 
@@ -60,11 +67,11 @@ const json* object_at(const json& document, const char* key) {
 }  // namespace
 
 Usage& Usage::operator+=(const Usage& other) {
-  input += other.input;
-  output += other.output;
-  cache_write += other.cache_write;
-  cache_read += other.cache_read;
-  reasoning += other.reasoning;
+  input = saturating_add(input, other.input);
+  output = saturating_add(output, other.output);
+  cache_write = saturating_add(cache_write, other.cache_write);
+  cache_read = saturating_add(cache_read, other.cache_read);
+  reasoning = saturating_add(reasoning, other.reasoning);
   return *this;
 }
 

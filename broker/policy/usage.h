@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 
+#include "broker/policy/saturating.h"
+
 namespace saferun::broker::policy {
 
 struct Usage {
@@ -24,8 +26,9 @@ struct Usage {
   std::int64_t cache_read = 0;   // input tokens read from the prompt cache
   std::int64_t reasoning = 0;    // of `output`, spent reasoning (informational)
 
-  std::int64_t all_input() const { return input + cache_write + cache_read; }
-  std::int64_t total() const { return all_input() + output; }
+  // Sums saturate at INT64_MAX: an absurd report stays absurd, never negative.
+  std::int64_t all_input() const { return saturating_add(saturating_add(input, cache_write), cache_read); }
+  std::int64_t total() const { return saturating_add(all_input(), output); }
   Usage& operator+=(const Usage& other);
 };
 

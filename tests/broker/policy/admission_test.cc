@@ -142,6 +142,12 @@ TEST_CASE("a negative or wrapping max_tokens never makes a negative reservation"
     CHECK(draw_of(plan, "s:usd") > 0);
     CHECK(draw_of(plan, "r:tpm") >= plan.input_estimate);
   }
+  // The largest valid ceiling: its tokens-per-minute draw (input + output) saturates, so any
+  // limit refuses it, instead of wrapping to a negative draw.
+  auto largest = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":9223372036854775807})");
+  REQUIRE(largest.status == 0);
+  CHECK(largest.output_reserved == INT64_MAX);
+  CHECK(draw_of(largest, "r:tpm") == INT64_MAX);
   s.settings.session.max_output_tokens = 8192;  // under a ceiling rule such a value is refused
   auto refused = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":-1})");
   CHECK(refused.status == 400);

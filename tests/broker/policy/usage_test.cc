@@ -58,3 +58,24 @@ TEST_CASE("embeddings and Gemini usage are read too; a document without usage is
   CHECK_FALSE(merge_usage(json::parse(R"({"choices":[],"usage":null})"), none));
   CHECK_FALSE(merge_usage(json::parse("[1]"), none));
 }
+
+// An upstream (or a local stand-in) reporting absurd counts is charged in full: counts past
+// INT64_MAX, too-large floats and their sums stop at INT64_MAX, never wrap to negative or 0.
+TEST_CASE("absurd usage counts saturate at INT64_MAX instead of wrapping", "[policy][usage]") {
+  Usage usage;
+  REQUIRE(merge_usage(json::parse(R"({"usage":{"input_tokens":18446744073709551615,"output_tokens":1e300,
+      "cache_creation_input_tokens":9223372036854775807,"cache_read_input_tokens":-5}})"), usage));
+  CHECK(usage.input == INT64_MAX);
+  CHECK(usage.output == INT64_MAX);
+  CHECK(usage.cache_write == INT64_MAX);
+  CHECK(usage.cache_read == 0);
+  CHECK(usage.all_input() == INT64_MAX);
+  CHECK(usage.total() == INT64_MAX);
+  Usage sum = usage;
+  sum += usage;
+  CHECK(sum.input == INT64_MAX);
+  Usage gemini;
+  REQUIRE(merge_usage(json::parse(R"({"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":9223372036854775807,
+      "thoughtsTokenCount":9223372036854775807}})"), gemini));
+  CHECK(gemini.output == INT64_MAX);
+}
