@@ -177,8 +177,9 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
   }
 }
 
-// A key literal as the upstream reads it: its bytes, or decoded when it holds escapes.
-// Empty `storage` when no decoding was needed; nullopt when it is not a string.
+// A key literal as the upstream reads it: its bytes, or decoded when it holds escapes (the
+// decoded text is kept in `storage`, which the view then points into); nullopt when it is not a
+// string.
 std::optional<std::string_view> key_text(std::string_view literal, std::string& storage) {
   if (literal.size() < 2 || literal.front() != '"') return std::nullopt;
   if (literal.find('\\') == std::string_view::npos) return literal.substr(1, literal.size() - 2);
