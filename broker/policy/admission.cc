@@ -102,6 +102,7 @@ Plan plan_request(const PlanInput& input) {
     return refused(400, "denied_policy", "the request body has more than one \"" + facts.duplicate_key + "\" key");
   Plan plan;
   plan.kind = api_kind_of(input.path);
+  forget_foreign_output_field(plan.kind, facts);
   plan.model = !facts.model.empty() ? facts.model : model_from_path(input.path);
   // Reading (GET /v1/models) names no model and spends nothing: the allowlist is for requests.
   if (input.method == "POST") {

@@ -211,6 +211,23 @@ std::string_view output_field_for(ApiKind kind) {
   }
 }
 
+bool honours_output_field(ApiKind kind, std::string_view field) {
+  switch (kind) {
+    case ApiKind::messages: return field == "max_tokens";
+    case ApiKind::chat: return field == "max_completion_tokens" || field == "max_tokens";
+    case ApiKind::responses: return field == "max_output_tokens";
+    default: return false;
+  }
+}
+
+void forget_foreign_output_field(ApiKind kind, RequestFacts& facts) {
+  if (facts.output_field.empty() || honours_output_field(kind, facts.output_field)) return;
+  facts.output_field.clear();
+  facts.output_span = {};
+  facts.output_limit.reset();
+  facts.output_limit_not_integer = false;
+}
+
 std::string model_from_path(std::string_view path) {
   auto at = path.find("/models/");
   if (at == std::string_view::npos) return "";

@@ -53,6 +53,16 @@ std::string model_from_path(std::string_view path);
 // The ceiling's field for an API that has an output ("" for none).
 std::string_view output_field_for(ApiKind kind);
 
+// Whether `kind` honours `field` as its output limit: max_tokens for Messages,
+// max_completion_tokens (or the older max_tokens) for chat, max_output_tokens for Responses;
+// none for the others (Gemini's is nested, generationConfig.maxOutputTokens, and not read).
+bool honours_output_field(ApiKind kind, std::string_view field);
+
+// Forgets an output field `kind` does not honour, as if the body had none: it is no limit the
+// upstream applies (a gateway that ignores unknown fields lets the model run to its own maximum),
+// so it must neither size the reservation nor stand in for the ceiling.
+void forget_foreign_output_field(ApiKind kind, RequestFacts& facts);
+
 struct BodyEdits {
   std::optional<std::int64_t> set_output;  // replace (or insert under `insert_field`) the ceiling
   std::string insert_field;                // field to insert when the request has none

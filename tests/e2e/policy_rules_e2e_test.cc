@@ -48,6 +48,27 @@ TEST_CASE("the output ceiling lowers max_tokens in the forwarded body, or refuse
   CHECK(json::parse(requests[1].body)["max_completion_tokens"] == 100);
 }
 
+// The attack: a ceiling field the API does not honour (max_output_tokens on chat, which a
+// gateway ignoring unknown fields lets pass) stood in for the real one, so the ceiling was never
+// applied. Control: the same request with the chat's own field is lowered as usual.
+TEST_CASE("an output field the API does not honour does not stand in for the ceiling", "[e2e][policy]") {
+  PolicySession policy(policy_options(R"({"max_output_tokens": 100})"));
+  REQUIRE(policy.session->ready());
+  auto chat = [&](const std::string& body) {
+    return http_request(policy.session->port(), "POST", "/openai/v1/chat/completions", policy.openai(), body);
+  };
+  CHECK(chat(R"({"model":"gpt-test","max_completion_tokens":5000,"messages":[]})").status == 200);  // control
+  CHECK(chat(R"({"model":"gpt-test","max_output_tokens":5,"messages":[]})").status == 200);
+  CHECK(policy.message(R"({"model":"claude-test","max_completion_tokens":5,"messages":[]})").status == 200);
+  auto requests = policy.upstream.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(json::parse(requests[0].body)["max_completion_tokens"] == 100);
+  auto foreign = json::parse(requests[1].body);
+  CHECK(foreign["max_completion_tokens"] == 100);  // the chat's own field, inserted
+  CHECK(foreign["max_output_tokens"] == 5);        // the foreign one passes untouched
+  CHECK(json::parse(requests[2].body)["max_tokens"] == 100);
+}
+
 TEST_CASE("a rate limit answers 429 with retry-after once reached", "[e2e][policy]") {
   PolicySession policy(policy_options("{}", R"({"requests_per_minute": 2})", "{}"));
   REQUIRE(policy.session->ready());

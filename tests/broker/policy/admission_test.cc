@@ -154,6 +154,32 @@ TEST_CASE("a negative or wrapping max_tokens never makes a negative reservation"
   CHECK(refused.decision == "denied_ceiling");
 }
 
+TEST_CASE("an output field the API does not honour neither sizes the reservation nor stands in for the ceiling",
+          "[policy][admission]") {
+  Setup s;
+  auto messages = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_output_tokens":1})");
+  REQUIRE(messages.status == 0);
+  CHECK(messages.output_reserved == s.settings.assumed_output_tokens);
+  auto gemini = s.plan("/gemini/v1beta/models/gemini-2.5-pro:generateContent", R"({"max_tokens":1,"contents":[]})");
+  REQUIRE(gemini.status == 0);
+  CHECK(gemini.output_reserved == s.settings.assumed_output_tokens);
+  s.settings.session.max_output_tokens = 50;
+  std::string_view chat_body = R"({"model":"gpt-5","max_output_tokens":10,"messages":[]})";
+  auto chat = s.plan("/openai/v1/chat/completions", chat_body);
+  REQUIRE(chat.status == 0);
+  REQUIRE(chat.body_edited);
+  auto forwarded = json::parse(apply_splices(chat_body, chat.body_splices));
+  CHECK(forwarded["max_completion_tokens"] == 50);
+  CHECK(forwarded["max_output_tokens"] == 10);
+  CHECK(chat.output_reserved == 50);
+  // The chat's older max_tokens is honoured: lowered in place.
+  std::string_view legacy_body = R"({"model":"gpt-5","max_tokens":100,"messages":[]})";
+  auto legacy = s.plan("/openai/v1/chat/completions", legacy_body);
+  REQUIRE(legacy.status == 0);
+  CHECK(json::parse(apply_splices(legacy_body, legacy.body_splices))["max_tokens"] == 50);
+  CHECK(legacy.output_reserved == 50);
+}
+
 TEST_CASE("an unmeterable POST is refused while a budget is in force, and counted tokens are free",
           "[policy][admission]") {
   Setup s;
