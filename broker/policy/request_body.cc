@@ -90,18 +90,17 @@ std::optional<std::string> decode_string(std::string_view literal) {
   return value.get<std::string>();
 }
 
-// A JSON integer as the grammar spells it (-?(0|[1-9][0-9]*)), short enough to fit: read here
-// without a parser. Anything else (fractions, exponents, leading zeros, huge) goes to the parser.
-std::optional<std::int64_t> plain_integer(std::string_view literal) {
-  const bool negative = literal.starts_with('-');
-  auto digits = literal.substr(negative ? 1 : 0);
+// A non-negative JSON integer as the grammar spells it (0|[1-9][0-9]*), short enough to fit:
+// read here without a parser. Anything else (a sign, fractions, exponents, leading zeros, huge)
+// goes to the parser.
+std::optional<std::int64_t> plain_count(std::string_view digits) {
   if (digits.empty() || digits.size() > 18 || (digits.size() > 1 && digits.front() == '0')) return std::nullopt;
   std::int64_t value = 0;
   for (char c : digits) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + (c - '0');
   }
-  return negative ? -value : value;
+  return value;
 }
 
 // A parsed value as a whole number of tokens (0 to INT64_MAX): an integer, or a float with no
@@ -128,7 +127,7 @@ std::optional<std::int64_t> token_count(const nlohmann::json& parsed) {
 // without one, the request reserves the policy's assumed output): a negative or wrapped value
 // would otherwise make a negative reservation.
 void read_output_limit(std::string_view literal, RequestFacts& facts) {
-  if (auto value = plain_integer(literal); value && *value >= 0) {
+  if (auto value = plain_count(literal)) {
     facts.output_limit = *value;
     return;
   }

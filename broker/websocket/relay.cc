@@ -16,7 +16,7 @@
 #include "broker/upstream_pool.h"
 #include "broker/websocket/held_message.h"
 #include "broker/websocket/message_policy.h"
-#include "broker/websocket/message_sniffer.h"
+#include "broker/websocket/relay_leg.h"
 #include "broker/websocket/upgrade.h"
 
 namespace saferun::broker::websocket {
@@ -31,21 +31,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ws = beast::websocket;
 
-constexpr std::size_t kPieceBytes = 64 * 1024;
 constexpr std::chrono::seconds kCloseGrace{2};
-
-enum Side : int { kClient = 0, kUpstream = 1 };
-constexpr Side other(Side side) { return side == kClient ? kUpstream : kClient; }
-
-// One direction's state, named after the side it reads from.
-struct Leg {
-  std::array<char, kPieceBytes> buffer;  // not zeroed: only bytes read are used
-  std::string pending;                   // upstream leg: redacted bytes to write
-  MessageSniffer sniffer;                // upstream leg
-  bool in_message = false;
-  bool text = true;        // the current message's kind
-  bool ping_busy = false;  // a forwarded ping is being written to this side
-};
 
 template <class Next>
 class Relay : public std::enable_shared_from_this<Relay<Next>> {
