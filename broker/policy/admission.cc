@@ -79,6 +79,12 @@ bool limits_money_or_models(const PolicyRules& r) {
   return !r.models.empty() || r.budget_micro_usd || r.input_tokens || r.output_tokens || r.tokens_per_minute;
 }
 
+// Rules that act on what the body says (its model, its output ceiling) or on what it may spend.
+// A body the policy cannot read as one JSON object — an escape in a key that the broker's JSON
+// decoder refuses (a lone surrogate) while the upstream's accepts it, say — would otherwise go
+// out unread: its model unchecked, its own ceiling left in place behind the one inserted.
+bool reads_the_body(const PolicyRules& r) { return limits_money_or_models(r) || r.max_output_tokens; }
+
 void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
   const auto& r = *scope.rules;
   if (r.requests_per_minute) draws.push_back({scope.key + std::string(kRequestsPerMinute), 1});
@@ -104,11 +110,14 @@ Plan plan_request(const PlanInput& input) {
   plan.kind = api_kind_of(input.path);
   forget_foreign_output_field(plan.kind, facts);
   plan.model = !facts.model.empty() ? facts.model : model_from_path(input.path);
+  plan.metered = spends_tokens(input.method, plan.kind, plan.model);
+  if (plan.metered && !facts.json_object && any_scope(input.scopes, reads_the_body))
+    return refused(400, "denied_policy", "the request body is not one JSON object the policy can read; it is refused "
+                                         "while a model allowlist, output ceiling or budget is in force");
   // Reading (GET /v1/models) names no model and spends nothing: the allowlist is for requests.
   if (input.method == "POST") {
     if (auto refusal = check_models(input.scopes, plan.model)) return *refusal;
   }
-  plan.metered = spends_tokens(input.method, plan.kind, plan.model);
   if (input.method == "POST" && !plan.metered && plan.kind == ApiKind::other &&
       any_scope(input.scopes, limits_money_or_models))
     return refused(403, "denied_policy", "the policy cannot meter this request (no model named, unknown API); "

@@ -69,6 +69,24 @@ TEST_CASE("an output field the API does not honour does not stand in for the cei
   CHECK(json::parse(requests[2].body)["max_tokens"] == 100);
 }
 
+// The attack: a key the broker's JSON decoder refuses (a lone surrogate, which Python's,
+// Node's and Go's decoders accept) made the body unreadable to the policy, which then inserted
+// its ceiling in front and forwarded the body's own max_tokens behind it — last wins upstream.
+// Control: the same body with an escape the decoder reads is lowered and forwarded.
+TEST_CASE("a body the policy cannot read is refused under a ceiling, never forwarded", "[e2e][policy]") {
+  PolicySession policy(policy_options(R"({"max_output_tokens": 100})"));
+  REQUIRE(policy.session->ready());
+  auto attack = policy.message(R"({"\ud800":1,"model":"claude-test","max_tokens":64000,"messages":[]})");
+  CHECK(attack.status == 400);
+  CHECK(contains(json::parse(attack.body)["error"]["message"].get<std::string>(), "not one JSON object"));
+  CHECK(policy.upstream.requests().empty());
+  auto control = policy.message(R"({"\u00e9":1,"model":"claude-test","max_tokens":64000,"messages":[]})");
+  CHECK(control.status == 200);
+  auto requests = policy.upstream.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(json::parse(requests[0].body)["max_tokens"] == 100);
+}
+
 TEST_CASE("a rate limit answers 429 with retry-after once reached", "[e2e][policy]") {
   PolicySession policy(policy_options("{}", R"({"requests_per_minute": 2})", "{}"));
   REQUIRE(policy.session->ready());

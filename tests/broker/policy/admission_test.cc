@@ -201,3 +201,37 @@ TEST_CASE("counters are defined for each limit of each scope", "[policy][admissi
   CHECK(counters[1].key == "k:usd");
   CHECK(counters[1].max == 1);
 }
+
+// nlohmann refuses a lone surrogate in a key; Python's, Node's and Go's JSON decoders accept
+// it. Unread, the body kept its own max_tokens behind the inserted ceiling, and its model went
+// unchecked — with no limit on the body, it is forwarded as before.
+TEST_CASE("a metered body the policy cannot read is refused while a rule reads the body", "[policy][admission]") {
+  const std::string_view unreadable = R"({"\ud800":1,"model":"claude-opus-4","max_tokens":64000,"messages":[]})";
+  const std::string_view not_json = "max_tokens=64000";
+  Setup s;
+  CHECK(s.plan("/anthropic/v1/messages", unreadable).status == 0);  // no rule reads it
+  CHECK(s.plan("/anthropic/v1/messages", not_json).status == 0);
+  s.route.requests_per_minute = 10;  // nor does a request rate
+  CHECK(s.plan("/anthropic/v1/messages", unreadable).status == 0);
+  auto with = [&](auto rule) {
+    Setup limited;
+    rule(limited.route);
+    return std::pair{limited.plan("/anthropic/v1/messages", unreadable), limited.plan("/anthropic/v1/messages", not_json)};
+  };
+  for (auto [unread, text] : {with([](PolicyRules& r) { r.max_output_tokens = 100; }),
+                              with([](PolicyRules& r) { r.models = {"claude-haiku-*"}; }),
+                              with([](PolicyRules& r) { r.output_tokens = 1000; }),
+                              with([](PolicyRules& r) { r.tokens_per_minute = 1000; }),
+                              with([](PolicyRules& r) { r.budget_micro_usd = 1000; })}) {
+    CHECK(unread.status == 400);
+    CHECK(unread.decision == "denied_policy");
+    CHECK(unread.reason.find("not one JSON object") != std::string::npos);
+    CHECK(text.status == 400);
+  }
+  Setup ceiling;
+  ceiling.route.max_output_tokens = 100;
+  auto readable = ceiling.plan("/anthropic/v1/messages", R"({"\u00e9":1,"model":"claude-opus-4","max_tokens":64000})");
+  CHECK(readable.status == 0);  // control: an escape the decoder reads is lowered as usual
+  CHECK(readable.output_reserved == 100);
+  CHECK(ceiling.plan("/anthropic/v1/models", "", "GET").status == 0);  // reading spends nothing
+}
