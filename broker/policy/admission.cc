@@ -85,6 +85,17 @@ bool limits_money_or_models(const PolicyRules& r) {
 // out unread: its model unchecked, its own ceiling left in place behind the one inserted.
 bool reads_the_body(const PolicyRules& r) { return limits_money_or_models(r) || r.max_output_tokens; }
 
+// A chat's `n` answers each run up to the output limit: the reservation covers them all.
+std::int64_t answers(const RequestFacts& facts, ApiKind kind) {
+  return kind == ApiKind::chat ? facts.choices.value_or(1) : 1;
+}
+
+std::optional<Plan> check_choices(const std::vector<Scope>& scopes, const RequestFacts& facts, ApiKind kind) {
+  if (kind != ApiKind::chat || !facts.choices_not_integer || !any_scope(scopes, reads_the_body)) return std::nullopt;
+  return refused(400, "denied_policy", "n must be a whole number of answers (1 or more) while a model allowlist, "
+                                       "output ceiling or budget is in force");
+}
+
 void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
   const auto& r = *scope.rules;
   if (r.requests_per_minute) draws.push_back({scope.key + std::string(kRequestsPerMinute), 1});
@@ -126,6 +137,7 @@ Plan plan_request(const PlanInput& input) {
   std::optional<std::int64_t> output;
   if (plan.metered) {
     if (auto refusal = apply_ceiling(input.scopes, facts, plan.kind, edits, output)) return *refusal;
+    if (auto refusal = check_choices(input.scopes, facts, plan.kind)) return *refusal;
   }
   if (plan.kind == ApiKind::chat && facts.stream && !facts.include_usage) {
     edits.ask_usage = true;
@@ -139,7 +151,8 @@ Plan plan_request(const PlanInput& input) {
   if (plan.metered) {
     auto divisor = std::max<std::int64_t>(settings.bytes_per_input_token, 1);
     plan.input_estimate = (static_cast<std::int64_t>(input.body.size()) + divisor - 1) / divisor;
-    plan.output_reserved = plan.kind == ApiKind::embeddings ? 0 : output.value_or(settings.assumed_output_tokens);
+    auto per_answer = output.value_or(settings.assumed_output_tokens);
+    plan.output_reserved = plan.kind == ApiKind::embeddings ? 0 : saturating_mul(per_answer, answers(facts, plan.kind));
   }
   if (edits.set_output || edits.ask_usage) {
     plan.body_splices = request_body_splices(input.body, facts, edits);

@@ -137,6 +137,18 @@ void read_output_limit(std::string_view literal, RequestFacts& facts) {
   facts.output_limit_not_integer = !facts.output_limit;
 }
 
+// `n` counts the answers a chat generates, each up to the output limit: a whole number from 1.
+void read_choices(std::string_view literal, RequestFacts& facts) {
+  auto value = plain_count(literal);
+  if (!value) {
+    auto parsed = nlohmann::json::parse(literal, nullptr, false);
+    if (parsed.is_null()) return;
+    value = token_count(parsed);
+  }
+  if (value && *value >= 1) facts.choices = value;
+  facts.choices_not_integer = !facts.choices;
+}
+
 void read_stream_options(std::string_view literal, RequestFacts& facts) {
   auto value = nlohmann::json::parse(literal, nullptr, false);
   facts.include_usage = value.is_object() && value.value("include_usage", false) == true;
@@ -144,7 +156,7 @@ void read_stream_options(std::string_view literal, RequestFacts& facts) {
 
 // The top-level keys the scan reads; every other key is skipped unread.
 constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                          "max_completion_tokens"};
+                                          "max_completion_tokens", "n"};
 
 // Which of kReadKeys `key` is (an index), if any.
 std::optional<std::size_t> read_key_index(std::string_view key) {
@@ -168,6 +180,8 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
   } else if (name == "stream_options") {
     facts.stream_options_span = span;
     read_stream_options(literal, facts);
+  } else if (name == "n") {
+    read_choices(literal, facts);
   } else {
     if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
     facts.output_field = name;

@@ -37,6 +37,8 @@ struct RequestFacts {
   std::string output_field;  // "max_tokens" | "max_output_tokens" | "max_completion_tokens" | ""
   std::optional<std::int64_t> output_limit;  // its value, when a whole number from 0 to INT64_MAX
   bool output_limit_not_integer = false;     // present, not null, and not such a number
+  std::optional<std::int64_t> choices;       // `n` (OpenAI chat: answers generated, each up to the limit)
+  bool choices_not_integer = false;          // `n` present, not null, and not a whole number from 1
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage == true
   ValueSpan output_span;

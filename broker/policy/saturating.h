@@ -20,4 +20,11 @@ inline std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
   return b < 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
 }
 
+// For non-negative amounts.
+inline std::int64_t saturating_mul(std::int64_t a, std::int64_t b) {
+  std::int64_t product = 0;
+  if (!__builtin_mul_overflow(a, b, &product)) return product;
+  return std::numeric_limits<std::int64_t>::max();
+}
+
 }  // namespace saferun::broker::policy

@@ -184,3 +184,22 @@ TEST_CASE("a negative or wrapping max_tokens buys other requests no room under t
     if (!attack_value.empty()) CHECK(attack_status == 429);
   }
 }
+
+// The attack: a chat asking for n answers reserved one answer's output, so each request in
+// flight could overspend an output budget by (n − 1) × its limit (admitted at 100 of a 500
+// budget, it spent 800). Control: n answers that fit are admitted and spend what they reserved.
+TEST_CASE("a chat's n answers are reserved in full, so asking for many does not overspend", "[e2e][policy][budget]") {
+  PolicySession policy(policy_options("{}", "{}", R"({"output_tokens": 500})"));
+  REQUIRE(policy.session->ready());
+  auto chat = [&](int answers, const std::string& usage) {
+    return http_request(policy.session->port(), "POST", "/openai/v1/chat/completions",
+                        policy.openai({{"x-fake-usage", usage}}),
+                        R"({"model":"gpt-test","max_completion_tokens":100,"n":)" + std::to_string(answers) +
+                            R"(,"messages":[]})");
+  };
+  auto attack = chat(8, "10,800");
+  CHECK(attack.status == 429);
+  CHECK(chat(4, "10,400").status == 200);  // control
+  CHECK(policy.upstream.requests().size() == 1);
+  CHECK(policy.status()["usage"]["total"]["tokens"]["output_tokens"] == 400);
+}

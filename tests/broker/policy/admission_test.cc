@@ -235,3 +235,30 @@ TEST_CASE("a metered body the policy cannot read is refused while a rule reads t
   CHECK(readable.output_reserved == 100);
   CHECK(ceiling.plan("/anthropic/v1/models", "", "GET").status == 0);  // reading spends nothing
 }
+
+TEST_CASE("a chat's n answers multiply its output reservation; a bad n is refused while a rule reads the body",
+          "[policy][admission]") {
+  Setup s;
+  s.route.output_tokens = 1'000'000;
+  auto chat = [&](std::string_view body) { return s.plan("/openai/v1/chat/completions", body); };
+  CHECK(chat(R"({"model":"gpt-5","max_completion_tokens":100,"n":8})").output_reserved == 800);
+  CHECK(chat(R"({"model":"gpt-5","max_completion_tokens":100,"n":null})").output_reserved == 100);
+  CHECK(chat(R"({"model":"gpt-5","max_completion_tokens":100,"n":1.0})").output_reserved == 100);
+  CHECK(chat(R"({"model":"gpt-5","max_completion_tokens":100,"n":4611686018427387904})").output_reserved == INT64_MAX);
+  CHECK(chat(R"({"model":"gpt-5","n":2})").output_reserved == 2 * s.settings.assumed_output_tokens);
+  // Another API has no n: its output is one answer's.
+  CHECK(s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":100,"n":8})").output_reserved == 100);
+  for (std::string_view bad : {"0", "-1", "1.5", "\"8\"", "true", "[8]"}) {
+    INFO("n: " << bad);
+    auto plan = chat(R"({"model":"gpt-5","max_completion_tokens":100,"n":)" + std::string(bad) + "}");
+    CHECK(plan.status == 400);
+    CHECK(plan.reason.find("n must be a whole number") != std::string::npos);
+  }
+  Setup open;  // no rule reads the body: the upstream judges n
+  CHECK(open.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","n":0})").status == 0);
+  Setup ceiling;
+  ceiling.route.max_output_tokens = 100;
+  auto capped = ceiling.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","n":4})");
+  CHECK(capped.output_reserved == 400);  // the ceiling is per answer
+  CHECK(ceiling.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","n":1,"n":9})").status == 400);
+}
