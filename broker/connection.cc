@@ -195,7 +195,7 @@ void Connection::admit_by_policy() {
   auto method = request.method_string();
   policy::Refusal refusal;
   meter_ = context_->policy->plan(dispatch_.route->route.name, std::string_view(method.data(), method.size()),
-                                  dispatch_.path, request.body().view(), request_id_, refusal);
+                                  dispatch_.policy_path, request.body().view(), request_id_, refusal);
   if (!meter_) return answer_policy_refusal(refusal);
   // Spliced into what is forwarded: the received bytes neither move nor are copied.
   for (auto& splice : meter_->body_edited() ? meter_->take_body_splices() : std::vector<BodySplice>{}) {

@@ -87,6 +87,7 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
   auto target = parse_request_target(head.target, why);
   if (!target) return refuse(std::move(d), 400, "bad_request", "malformed request target: " + why);
   d.path = std::string(target->path);
+  d.policy_path = target->decoded_path;
   d.route = find_route(routes, target->decoded_path);
   if (d.route != nullptr) d.provider = d.route->route.provider;
 

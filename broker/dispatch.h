@@ -29,6 +29,7 @@ struct Dispatch {
   std::string decision = "allowed";    // audit: allowed | denied_auth | denied_policy | ...
   std::string_view rule;               // the allowlist rule that allowed a forward (the route's own text)
   std::string path;                    // path without query, for the audit log
+  std::string policy_path;             // decoded: what the route, the allowlist and the policy read
   std::string upstream_target;         // base path + rest + "?query", for forward
   bool authenticated = false;          // the caller token was accepted
 };

@@ -85,15 +85,22 @@ bool limits_money_or_models(const PolicyRules& r) {
 // out unread: its model unchecked, its own ceiling left in place behind the one inserted.
 bool reads_the_body(const PolicyRules& r) { return limits_money_or_models(r) || r.max_output_tokens; }
 
-// A chat's `n` answers each run up to the output limit: the reservation covers them all.
+// A chat's `n` answers (Gemini's candidateCount; legacy completions' `best_of`, of which `n`
+// are returned) each run up to the output limit: the reservation covers them all.
 std::int64_t answers(const RequestFacts& facts, ApiKind kind) {
-  return kind == ApiKind::chat ? facts.choices.value_or(1) : 1;
+  if (kind == ApiKind::completions) return std::max(facts.choices.value_or(1), facts.best_of.value_or(1));
+  return kind == ApiKind::chat || kind == ApiKind::gemini ? facts.choices.value_or(1) : 1;
 }
 
 std::optional<Plan> check_choices(const std::vector<Scope>& scopes, const RequestFacts& facts, ApiKind kind) {
-  if (kind != ApiKind::chat || !facts.choices_not_integer || !any_scope(scopes, reads_the_body)) return std::nullopt;
-  return refused(400, "denied_policy", "n must be a whole number of answers (1 or more) while a model allowlist, "
-                                       "output ceiling or budget is in force");
+  if (!any_scope(scopes, reads_the_body)) return std::nullopt;
+  std::string field;
+  if (facts.choices_not_integer && (kind == ApiKind::chat || kind == ApiKind::completions)) field = "n";
+  if (facts.choices_not_integer && kind == ApiKind::gemini) field = "generationConfig.candidateCount";
+  if (facts.best_of_not_integer && kind == ApiKind::completions) field = "best_of";
+  if (field.empty()) return std::nullopt;
+  return refused(400, "denied_policy", field + " must be a whole number of answers (1 or more) while a model "
+                                               "allowlist, output ceiling or budget is in force");
 }
 
 void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
@@ -115,16 +122,25 @@ void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
 Plan plan_request(const PlanInput& input) {
   const auto& settings = *input.settings;
   auto facts = inspect_request_body(input.body);
-  if (!facts.duplicate_key.empty())
-    return refused(400, "denied_policy", "the request body has more than one \"" + facts.duplicate_key + "\" key");
   Plan plan;
   plan.kind = api_kind_of(input.path);
   forget_foreign_output_field(plan.kind, facts);
-  plan.model = !facts.model.empty() ? facts.model : model_from_path(input.path);
+  if (plan.kind == ApiKind::gemini && !read_gemini_limits(input.body, facts)) facts.json_object = false;
+  if (!facts.duplicate_key.empty())
+    return refused(400, "denied_policy", "the request body has more than one \"" + facts.duplicate_key + "\" key");
+  // Gemini runs the model its path names, whatever a `model` in the body says.
+  auto path_model = model_from_path(input.path);
+  plan.model = !path_model.empty() ? std::move(path_model) : facts.model;
   plan.metered = spends_tokens(input.method, plan.kind, plan.model);
-  if (plan.metered && !facts.json_object && any_scope(input.scopes, reads_the_body))
-    return refused(400, "denied_policy", "the request body is not one JSON object the policy can read; it is refused "
-                                         "while a model allowlist, output ceiling or budget is in force");
+  if (plan.metered && any_scope(input.scopes, reads_the_body)) {
+    if (!facts.json_object)
+      return refused(400, "denied_policy", "the request body is not one JSON object the policy can read; it is refused "
+                                           "while a model allowlist, output ceiling or budget is in force");
+    if (!facts.case_variant_key.empty())
+      return refused(400, "denied_policy", "the request body has a key \"" + facts.case_variant_key +
+                                               "\" that some JSON decoders read as a field the policy checks; it is "
+                                               "refused while a model allowlist, output ceiling or budget is in force");
+  }
   // Reading (GET /v1/models) names no model and spends nothing: the allowlist is for requests.
   if (input.method == "POST") {
     if (auto refusal = check_models(input.scopes, plan.model)) return *refusal;
@@ -137,9 +153,14 @@ Plan plan_request(const PlanInput& input) {
   std::optional<std::int64_t> output;
   if (plan.metered) {
     if (auto refusal = apply_ceiling(input.scopes, facts, plan.kind, edits, output)) return *refusal;
+    if (plan.kind == ApiKind::gemini && !edits.insert_field.empty()) {
+      edits.insert_wrapper = "generationConfig";
+      edits.wrapper_span = facts.generation_config_span;
+    }
     if (auto refusal = check_choices(input.scopes, facts, plan.kind)) return *refusal;
   }
-  if (plan.kind == ApiKind::chat && facts.stream && !facts.include_usage) {
+  // Streamed chats and completions report usage only when asked to.
+  if ((plan.kind == ApiKind::chat || plan.kind == ApiKind::completions) && facts.stream && !facts.include_usage) {
     edits.ask_usage = true;
     plan.strip_usage_chunk = true;
   }

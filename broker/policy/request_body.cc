@@ -3,91 +3,13 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "broker/policy/json_object_walk.h"
+
 namespace saferun::broker::policy {
 namespace {
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-class Scanner {
- public:
-  explicit Scanner(std::string_view text) : text_(text) {}
-
-  void skip_space() {
-    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\r' || text_[at_] == '\t'))
-      ++at_;
-  }
-  bool take(char c) {
-    skip_space();
-    if (at_ < text_.size() && text_[at_] == c) return ++at_, true;
-    return false;
-  }
-  bool peek(char c) {
-    skip_space();
-    return at_ < text_.size() && text_[at_] == c;
-  }
-  std::size_t at() const { return at_; }
-
-  // A string starting at the cursor; false when malformed.
-  bool skip_string() {
-    if (at_ >= text_.size() || text_[at_] != '"') return false;
-    // memchr to each quote, then count the backslashes before it: most of a big body is
-    // message text inside strings, and this is what keeps its scan near memory speed.
-    for (auto from = at_ + 1;;) {
-      auto quote = text_.find('"', from);
-      if (quote == std::string_view::npos) return false;
-      std::size_t backslashes = 0;
-      while (quote - backslashes > at_ + 1 && text_[quote - backslashes - 1] == '\\') ++backslashes;
-      if (backslashes % 2 == 0) {
-        at_ = quote + 1;
-        return true;
-      }
-      from = quote + 1;
-    }
-  }
-
-  // Any value: strings as above, containers by depth, scalars up to the next delimiter.
-  bool skip_value() {
-    skip_space();
-    if (at_ >= text_.size()) return false;
-    char c = text_[at_];
-    if (c == '"') return skip_string();
-    if (c == '{' || c == '[') return skip_container();
-    auto start = at_;
-    while (at_ < text_.size() && text_[at_] != ',' && text_[at_] != '}' && text_[at_] != ']' && text_[at_] != ' ' &&
-           text_[at_] != '\n' && text_[at_] != '\r' && text_[at_] != '\t')
-      ++at_;
-    return at_ > start;
-  }
-
- private:
-  bool skip_container() {
-    int depth = 0;
-    while (at_ < text_.size()) {
-      char c = text_[at_];
-      if (c == '"') {
-        if (!skip_string()) return false;
-        continue;
-      }
-      ++at_;
-      if (c == '{' || c == '[') ++depth;
-      if ((c == '}' || c == ']') && --depth == 0) return true;
-    }
-    return false;
-  }
-
-  std::string_view text_;
-  std::size_t at_ = 0;
-};
-
-// A JSON string literal decoded as a parser would; nullopt when not a string.
-std::optional<std::string> decode_string(std::string_view literal) {
-  if (literal.size() < 2 || literal.front() != '"') return std::nullopt;
-  if (literal.find('\\') == std::string_view::npos) return std::string(literal.substr(1, literal.size() - 2));
-  auto value = nlohmann::json::parse(literal, nullptr, false);
-  if (!value.is_string()) return std::nullopt;
-  return value.get<std::string>();
 }
 
 // A non-negative JSON integer as the grammar spells it (0|[1-9][0-9]*), short enough to fit:
@@ -137,16 +59,21 @@ void read_output_limit(std::string_view literal, RequestFacts& facts) {
   facts.output_limit_not_integer = !facts.output_limit;
 }
 
-// `n` counts the answers a chat generates, each up to the output limit: a whole number from 1.
-void read_choices(std::string_view literal, RequestFacts& facts) {
+// A count of answers (`n`, `best_of`, candidateCount), each up to the output limit: a whole
+// number from 1 into `count`, or `not_integer` set; null is absent.
+void read_answer_count(std::string_view literal, std::optional<std::int64_t>& count, bool& not_integer) {
   auto value = plain_count(literal);
   if (!value) {
     auto parsed = nlohmann::json::parse(literal, nullptr, false);
     if (parsed.is_null()) return;
     value = token_count(parsed);
   }
-  if (value && *value >= 1) facts.choices = value;
-  facts.choices_not_integer = !facts.choices;
+  if (value && *value >= 1) count = value;
+  not_integer = !count;
+}
+
+void read_choices(std::string_view literal, RequestFacts& facts) {
+  read_answer_count(literal, facts.choices, facts.choices_not_integer);
 }
 
 void read_stream_options(std::string_view literal, RequestFacts& facts) {
@@ -156,13 +83,38 @@ void read_stream_options(std::string_view literal, RequestFacts& facts) {
 
 // The top-level keys the scan reads; every other key is skipped unread.
 constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                          "max_completion_tokens", "n"};
+                                          "max_completion_tokens", "n", "best_of", "generationConfig"};
 
 // Which of kReadKeys `key` is (an index), if any.
 std::optional<std::size_t> read_key_index(std::string_view key) {
   for (std::size_t i = 0; i < std::size(kReadKeys); ++i)
     if (kReadKeys[i] == key) return i;
   return std::nullopt;
+}
+
+// `key` folded as Go's JSON decoder compares keys: ASCII case ignored, and the Kelvin sign
+// (U+212A) and long s (U+017F) read as k and s.
+std::string go_folded(std::string_view key) {
+  std::string folded;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (key.substr(i, 3) == "\xE2\x84\xAA") {
+      folded += 'k', i += 2;
+    } else if (key.substr(i, 2) == "\xC5\xBF") {
+      folded += 's', i += 1;
+    } else {
+      folded += static_cast<char>(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + ('a' - 'A') : key[i]);
+    }
+  }
+  return folded;
+}
+
+// Go's JSON decoder matches keys ignoring case ("N" sets n, "MODEL" the model): a gateway
+// written in Go would read such a key where the policy does not.
+bool spells_read_key_otherwise(std::string_view key) {
+  if (key.size() > 64) return false;
+  auto folded = go_folded(key);
+  return folded == "generation_config" || folded == "generationconfig" ||
+         std::any_of(std::begin(kReadKeys), std::end(kReadKeys), [&](std::string_view read) { return go_folded(read) == folded; });
 }
 
 // Records one top-level member we read; `seen` has a bit per kReadKeys entry.
@@ -174,7 +126,7 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
   }
   seen |= 1u << key;
   if (name == "model") {
-    facts.model = decode_string(literal).value_or("");
+    facts.model = decode_json_string(literal).value_or("");
   } else if (name == "stream") {
     facts.stream = literal == "true";
   } else if (name == "stream_options") {
@@ -182,6 +134,10 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
     read_stream_options(literal, facts);
   } else if (name == "n") {
     read_choices(literal, facts);
+  } else if (name == "best_of") {
+    read_answer_count(literal, facts.best_of, facts.best_of_not_integer);
+  } else if (name == "generationConfig") {
+    facts.generation_config_span = span;  // read for Gemini only (gemini_limits.h)
   } else {
     if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
     facts.output_field = name;
@@ -190,28 +146,47 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
   }
 }
 
-// A key literal as the upstream reads it: its bytes, or decoded when it holds escapes (the
-// decoded text is kept in `storage`, which the view then points into); nullopt when it is not a
-// string.
-std::optional<std::string_view> key_text(std::string_view literal, std::string& storage) {
-  if (literal.size() < 2 || literal.front() != '"') return std::nullopt;
-  if (literal.find('\\') == std::string_view::npos) return literal.substr(1, literal.size() - 2);
-  auto decoded = decode_string(literal);
-  if (!decoded) return std::nullopt;
-  storage = std::move(*decoded);
-  return std::string_view(storage);
+// The allowlist matches "/v1/messages/" as "/v1/messages" (and an upstream may route it so):
+// the policy reads the API from the path the same way.
+std::string_view without_trailing_slashes(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+// "models/<name>:<method>" in a Gemini path: the method ("" when the path names none).
+std::string_view gemini_method(std::string_view path) {
+  auto models = path.find("/models/");
+  if (models == std::string_view::npos) return "";
+  auto colon = path.find(':', models);
+  if (colon == std::string_view::npos) return "";
+  auto method = path.substr(colon + 1);
+  return method.substr(0, method.find('?'));
+}
+
+// `member` added to the object (or the null) whose value is at `span`.
+BodySplice splice_into_object(std::string_view body, ValueSpan span, const std::string& member) {
+  auto value = span.in(body);
+  if (value == "null") return {span.begin, value.size(), "{" + member + "}"};
+  bool empty = value.find_first_not_of(" \t\r\n", 1) == value.size() - 1;  // "{ }"
+  return {span.begin + 1, 0, member + (empty ? "" : ",")};
 }
 
 }  // namespace
 
 ApiKind api_kind_of(std::string_view path) {
+  path = without_trailing_slashes(path);
   if (ends_with(path, "/messages/count_tokens")) return ApiKind::count_tokens;
+  if (auto method = gemini_method(path); !method.empty()) {
+    if (method == "generateContent" || method == "streamGenerateContent") return ApiKind::gemini;
+    if (method == "countTokens") return ApiKind::count_tokens;
+    if (method == "embedContent" || method == "batchEmbedContents") return ApiKind::embeddings;
+    return ApiKind::other;
+  }
   if (ends_with(path, "/messages")) return ApiKind::messages;
   if (ends_with(path, "/chat/completions")) return ApiKind::chat;
+  if (ends_with(path, "/completions")) return ApiKind::completions;
   if (ends_with(path, "/responses")) return ApiKind::responses;
   if (ends_with(path, "/embeddings")) return ApiKind::embeddings;
-  if (path.find("/models/") != std::string_view::npos && path.find(':') != std::string_view::npos)
-    return ApiKind::gemini;
   return ApiKind::other;
 }
 
@@ -219,7 +194,9 @@ std::string_view output_field_for(ApiKind kind) {
   switch (kind) {
     case ApiKind::messages: return "max_tokens";
     case ApiKind::chat: return "max_completion_tokens";
+    case ApiKind::completions: return "max_tokens";
     case ApiKind::responses: return "max_output_tokens";
+    case ApiKind::gemini: return "maxOutputTokens";  // inside generationConfig
     default: return "";
   }
 }
@@ -228,7 +205,9 @@ bool honours_output_field(ApiKind kind, std::string_view field) {
   switch (kind) {
     case ApiKind::messages: return field == "max_tokens";
     case ApiKind::chat: return field == "max_completion_tokens" || field == "max_tokens";
+    case ApiKind::completions: return field == "max_tokens";
     case ApiKind::responses: return field == "max_output_tokens";
+    case ApiKind::gemini: return field == kGeminiOutputField;
     default: return false;
   }
 }
@@ -241,7 +220,35 @@ void forget_foreign_output_field(ApiKind kind, RequestFacts& facts) {
   facts.output_limit_not_integer = false;
 }
 
+bool read_gemini_limits(std::string_view body, RequestFacts& facts) {
+  facts.choices.reset();  // a top-level `n` is no Gemini field
+  facts.choices_not_integer = false;
+  auto config = facts.generation_config_span;
+  if (!config.present() || config.in(body) == "null") return true;
+  constexpr unsigned kOutput = 1, kCandidates = 2;
+  unsigned seen = 0;
+  JsonObjectExtent extent;
+  return walk_json_object(config.in(body), extent, [&](std::string_view key, ValueSpan value) {
+    unsigned which = key == "maxOutputTokens" || key == "max_output_tokens"   ? kOutput
+                     : key == "candidateCount" || key == "candidate_count" ? kCandidates
+                                                                            : 0;
+    if (which == 0) return;
+    auto name = which == kOutput ? kGeminiOutputField : std::string_view("generationConfig.candidateCount");
+    if (seen & which) {
+      if (facts.duplicate_key.empty()) facts.duplicate_key = name;
+      return;
+    }
+    seen |= which;
+    ValueSpan absolute{config.begin + value.begin, config.begin + value.end};
+    if (which == kCandidates) return read_choices(absolute.in(body), facts);
+    facts.output_field = name;
+    facts.output_span = absolute;
+    read_output_limit(absolute.in(body), facts);
+  });
+}
+
 std::string model_from_path(std::string_view path) {
+  path = without_trailing_slashes(path);
   auto at = path.find("/models/");
   if (at == std::string_view::npos) return "";
   auto rest = path.substr(at + 8);
@@ -252,40 +259,18 @@ std::string model_from_path(std::string_view path) {
 
 RequestFacts inspect_request_body(std::string_view body) {
   RequestFacts facts;
-  Scanner scan(body);
-  scan.skip_space();
-  facts.object_begin = scan.at();
-  if (!scan.take('{')) return facts;
   unsigned seen = 0;
-  std::string decoded_key;
-  if (scan.take('}')) {
-    facts.json_object = true;
-    return facts;
-  }
-  facts.object_empty = false;
-  while (true) {
-    scan.skip_space();
-    auto key_begin = scan.at();
-    if (!scan.skip_string()) return RequestFacts{};
-    auto key = key_text(body.substr(key_begin, scan.at() - key_begin), decoded_key);
-    if (!key || !scan.take(':')) return RequestFacts{};
-    scan.skip_space();
-    auto value_begin = scan.at();
-    if (!scan.skip_value()) return RequestFacts{};
-    ValueSpan span{value_begin, scan.at()};
-    if (auto index = read_key_index(*key)) note_member(*index, body.substr(span.begin, span.end - span.begin), span, facts, seen);
-    if (scan.take(',')) continue;
-    if (scan.take('}')) break;
-    return RequestFacts{};
-  }
+  JsonObjectExtent extent;
+  auto read = walk_json_object(body, extent, [&](std::string_view key, ValueSpan span) {
+    if (key == "generation_config") key = "generationConfig";  // Gemini's JSON reads both spellings
+    if (auto index = read_key_index(key)) return note_member(*index, span.in(body), span, facts, seen);
+    if (facts.case_variant_key.empty() && spells_read_key_otherwise(key)) facts.case_variant_key = key;
+  });
+  if (!read) return RequestFacts{};
   facts.json_object = true;
+  facts.object_begin = extent.object_begin;
+  facts.object_empty = extent.empty;
   return facts;
-}
-
-std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t at) {
-  Scanner scan(text.substr(at));
-  if (!scan.skip_value()) return std::nullopt;
-  return at + scan.at();
 }
 
 std::vector<BodySplice> request_body_splices(std::string_view body, const RequestFacts& facts, const BodyEdits& edits) {
@@ -295,7 +280,14 @@ std::vector<BodySplice> request_body_splices(std::string_view body, const Reques
     splices.push_back({facts.output_span.begin, facts.output_span.end - facts.output_span.begin,
                        std::to_string(*edits.set_output)});
   } else if (edits.set_output && !edits.insert_field.empty()) {
-    inserted += "\"" + edits.insert_field + "\":" + std::to_string(*edits.set_output);
+    auto member = "\"" + edits.insert_field + "\":" + std::to_string(*edits.set_output);
+    if (edits.insert_wrapper.empty()) {
+      inserted += member;
+    } else if (!edits.wrapper_span.present()) {
+      inserted += "\"" + edits.insert_wrapper + "\":{" + member + "}";
+    } else {
+      splices.push_back(splice_into_object(body, edits.wrapper_span, member));
+    }
   }
   if (edits.ask_usage && !facts.include_usage) {
     if (facts.stream_options_span.present()) {

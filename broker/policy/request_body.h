@@ -15,39 +15,46 @@
 #include <vector>
 
 #include "broker/body/request_body.h"
+#include "broker/policy/json_object_walk.h"
 
 namespace saferun::broker::policy {
 
 // Which API a request speaks, from its path; decides the ceiling's field name and whether it
 // has an output at all.
-enum class ApiKind { messages, count_tokens, chat, responses, embeddings, gemini, other };
+enum class ApiKind { messages, count_tokens, chat, completions, responses, embeddings, gemini, other };
 
 ApiKind api_kind_of(std::string_view path);
-
-struct ValueSpan {
-  std::size_t begin = 0;
-  std::size_t end = 0;  // past the value; 0 = absent
-  bool present() const { return end != 0; }
-};
 
 struct RequestFacts {
   bool json_object = false;  // the body is one JSON object
   std::string model;         // "" when absent or not a string
   std::string duplicate_key; // a key we read that appeared twice ("" = none)
+  std::string case_variant_key;  // a key spelled like one we read in another case ("MODEL", "N")
   std::string output_field;  // "max_tokens" | "max_output_tokens" | "max_completion_tokens" | ""
   std::optional<std::int64_t> output_limit;  // its value, when a whole number from 0 to INT64_MAX
   bool output_limit_not_integer = false;     // present, not null, and not such a number
   std::optional<std::int64_t> choices;       // `n` (OpenAI chat: answers generated, each up to the limit)
   bool choices_not_integer = false;          // `n` present, not null, and not a whole number from 1
+  std::optional<std::int64_t> best_of;       // legacy completions: answers generated (n of them returned)
+  bool best_of_not_integer = false;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage == true
   ValueSpan output_span;
   ValueSpan stream_options_span;
+  ValueSpan generation_config_span;  // Gemini's generationConfig (or generation_config)
   std::size_t object_begin = 0;  // offset of the top-level '{'
   bool object_empty = true;
 };
 
 RequestFacts inspect_request_body(std::string_view body);
+
+// Gemini's output limit, as RequestFacts::output_field names it.
+inline constexpr std::string_view kGeminiOutputField = "generationConfig.maxOutputTokens";
+
+// Gemini's output limit and answer count live in generationConfig, under camelCase or proto
+// snake_case names (its JSON reads both; both at once is a duplicate): read into `facts` (their
+// spans in `body`). False when generationConfig is present but not an object the policy can read.
+bool read_gemini_limits(std::string_view body, RequestFacts& facts);
 
 // "models/<name>:<method>" in a Gemini path names the model there.
 std::string model_from_path(std::string_view path);
@@ -69,11 +76,11 @@ struct BodyEdits {
   std::optional<std::int64_t> set_output;  // replace (or insert under `insert_field`) the ceiling
   std::string insert_field;                // field to insert when the request has none
   bool ask_usage = false;                  // stream_options.include_usage = true
+  // Gemini: the object the field goes in (generationConfig), when not the top level; its
+  // value's span when the body has it (an object to insert into, or null to replace).
+  std::string insert_wrapper;
+  ValueSpan wrapper_span;
 };
-
-// Where the JSON value starting at `at` ends (strings and nesting respected); nullopt when it
-// does not end within `text`.
-std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t at);
 
 // `edits` as splices of the received body (in body order, at most two, none overlapping), so
 // the edited body is forwarded without copying it; `facts` must come from inspect_request_body(body).

@@ -51,7 +51,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
         client_(client),
         upstream_(next),
         redactor_(context_->held_secrets()),
-        policy_(context_, route_index_, path_, request_id_),
+        policy_(context_, route_index_, dispatch.policy_path, request_id_),
         held_(context_->body_budget),
         idle_timer_(client.get_executor()),
         close_timer_(client.get_executor()) {}

@@ -203,3 +203,20 @@ TEST_CASE("a chat's n answers are reserved in full, so asking for many does not 
   CHECK(policy.upstream.requests().size() == 1);
   CHECK(policy.status()["usage"]["total"]["tokens"]["output_tokens"] == 400);
 }
+
+// The attack: the policy read the API from the path as sent, the allowlist from the decoded
+// path, so "complet%69ons" passed the allowlist as a chat but was metered as an unknown API — no
+// n, no ceiling, no usage chunk asked for. Control: the plain path, refused the same way.
+TEST_CASE("a percent-encoded path is metered as the API it decodes to", "[e2e][policy][budget]") {
+  // 64 answers of up to 100 do not fit; an unknown API's assumed 4096 would.
+  PolicySession policy(policy_options("{}", "{}", R"({"output_tokens": 5000})"));
+  REQUIRE(policy.session->ready());
+  const std::string body = R"({"model":"gpt-test","max_completion_tokens":100,"n":64,"messages":[]})";
+  for (std::string path : {"/openai/v1/chat/completions", "/openai/v1/chat/complet%69ons"}) {
+    INFO(path);
+    auto answer = http_request(policy.session->port(), "POST", path, policy.openai({{"x-fake-usage", "10,6400"}}), body);
+    CHECK(answer.status == 429);
+  }
+  CHECK(policy.upstream.requests().empty());
+  CHECK(policy.status()["usage"]["total"]["tokens"]["output_tokens"] == 0);
+}

@@ -262,3 +262,112 @@ TEST_CASE("a chat's n answers multiply its output reservation; a bad n is refuse
   CHECK(capped.output_reserved == 400);  // the ceiling is per answer
   CHECK(ceiling.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","n":1,"n":9})").status == 400);
 }
+
+namespace {
+
+const char* kGemini = "/gemini/v1beta/models/gemini-2.5-pro:streamGenerateContent";
+
+// The forwarded body's generationConfig after the plan's edits.
+json forwarded_config(std::string_view body, const Plan& plan) {
+  return json::parse(apply_splices(body, plan.body_splices))["generationConfig"];
+}
+
+}  // namespace
+
+// Before, a Gemini request's limit (nested in generationConfig) was not read: under a ceiling it
+// reserved assumed_output_tokens and ran to the model's maximum.
+TEST_CASE("a Gemini request's maxOutputTokens is read, lowered or inserted under a ceiling", "[policy][admission]") {
+  Setup s;
+  s.route.max_output_tokens = 100;
+  s.route.output_tokens = 1'000'000;
+  for (std::string_view body : {R"({"contents":[]})", R"({"contents":[],"generationConfig":{}})",
+                                R"({"generationConfig":{ },"contents":[]})", R"({"generationConfig":null})",
+                                R"({"generationConfig":{"temperature":0.5}})",
+                                R"({"generationConfig":{"temperature":0.5,"maxOutputTokens":65536}})"}) {
+    INFO(body);
+    auto plan = s.plan(kGemini, body);
+    REQUIRE(plan.status == 0);
+    CHECK(plan.output_reserved == 100);
+    auto config = forwarded_config(body, plan);
+    CHECK(config["maxOutputTokens"] == 100);
+    CHECK(config.size() == (std::string_view(body).find("temperature") != std::string_view::npos ? 2u : 1u));
+  }
+  auto snake = s.plan(kGemini, R"({"generation_config":{"max_output_tokens":65536}})");
+  CHECK(json::parse(apply_splices(R"({"generation_config":{"max_output_tokens":65536}})", snake.body_splices))
+            ["generation_config"]["max_output_tokens"] == 100);
+  auto within = s.plan(kGemini, R"({"generationConfig":{"maxOutputTokens":50,"candidateCount":3}})");
+  CHECK_FALSE(within.body_edited);
+  CHECK(within.output_reserved == 150);  // three candidates of up to 50
+  for (std::string_view twice : {R"({"generationConfig":{"maxOutputTokens":5,"max_output_tokens":65536}})",
+                                 R"({"generationConfig":{"maxOutputTokens":5},"generation_config":{}})",
+                                 R"({"generationConfig":{"candidateCount":1,"candidate_count":8}})"}) {
+    INFO(twice);
+    CHECK(s.plan(kGemini, twice).status == 400);
+  }
+  CHECK(s.plan(kGemini, R"({"generationConfig":"x"})").status == 400);  // unreadable
+  CHECK(s.plan(kGemini, R"({"generationConfig":{"maxOutputTokens":-1}})").status == 400);
+  CHECK(s.plan(kGemini, R"({"generationConfig":{"candidateCount":0}})").status == 400);
+}
+
+TEST_CASE("a Gemini request is judged by the model its path names, and counting tokens is free", "[policy][admission]") {
+  Setup s;
+  s.route.models = {"gemini-2.5-flash*"};
+  CHECK(s.plan(kGemini, R"({"model":"gemini-2.5-flash","contents":[]})").status == 403);
+  CHECK(s.plan("/gemini/v1beta/models/gemini-2.5-flash:generateContent", R"({"contents":[]})").status == 0);
+  auto counting = s.plan("/gemini/v1beta/models/gemini-2.5-flash:countTokens", R"({"contents":[]})");
+  CHECK(counting.status == 0);
+  CHECK_FALSE(counting.metered);
+  CHECK_FALSE(counting.body_edited);
+}
+
+TEST_CASE("the API is read from the path as the allowlist reads it: a trailing slash changes nothing",
+          "[policy][admission]") {
+  CHECK(api_kind_of("/openai/v1/chat/completions/") == ApiKind::chat);
+  CHECK(api_kind_of("/anthropic/v1/messages//") == ApiKind::messages);
+  CHECK(model_from_path("/gemini/v1beta/models/gemini-2.5-pro:generateContent/") == "gemini-2.5-pro");
+  Setup s;
+  s.route.max_output_tokens = 100;
+  auto plan = s.plan("/openai/v1/chat/completions/", R"({"model":"gpt-5","max_completion_tokens":64000})");
+  CHECK(plan.body_edited);
+  CHECK(plan.output_reserved == 100);
+}
+
+// Go's encoding/json matches keys ignoring case (and reads U+017F as s, U+212A as k): behind a
+// Go gateway "N", "MODEL" or "max_tokenſ" set the fields the policy checks under their own names.
+TEST_CASE("a key some decoders read as a checked field is refused while a rule reads the body", "[policy][admission]") {
+  Setup s;
+  s.route.output_tokens = 1'000'000;
+  for (std::string_view body : {R"({"model":"gpt-5","max_completion_tokens":100,"N":8})",
+                                R"({"model":"gpt-5","MODEL":"o3"})",
+                                R"({"model":"gpt-5","max_completion_tokens":100,"Max_Completion_Tokens":64000})",
+                                "{\"model\":\"gpt-5\",\"max_completion_token\xC5\xBF\":64000}",
+                                "{\"model\":\"gpt-5\",\"max_to\xE2\x84\xAA""ens\":64000}"}) {
+    INFO(body);
+    auto plan = s.plan("/openai/v1/chat/completions", body);
+    CHECK(plan.status == 400);
+    CHECK(plan.reason.find("some JSON decoders read") != std::string::npos);
+  }
+  CHECK(s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","Name":"x","user":"N"})").status == 0);
+  Setup open;  // no rule reads the body
+  CHECK(open.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","N":8})").status == 0);
+}
+
+// OpenRouter's default route allows the legacy /completions: before, it was an unknown API,
+// reserved at assumed_output_tokens whatever its max_tokens, n or best_of, and never capped.
+TEST_CASE("a legacy completion reserves best_of or n answers of its max_tokens, capped by the ceiling",
+          "[policy][admission]") {
+  Setup s;
+  s.route.max_output_tokens = 100;
+  const std::string_view body = R"({"model":"gpt-5","prompt":"x","max_tokens":64000,"n":2,"best_of":5})";
+  auto plan = s.plan("/openrouter/api/v1/completions", body);
+  REQUIRE(plan.status == 0);
+  CHECK(plan.kind == ApiKind::completions);
+  CHECK(json::parse(apply_splices(body, plan.body_splices))["max_tokens"] == 100);
+  CHECK(plan.output_reserved == 500);  // best_of answers are generated (and billed), n returned
+  CHECK(s.plan("/openrouter/api/v1/completions", R"({"model":"gpt-5","prompt":"x","n":3})").output_reserved == 300);
+  auto streamed = s.plan("/openrouter/api/v1/completions", R"({"model":"gpt-5","prompt":"x","max_tokens":5,"stream":true})");
+  CHECK(streamed.strip_usage_chunk);  // asked for its usage, like a streamed chat
+  auto bad = s.plan("/openrouter/api/v1/completions", R"({"model":"gpt-5","prompt":"x","best_of":0})");
+  CHECK(bad.status == 400);
+  CHECK(bad.reason.find("best_of must be a whole number") != std::string::npos);
+}

@@ -6,6 +6,18 @@
 using namespace saferun::broker::policy;
 using nlohmann::json;
 
+namespace {
+
+BodyEdits edits(std::optional<std::int64_t> output, std::string insert_field = "", bool ask_usage = false) {
+  BodyEdits edits;
+  edits.set_output = output;
+  edits.insert_field = std::move(insert_field);
+  edits.ask_usage = ask_usage;
+  return edits;
+}
+
+}  // namespace
+
 TEST_CASE("the body scan reads model, output limit and stream from the top level only", "[policy][request_body]") {
   auto facts = inspect_request_body(
       R"({"messages":[{"role":"user","content":"say \"model\": no"}],"metadata":{"model":"nested"},)"
@@ -75,22 +87,22 @@ TEST_CASE("a body that is not a JSON object yields no facts", "[policy][request_
 TEST_CASE("lowering the ceiling edits only its value", "[policy][request_body]") {
   std::string body = R"({"model":"m","max_tokens":64000,"messages":[]})";
   auto facts = inspect_request_body(body);
-  auto edited = edit_request_body(body, facts, {8192, "", false});
+  auto edited = edit_request_body(body, facts, edits(8192));
   CHECK(edited == R"({"model":"m","max_tokens":8192,"messages":[]})");
 }
 
 TEST_CASE("a missing ceiling and include_usage are inserted; an existing stream_options keeps its keys",
           "[policy][request_body]") {
   std::string body = R"({"model":"gpt-5","stream":true})";
-  auto edited = edit_request_body(body, inspect_request_body(body), {100, "max_completion_tokens", true});
+  auto edited = edit_request_body(body, inspect_request_body(body), edits(100, "max_completion_tokens", true));
   auto parsed = json::parse(edited);
   CHECK(parsed["max_completion_tokens"] == 100);
   CHECK(parsed["stream_options"]["include_usage"] == true);
   CHECK(parsed["model"] == "gpt-5");
   std::string with_options = R"({"stream":true,"stream_options":{"x":1}})";
-  auto again = json::parse(edit_request_body(with_options, inspect_request_body(with_options), {std::nullopt, "", true}));
+  auto again = json::parse(edit_request_body(with_options, inspect_request_body(with_options), edits(std::nullopt, "", true)));
   CHECK(again["stream_options"] == json({{"x", 1}, {"include_usage", true}}));
-  CHECK(json::parse(edit_request_body("{}", inspect_request_body("{}"), {5, "max_tokens", false})) ==
+  CHECK(json::parse(edit_request_body("{}", inspect_request_body("{}"), edits(5, "max_tokens"))) ==
         json({{"max_tokens", 5}}));
 }
 
