@@ -103,6 +103,17 @@ std::optional<Plan> check_choices(const std::vector<Scope>& scopes, const Reques
                                                "allowlist, output ceiling or budget is in force");
 }
 
+// A request that needs more tokens than a minute allows can never be admitted: a 429 with
+// retry-after would have the client retry it forever.
+std::optional<Plan> check_fits_a_minute(const Plan& plan, const Scope& scope) {
+  const auto& limit = scope.rules->tokens_per_minute;
+  auto needs = saturating_add(plan.input_estimate, plan.output_reserved);
+  if (!plan.metered || !limit || needs <= *limit) return std::nullopt;
+  return refused(400, "denied_policy", "the request needs " + std::to_string(needs) + " tokens, more than " +
+                                           scope.where + ".tokens_per_minute (" + std::to_string(*limit) +
+                                           ") allows in a minute; ask for less output");
+}
+
 void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
   const auto& r = *scope.rules;
   if (r.requests_per_minute) draws.push_back({scope.key + std::string(kRequestsPerMinute), 1});
@@ -179,7 +190,10 @@ Plan plan_request(const PlanInput& input) {
     plan.body_splices = request_body_splices(input.body, facts, edits);
     plan.body_edited = true;
   }
-  for (const auto& scope : input.scopes) add_draws(plan, scope, plan.draws);
+  for (const auto& scope : input.scopes) {
+    if (auto refusal = check_fits_a_minute(plan, scope)) return *refusal;
+    add_draws(plan, scope, plan.draws);
+  }
   return plan;
 }
 

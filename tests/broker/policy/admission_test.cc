@@ -142,12 +142,17 @@ TEST_CASE("a negative or wrapping max_tokens never makes a negative reservation"
     CHECK(draw_of(plan, "s:usd") > 0);
     CHECK(draw_of(plan, "r:tpm") >= plan.input_estimate);
   }
-  // The largest valid ceiling: its tokens-per-minute draw (input + output) saturates, so any
-  // limit refuses it, instead of wrapping to a negative draw.
-  auto largest = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":9223372036854775807})");
+  // The largest valid ceiling: input + output saturates instead of wrapping to a negative
+  // draw, so it needs more than any minute allows, and any budget refuses it.
+  const std::string largest_body = R"({"model":"claude-sonnet-4","max_tokens":9223372036854775807})";
+  auto largest = s.plan("/anthropic/v1/messages", largest_body);
+  CHECK(largest.status == 400);
+  CHECK(largest.reason.find("needs 9223372036854775807 tokens") != std::string::npos);
+  s.route.tokens_per_minute.reset();
+  largest = s.plan("/anthropic/v1/messages", largest_body);
   REQUIRE(largest.status == 0);
   CHECK(largest.output_reserved == INT64_MAX);
-  CHECK(draw_of(largest, "r:tpm") == INT64_MAX);
+  CHECK(draw_of(largest, "s:usd") > 5'000'000);
   s.settings.session.max_output_tokens = 8192;  // under a ceiling rule such a value is refused
   auto refused = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":-1})");
   CHECK(refused.status == 400);
@@ -370,4 +375,18 @@ TEST_CASE("a legacy completion reserves best_of or n answers of its max_tokens, 
   auto bad = s.plan("/openrouter/api/v1/completions", R"({"model":"gpt-5","prompt":"x","best_of":0})");
   CHECK(bad.status == 400);
   CHECK(bad.reason.find("best_of must be a whole number") != std::string::npos);
+}
+
+TEST_CASE("a request that needs more tokens than a minute allows is refused for good, not rate limited",
+          "[policy][admission]") {
+  Setup s;
+  s.settings.bytes_per_input_token = 1;
+  s.route.tokens_per_minute = 1000;
+  auto fits = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":900})");
+  CHECK(fits.status == 0);
+  auto never = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":1000})");
+  CHECK(never.status == 400);
+  CHECK(never.reason.find("routes[r].policy.tokens_per_minute (1000)") != std::string::npos);
+  auto answers = s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","max_completion_tokens":300,"n":4})");
+  CHECK(answers.status == 400);
 }
