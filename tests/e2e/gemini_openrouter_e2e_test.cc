@@ -79,3 +79,30 @@ TEST_CASE("the openrouter route keeps its /api/v1 prefix and attaches its key as
   CHECK(same_secret(requests[0].header("authorization"), "Bearer " + routes.openrouter_key));
   CHECK_FALSE(routes.upstream.received_bytes(routes.gemini_key));
 }
+
+// The attack: Gemini's output limit sits in generationConfig, which the policy did not read, so
+// a request asking for 60000 output tokens reserved the assumed 4096 and fitted a budget that
+// cannot pay for it. Control: one whose limit fits is forwarded as sent.
+TEST_CASE("a Gemini request's maxOutputTokens is reserved against the budget", "[e2e][routes][policy]") {
+  TempDir files;
+  auto certificates = make_test_certificates(files.path());
+  FakeUpstream upstream(certificates);
+  // $0.05: 4096 output tokens of gemini-2.5-flash ($2.50/MTok) fit, 60000 do not.
+  LiveSession session({"--budget-usd", "0.05"},
+                      base_env({"GEMINI_API_KEY=" + fake_key("AIza-"), "GOOGLE_GEMINI_BASE_URL=" + upstream.origin() + "/gemini",
+                                "SSL_CERT_FILE=" + certificates.ca_file}));
+  REQUIRE(session.ready());
+  auto generate = [&](const std::string& config) {
+    return http_request(session.port(), "POST", "/gemini/v1beta/models/gemini-2.5-flash:generateContent",
+                        {{"x-goog-api-key", session.token()}, {"content-type", "application/json"}},
+                        R"({"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":)" + config + "}");
+  };
+  auto attack = generate(R"({"temperature":1,"maxOutputTokens":60000})");
+  CHECK(attack.status == 429);
+  CHECK(upstream.requests().empty());
+  auto control = generate(R"({"maxOutputTokens":10})");
+  CHECK(control.status == 200);
+  auto requests = upstream.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(json::parse(requests[0].body)["generationConfig"]["maxOutputTokens"] == 10);
+}
