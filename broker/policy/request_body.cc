@@ -111,10 +111,14 @@ std::string go_folded(std::string_view key) {
 // Go's JSON decoder matches keys ignoring case ("N" sets n, "MODEL" the model): a gateway
 // written in Go would read such a key where the policy does not.
 bool spells_read_key_otherwise(std::string_view key) {
+  // kReadKeys and generation_config, folded (a folded key is at most as long as the key).
+  static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
+                                                 "max_completion_tokens", "n", "best_of", "generationconfig",
+                                                 "generation_config"};
+  static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
   if (key.size() > 64) return false;
   auto folded = go_folded(key);
-  return folded == "generation_config" || folded == "generationconfig" ||
-         std::any_of(std::begin(kReadKeys), std::end(kReadKeys), [&](std::string_view read) { return go_folded(read) == folded; });
+  return std::find(std::begin(kFolded), std::end(kFolded), folded) != std::end(kFolded);
 }
 
 // Records one top-level member we read; `seen` has a bit per kReadKeys entry.
