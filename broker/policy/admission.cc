@@ -85,10 +85,11 @@ bool limits_money_or_models(const PolicyRules& r) {
 // out unread: its model unchecked, its own ceiling left in place behind the one inserted.
 bool reads_the_body(const PolicyRules& r) { return limits_money_or_models(r) || r.max_output_tokens; }
 
-// A chat's `n` answers (Gemini's candidateCount; legacy completions' `best_of`, of which `n`
-// are returned) each run up to the output limit: the reservation covers them all.
+// A chat's `n` answers (Gemini's candidateCount; legacy completions' `best_of` for each prompt,
+// of which `n` are returned) each run up to the output limit: the reservation covers them all.
 std::int64_t answers(const RequestFacts& facts, ApiKind kind) {
-  if (kind == ApiKind::completions) return std::max(facts.choices.value_or(1), facts.best_of.value_or(1));
+  if (kind == ApiKind::completions)
+    return saturating_mul(std::max(facts.choices.value_or(1), facts.best_of.value_or(1)), facts.prompts);
   return kind == ApiKind::chat || kind == ApiKind::gemini ? facts.choices.value_or(1) : 1;
 }
 
@@ -139,10 +140,16 @@ Plan plan_request(const PlanInput& input) {
   if (plan.kind == ApiKind::gemini && !read_gemini_limits(input.body, facts)) facts.json_object = false;
   if (!facts.duplicate_key.empty())
     return refused(400, "denied_policy", "the request body has more than one \"" + facts.duplicate_key + "\" key");
-  // Gemini runs the model its path names, whatever a `model` in the body says.
-  auto path_model = model_from_path(input.path);
-  plan.model = !path_model.empty() ? std::move(path_model) : facts.model;
+  // Gemini runs the model its path names, whatever a `model` in the body says: a method path
+  // ("…:generateContent") that names none in "models/<id>" names no model at all.
+  const bool method_path = !path_method(input.path).empty();
+  plan.model = method_path ? model_from_path(input.path) : facts.model;
   plan.metered = spends_tokens(input.method, plan.kind, plan.model);
+  if (method_path && plan.kind == ApiKind::other && input.method == "POST" && any_scope(input.scopes, reads_the_body))
+    return refused(403, "denied_policy", "the policy cannot meter Gemini's '" + std::string(path_method(input.path)) +
+                                             "' (it knows generateContent, streamGenerateContent, countTokens and "
+                                             "embedContent); it is refused while a model allowlist, output ceiling "
+                                             "or budget is in force");
   if (plan.metered && any_scope(input.scopes, reads_the_body)) {
     if (!facts.json_object)
       return refused(400, "denied_policy", "the request body is not one JSON object the policy can read; it is refused "

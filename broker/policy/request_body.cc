@@ -76,6 +76,16 @@ void read_choices(std::string_view literal, RequestFacts& facts) {
   read_answer_count(literal, facts.choices, facts.choices_not_integer);
 }
 
+// A legacy completion's `prompt`: one text, one token list, or an array of either — each of
+// which gets its own n answers.
+std::int64_t prompt_count(std::string_view literal) {
+  if (literal.empty() || literal.front() != '[') return 1;
+  auto prompt = nlohmann::json::parse(literal, nullptr, false);
+  if (!prompt.is_array()) return 1;
+  auto texts = std::count_if(prompt.begin(), prompt.end(), [](const nlohmann::json& p) { return p.is_string() || p.is_array(); });
+  return std::max<std::int64_t>(texts, 1);
+}
+
 void read_stream_options(std::string_view literal, RequestFacts& facts) {
   auto value = nlohmann::json::parse(literal, nullptr, false);
   facts.include_usage = value.is_object() && value.value("include_usage", false) == true;
@@ -83,7 +93,7 @@ void read_stream_options(std::string_view literal, RequestFacts& facts) {
 
 // The top-level keys the scan reads; every other key is skipped unread.
 constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                          "max_completion_tokens", "n", "best_of", "generationConfig"};
+                                          "max_completion_tokens", "n", "best_of", "prompt", "generationConfig"};
 
 // Which of kReadKeys `key` is (an index), if any.
 std::optional<std::size_t> read_key_index(std::string_view key) {
@@ -113,9 +123,18 @@ std::string go_folded(std::string_view key) {
 bool spells_read_key_otherwise(std::string_view key) {
   // kReadKeys and generation_config, folded (a folded key is at most as long as the key).
   static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                                 "max_completion_tokens", "n", "best_of", "generationconfig",
+                                                 "max_completion_tokens", "n", "best_of", "prompt", "generationconfig",
                                                  "generation_config"};
   static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
+  if (key.size() > 64) return false;
+  auto folded = go_folded(key);
+  return std::find(std::begin(kFolded), std::end(kFolded), folded) != std::end(kFolded);
+}
+
+// The same inside Gemini's generationConfig (a Go relay in front of Gemini reads it so).
+bool spells_gemini_key_otherwise(std::string_view key) {
+  static constexpr std::string_view kFolded[] = {"maxoutputtokens", "max_output_tokens", "candidatecount",
+                                                 "candidate_count"};
   if (key.size() > 64) return false;
   auto folded = go_folded(key);
   return std::find(std::begin(kFolded), std::end(kFolded), folded) != std::end(kFolded);
@@ -140,6 +159,8 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
     read_choices(literal, facts);
   } else if (name == "best_of") {
     read_answer_count(literal, facts.best_of, facts.best_of_not_integer);
+  } else if (name == "prompt") {
+    facts.prompts = prompt_count(literal);
   } else if (name == "generationConfig") {
     facts.generation_config_span = span;  // read for Gemini only (gemini_limits.h)
   } else {
@@ -157,16 +178,6 @@ std::string_view without_trailing_slashes(std::string_view path) {
   return path;
 }
 
-// "models/<name>:<method>" in a Gemini path: the method ("" when the path names none).
-std::string_view gemini_method(std::string_view path) {
-  auto models = path.find("/models/");
-  if (models == std::string_view::npos) return "";
-  auto colon = path.find(':', models);
-  if (colon == std::string_view::npos) return "";
-  auto method = path.substr(colon + 1);
-  return method.substr(0, method.find('?'));
-}
-
 // `member` added to the object (or the null) whose value is at `span`.
 BodySplice splice_into_object(std::string_view body, ValueSpan span, const std::string& member) {
   auto value = span.in(body);
@@ -180,7 +191,7 @@ BodySplice splice_into_object(std::string_view body, ValueSpan span, const std::
 ApiKind api_kind_of(std::string_view path) {
   path = without_trailing_slashes(path);
   if (ends_with(path, "/messages/count_tokens")) return ApiKind::count_tokens;
-  if (auto method = gemini_method(path); !method.empty()) {
+  if (auto method = path_method(path); !method.empty()) {
     if (method == "generateContent" || method == "streamGenerateContent") return ApiKind::gemini;
     if (method == "countTokens") return ApiKind::count_tokens;
     if (method == "embedContent" || method == "batchEmbedContents") return ApiKind::embeddings;
@@ -236,7 +247,10 @@ bool read_gemini_limits(std::string_view body, RequestFacts& facts) {
     unsigned which = key == "maxOutputTokens" || key == "max_output_tokens"   ? kOutput
                      : key == "candidateCount" || key == "candidate_count" ? kCandidates
                                                                             : 0;
-    if (which == 0) return;
+    if (which == 0) {
+      if (facts.case_variant_key.empty() && spells_gemini_key_otherwise(key)) facts.case_variant_key = key;
+      return;
+    }
     auto name = which == kOutput ? kGeminiOutputField : std::string_view("generationConfig.candidateCount");
     if (seen & which) {
       if (facts.duplicate_key.empty()) facts.duplicate_key = name;
@@ -248,7 +262,19 @@ bool read_gemini_limits(std::string_view body, RequestFacts& facts) {
     facts.output_field = name;
     facts.output_span = absolute;
     read_output_limit(absolute.in(body), facts);
+    // Proto3 reads 0 as "not set": the model's own maximum. It counts as no limit (the ceiling
+    // replaces it; without one the assumed output is reserved).
+    if (facts.output_limit == 0) facts.output_limit.reset();
   });
+}
+
+std::string_view path_method(std::string_view path) {
+  path = without_trailing_slashes(path);
+  auto segment = path.substr(path.rfind('/') + 1);
+  auto colon = segment.find(':');
+  if (colon == std::string_view::npos) return "";
+  auto method = segment.substr(colon + 1);
+  return method.substr(0, method.find('?'));
 }
 
 std::string model_from_path(std::string_view path) {

@@ -30,13 +30,14 @@ struct RequestFacts {
   std::string model;         // "" when absent or not a string
   std::string duplicate_key; // a key we read that appeared twice ("" = none)
   std::string case_variant_key;  // a key spelled like one we read in another case ("MODEL", "N")
-  std::string output_field;  // "max_tokens" | "max_output_tokens" | "max_completion_tokens" | ""
+  std::string output_field;  // "max_tokens" | "max_output_tokens" | "max_completion_tokens" | kGeminiOutputField | ""
   std::optional<std::int64_t> output_limit;  // its value, when a whole number from 0 to INT64_MAX
   bool output_limit_not_integer = false;     // present, not null, and not such a number
   std::optional<std::int64_t> choices;       // `n` (OpenAI chat: answers generated, each up to the limit)
   bool choices_not_integer = false;          // `n` present, not null, and not a whole number from 1
   std::optional<std::int64_t> best_of;       // legacy completions: answers generated (n of them returned)
   bool best_of_not_integer = false;
+  std::int64_t prompts = 1;                  // legacy completions: prompts in `prompt`, each answered
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage == true
   ValueSpan output_span;
@@ -55,6 +56,10 @@ inline constexpr std::string_view kGeminiOutputField = "generationConfig.maxOutp
 // snake_case names (its JSON reads both; both at once is a duplicate): read into `facts` (their
 // spans in `body`). False when generationConfig is present but not an object the policy can read.
 bool read_gemini_limits(std::string_view body, RequestFacts& facts);
+
+// The method a Google-style path names after a ':' in its last segment ("streamGenerateContent"
+// in ".../models/gemini-2.5-pro:streamGenerateContent"); "" when it names none.
+std::string_view path_method(std::string_view path);
 
 // "models/<name>:<method>" in a Gemini path names the model there.
 std::string model_from_path(std::string_view path);

@@ -328,7 +328,7 @@ TEST_CASE("a Gemini request is judged by the model its path names, and counting 
 TEST_CASE("the API is read from the path as the allowlist reads it: a trailing slash changes nothing",
           "[policy][admission]") {
   CHECK(api_kind_of("/openai/v1/chat/completions/") == ApiKind::chat);
-  CHECK(api_kind_of("/anthropic/v1/messages//") == ApiKind::messages);
+  CHECK(api_kind_of("/anthropic/v1/messages/") == ApiKind::messages);
   CHECK(model_from_path("/gemini/v1beta/models/gemini-2.5-pro:generateContent/") == "gemini-2.5-pro");
   Setup s;
   s.route.max_output_tokens = 100;
@@ -389,4 +389,65 @@ TEST_CASE("a request that needs more tokens than a minute allows is refused for 
   CHECK(never.reason.find("routes[r].policy.tokens_per_minute (1000)") != std::string::npos);
   auto answers = s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","max_completion_tokens":300,"n":4})");
   CHECK(answers.status == 400);
+}
+
+// A second reviewer's attacks on the Gemini reading, each admitted before its fix.
+TEST_CASE("a Gemini method path that names no models/<id> names no model, whatever the body says",
+          "[policy][admission]") {
+  Setup s;
+  s.route.models = {"gemini-2.5-flash*"};
+  const std::string_view body = R"({"model":"gemini-2.5-flash","contents":[]})";
+  for (std::string_view path : {"/gemini/v1beta/tunedModels/x:generateContent", "/gemini/v1beta/models/a/b:generateContent"}) {
+    INFO(path);
+    auto plan = s.plan(path, body);
+    CHECK(plan.status == 403);
+    CHECK(plan.decision == "denied_model");
+  }
+}
+
+TEST_CASE("a Gemini method the policy does not know is refused while a rule reads the body", "[policy][admission]") {
+  const auto path = "/gemini/v1beta/models/gemini-2.5-flash:batchGenerateContent";
+  Setup open;
+  CHECK(open.plan(path, R"({"requests":[]})").status == 0);  // no rule: the allowlist alone decides
+  Setup budget;
+  budget.route.output_tokens = 1'000'000;
+  auto plan = budget.plan(path, R"({"requests":[]})");
+  CHECK(plan.status == 403);
+  CHECK(plan.reason.find("batchGenerateContent") != std::string::npos);
+}
+
+TEST_CASE("a Gemini maxOutputTokens of 0 (unset to proto3) is no limit: the ceiling replaces it", "[policy][admission]") {
+  Setup s;
+  s.route.output_tokens = 1'000'000;
+  const std::string_view body = R"({"generationConfig":{"maxOutputTokens":0}})";
+  CHECK(s.plan(kGemini, body).output_reserved == s.settings.assumed_output_tokens);
+  s.route.max_output_tokens = 100;
+  auto capped = s.plan(kGemini, body);
+  CHECK(capped.output_reserved == 100);
+  CHECK(forwarded_config(body, capped)["maxOutputTokens"] == 100);
+}
+
+TEST_CASE("a generationConfig key a Go relay reads as a limit is refused while a rule reads the body",
+          "[policy][admission]") {
+  Setup s;
+  s.route.output_tokens = 1'000'000;
+  for (std::string_view body : {R"({"generationConfig":{"maxOutputTokens":50,"MaxOutputTokens":65536}})",
+                                R"({"generationConfig":{"CandidateCount":8}})"}) {
+    INFO(body);
+    CHECK(s.plan(kGemini, body).status == 400);
+  }
+  CHECK(s.plan(kGemini, R"({"generationConfig":{"maxOutputTokens":50,"temperature":1}})").status == 0);
+}
+
+TEST_CASE("a legacy completion with several prompts reserves answers for each", "[policy][admission]") {
+  Setup s;
+  s.route.output_tokens = 1'000'000;
+  auto reserved = [&](std::string_view prompt) {
+    return s.plan("/openai/v1/completions", R"({"model":"gpt-5","max_tokens":100,"n":2,"prompt":)" + std::string(prompt) + "}")
+        .output_reserved;
+  };
+  CHECK(reserved(R"("one")") == 200);
+  CHECK(reserved(R"([1,2,3])") == 200);  // one prompt as tokens
+  CHECK(reserved(R"(["a","b","c","d"])") == 800);
+  CHECK(reserved(R"([[1,2],[3]])") == 400);
 }
