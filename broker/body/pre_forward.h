@@ -5,7 +5,8 @@
 // not a copy). The hook may refuse the request, or ask for one splice — a byte range of the
 // body replaced in what is forwarded (e.g. the value of `max_tokens`); Content-Length is
 // then recomputed and the body is sent as prefix + replacement + suffix, with no copy.
-// Find the fields with find_json_members() (json_members.h: one pass over the bytes, no DOM).
+// Find the fields with policy::walk_json_object() (policy/json_object_walk.h: one pass over
+// the bytes, no DOM).
 //
 // The hook runs on the event loop: it must not block, and it should not parse more than it
 // needs (a Claude Code body reaches 4 MB). It is installed with Broker::set_pre_forward (or

@@ -104,6 +104,42 @@ std::optional<Plan> check_choices(const std::vector<Scope>& scopes, const Reques
                                                "allowlist, output ceiling or budget is in force");
 }
 
+// Rules whose counters need the request's usage.
+bool limits_spend(const PolicyRules& r) {
+  return r.budget_micro_usd || r.input_tokens || r.output_tokens || r.tokens_per_minute;
+}
+
+// Fields that spend where the reservation and the meter cannot see it.
+std::optional<Plan> check_unseen_spend(const std::vector<Scope>& scopes, const RequestFacts& facts, ApiKind kind) {
+  if (facts.fallback_models && any_scope(scopes, limits_money_or_models))
+    return refused(403, "denied_policy", "the request names fallback models (\"models\" or \"fallbacks\"), which "
+                                         "may run a model the policy did not check or price; it is refused while a "
+                                         "model allowlist or budget is in force");
+  if (facts.background && kind == ApiKind::responses && any_scope(scopes, limits_spend))
+    return refused(400, "denied_policy", "a background response is generated after its answer, where its usage "
+                                         "cannot be metered; it is refused while a budget or token rate is in force");
+  if (facts.output_limit_not_integer && any_scope(scopes, reads_the_body))
+    return refused(400, "denied_policy", facts.output_field + " must be a whole number of tokens (0 or more) while a "
+                                                              "model allowlist, output ceiling or budget is in force");
+  return std::nullopt;
+}
+
+// Anthropic refuses a thinking.budget_tokens that is not below max_tokens (Claude Code sends
+// 31999 with 32000): a max_tokens lowered to the ceiling takes the budget down with it.
+std::optional<Plan> keep_thinking_below_output(const RequestFacts& facts, ApiKind kind, BodyEdits& edits) {
+  constexpr std::int64_t kMinThinkingBudget = 1024;
+  if (kind != ApiKind::messages || !edits.set_output || !facts.thinking_budget ||
+      *facts.thinking_budget < *edits.set_output)
+    return std::nullopt;
+  auto budget = *edits.set_output - 1;
+  if (budget < kMinThinkingBudget)
+    return refused(400, "denied_ceiling", "thinking.budget_tokens must stay below max_tokens and be at least 1024: "
+                                          "an output ceiling of " + std::to_string(*edits.set_output) +
+                                          " leaves it no room; raise max_output_tokens or turn thinking off");
+  edits.set_thinking_budget = budget;
+  return std::nullopt;
+}
+
 // A request that needs more tokens than a minute allows can never be admitted: a 429 with
 // retry-after would have the client retry it forever.
 std::optional<Plan> check_fits_a_minute(const Plan& plan, const Scope& scope) {
@@ -176,6 +212,8 @@ Plan plan_request(const PlanInput& input) {
       edits.wrapper_span = facts.generation_config_span;
     }
     if (auto refusal = check_choices(input.scopes, facts, plan.kind)) return *refusal;
+    if (auto refusal = check_unseen_spend(input.scopes, facts, plan.kind)) return *refusal;
+    if (auto refusal = keep_thinking_below_output(facts, plan.kind, edits)) return *refusal;
   }
   // Streamed chats and completions report usage only when asked to.
   if ((plan.kind == ApiKind::chat || plan.kind == ApiKind::completions) && facts.stream && !facts.include_usage) {
@@ -193,7 +231,7 @@ Plan plan_request(const PlanInput& input) {
     auto per_answer = output.value_or(settings.assumed_output_tokens);
     plan.output_reserved = plan.kind == ApiKind::embeddings ? 0 : saturating_mul(per_answer, answers(facts, plan.kind));
   }
-  if (edits.set_output || edits.ask_usage) {
+  if (edits.set_output || edits.ask_usage || edits.set_thinking_budget) {
     plan.body_splices = request_body_splices(input.body, facts, edits);
     plan.body_edited = true;
   }

@@ -123,6 +123,20 @@ bool walk_json_object(std::string_view text, JsonObjectExtent& extent,
   }
 }
 
+bool walk_json_array(std::string_view text, const std::function<void(ValueSpan item)>& visit) {
+  Scanner scan(text);
+  if (!scan.take('[')) return false;
+  if (scan.take(']')) return true;
+  while (true) {
+    scan.skip_space();
+    auto begin = scan.at();
+    if (!scan.skip_value()) return false;
+    visit(ValueSpan{begin, scan.at()});
+    if (scan.take(',')) continue;
+    return scan.take(']');
+  }
+}
+
 std::optional<std::size_t> end_of_json_value(std::string_view text, std::size_t at) {
   Scanner scan(text.substr(at));
   if (!scan.skip_value()) return std::nullopt;

@@ -4,9 +4,10 @@
 // 4 MB Claude Code body costs a byte scan). The policy reads the request body's top level with
 // it, and Gemini's generationConfig inside it.
 //
-// Structure is checked (strings, nesting depth, separators); the spelling of numbers and
-// literals is not, brackets are counted without matching their kind, and bytes after the
-// object's closing brace are ignored.
+// Structure is checked (strings, separators; nested values are skipped by counting brackets,
+// without recursion and without matching their kind); the spelling of numbers and literals is
+// not, and bytes after the object's closing brace are ignored. Nothing here builds a tree: a
+// deeply nested body costs a scan, never a stack or memory per level.
 
 #include <cstddef>
 #include <functional>
@@ -32,6 +33,10 @@ struct JsonObjectExtent {
 // when `text` (after whitespace) does not start with one JSON object whose keys all decode.
 bool walk_json_object(std::string_view text, JsonObjectExtent& extent,
                       const std::function<void(std::string_view key, ValueSpan value)>& visit);
+
+// Calls `visit` with each item's span in `text` (a JSON array after whitespace); false when it is
+// not one.
+bool walk_json_array(std::string_view text, const std::function<void(ValueSpan item)>& visit);
 
 // A JSON string literal decoded as a parser would; nullopt when not a string.
 std::optional<std::string> decode_json_string(std::string_view literal);

@@ -45,6 +45,14 @@ std::optional<std::int64_t> token_count(const nlohmann::json& parsed) {
   return static_cast<std::int64_t>(value);
 }
 
+// A count spelled some other way than plain_count reads ("1.0", "1e3"), parsed — only when it
+// is short enough to be a number at all: a 32 MB nested array where a count belongs is refused
+// without building its tree.
+std::optional<std::int64_t> parsed_count(std::string_view literal) {
+  if (literal.size() > 64) return std::nullopt;
+  return token_count(nlohmann::json::parse(literal, nullptr, false));
+}
+
 // A ceiling that is not a whole number of tokens is reported (refused under a ceiling rule;
 // without one, the request reserves the policy's assumed output): a negative or wrapped value
 // would otherwise make a negative reservation.
@@ -53,21 +61,17 @@ void read_output_limit(std::string_view literal, RequestFacts& facts) {
     facts.output_limit = *value;
     return;
   }
-  auto parsed = nlohmann::json::parse(literal, nullptr, false);
-  if (parsed.is_null()) return;
-  facts.output_limit = token_count(parsed);
+  if (literal == "null") return;
+  facts.output_limit = parsed_count(literal);
   facts.output_limit_not_integer = !facts.output_limit;
 }
 
 // A count of answers (`n`, `best_of`, candidateCount), each up to the output limit: a whole
 // number from 1 into `count`, or `not_integer` set; null is absent.
 void read_answer_count(std::string_view literal, std::optional<std::int64_t>& count, bool& not_integer) {
+  if (literal == "null") return;
   auto value = plain_count(literal);
-  if (!value) {
-    auto parsed = nlohmann::json::parse(literal, nullptr, false);
-    if (parsed.is_null()) return;
-    value = token_count(parsed);
-  }
+  if (!value) value = parsed_count(literal);
   if (value && *value >= 1) count = value;
   not_integer = !count;
 }
@@ -79,21 +83,43 @@ void read_choices(std::string_view literal, RequestFacts& facts) {
 // A legacy completion's `prompt`: one text, one token list, or an array of either — each of
 // which gets its own n answers.
 std::int64_t prompt_count(std::string_view literal) {
-  if (literal.empty() || literal.front() != '[') return 1;
-  auto prompt = nlohmann::json::parse(literal, nullptr, false);
-  if (!prompt.is_array()) return 1;
-  auto texts = std::count_if(prompt.begin(), prompt.end(), [](const nlohmann::json& p) { return p.is_string() || p.is_array(); });
+  std::int64_t texts = 0;
+  walk_json_array(literal, [&](ValueSpan item) {
+    auto first = item.in(literal).front();
+    if (first == '"' || first == '[') ++texts;
+  });
   return std::max<std::int64_t>(texts, 1);
 }
 
-void read_stream_options(std::string_view literal, RequestFacts& facts) {
-  auto value = nlohmann::json::parse(literal, nullptr, false);
-  facts.include_usage = value.is_object() && value.value("include_usage", false) == true;
+// stream_options read without building a tree (a client's value may nest 100,000 deep): its
+// include_usage, and where that value sits so it can be set without re-writing the rest.
+void read_stream_options(std::string_view literal, ValueSpan span, RequestFacts& facts) {
+  facts.stream_options_span = span;
+  JsonObjectExtent extent;
+  bool seen = false;
+  walk_json_object(literal, extent, [&](std::string_view key, ValueSpan value) {
+    if (key != "include_usage") return;
+    if (seen && facts.duplicate_key.empty()) facts.duplicate_key = "stream_options.include_usage";
+    seen = true;
+    facts.include_usage_span = {span.begin + value.begin, span.begin + value.end};
+    facts.include_usage = value.in(literal) == "true";
+  });
+}
+
+// Anthropic's thinking.budget_tokens, which must stay below max_tokens.
+void read_thinking_budget(std::string_view literal, ValueSpan span, RequestFacts& facts) {
+  JsonObjectExtent extent;
+  walk_json_object(literal, extent, [&](std::string_view key, ValueSpan value) {
+    if (key != "budget_tokens") return;
+    facts.thinking_budget = plain_count(value.in(literal));
+    facts.thinking_budget_span = {span.begin + value.begin, span.begin + value.end};
+  });
 }
 
 // The top-level keys the scan reads; every other key is skipped unread.
 constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                          "max_completion_tokens", "n", "best_of", "prompt", "generationConfig"};
+                                          "max_completion_tokens", "n", "best_of", "prompt", "generationConfig",
+                                          "models", "fallbacks", "background", "thinking"};
 
 // Which of kReadKeys `key` is (an index), if any.
 std::optional<std::size_t> read_key_index(std::string_view key) {
@@ -124,7 +150,7 @@ bool spells_read_key_otherwise(std::string_view key) {
   // kReadKeys and generation_config, folded (a folded key is at most as long as the key).
   static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
                                                  "max_completion_tokens", "n", "best_of", "prompt", "generationconfig",
-                                                 "generation_config"};
+                                                 "models", "fallbacks", "background", "thinking", "generation_config"};
   static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
   if (key.size() > 64) return false;
   auto folded = go_folded(key);
@@ -153,8 +179,7 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
   } else if (name == "stream") {
     facts.stream = literal == "true";
   } else if (name == "stream_options") {
-    facts.stream_options_span = span;
-    read_stream_options(literal, facts);
+    read_stream_options(literal, span, facts);
   } else if (name == "n") {
     read_choices(literal, facts);
   } else if (name == "best_of") {
@@ -162,7 +187,13 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
   } else if (name == "prompt") {
     facts.prompts = prompt_count(literal);
   } else if (name == "generationConfig") {
-    facts.generation_config_span = span;  // read for Gemini only (gemini_limits.h)
+    facts.generation_config_span = span;  // read for Gemini only (read_gemini_limits)
+  } else if (name == "models" || name == "fallbacks") {
+    facts.fallback_models = literal != "null";
+  } else if (name == "background") {
+    facts.background = literal == "true";
+  } else if (name == "thinking") {
+    read_thinking_budget(literal, span, facts);
   } else {
     if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
     facts.output_field = name;
@@ -320,15 +351,21 @@ std::vector<BodySplice> request_body_splices(std::string_view body, const Reques
     }
   }
   if (edits.ask_usage && !facts.include_usage) {
-    if (facts.stream_options_span.present()) {
-      auto span = facts.stream_options_span;
-      auto options = nlohmann::json::parse(body.substr(span.begin, span.end - span.begin), nullptr, false);
-      if (!options.is_object()) options = nlohmann::json::object();
-      options["include_usage"] = true;
-      splices.push_back({span.begin, span.end - span.begin, options.dump()});
+    auto options = facts.stream_options_span;
+    if (facts.include_usage_span.present()) {
+      auto value = facts.include_usage_span;
+      splices.push_back({value.begin, value.end - value.begin, "true"});
+    } else if (options.present() && (options.in(body).front() == '{' || options.in(body) == "null")) {
+      splices.push_back(splice_into_object(body, options, "\"include_usage\":true"));
+    } else if (options.present()) {  // not an object: the upstream would refuse it as sent
+      splices.push_back({options.begin, options.end - options.begin, "{\"include_usage\":true}"});
     } else {
       inserted += std::string(inserted.empty() ? "" : ",") + "\"stream_options\":{\"include_usage\":true}";
     }
+  }
+  if (edits.set_thinking_budget && facts.thinking_budget_span.present()) {
+    auto span = facts.thinking_budget_span;
+    splices.push_back({span.begin, span.end - span.begin, std::to_string(*edits.set_thinking_budget)});
   }
   if (!inserted.empty()) splices.push_back({facts.object_begin + 1, 0, inserted + (facts.object_empty ? "" : ",")});
   std::sort(splices.begin(), splices.end(), [](const BodySplice& a, const BodySplice& b) { return a.offset < b.offset; });

@@ -38,10 +38,15 @@ struct RequestFacts {
   std::optional<std::int64_t> best_of;       // legacy completions: answers generated (n of them returned)
   bool best_of_not_integer = false;
   std::int64_t prompts = 1;                  // legacy completions: prompts in `prompt`, each answered
+  bool fallback_models = false;              // OpenRouter's `models` / `fallbacks`: other models may run
+  bool background = false;                   // Responses `background: true`: answered before it runs
+  std::optional<std::int64_t> thinking_budget;  // Anthropic thinking.budget_tokens
+  ValueSpan thinking_budget_span;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage == true
   ValueSpan output_span;
   ValueSpan stream_options_span;
+  ValueSpan include_usage_span;  // stream_options.include_usage's value
   ValueSpan generation_config_span;  // Gemini's generationConfig (or generation_config)
   std::size_t object_begin = 0;  // offset of the top-level '{'
   bool object_empty = true;
@@ -85,6 +90,7 @@ struct BodyEdits {
   // value's span when the body has it (an object to insert into, or null to replace).
   std::string insert_wrapper;
   ValueSpan wrapper_span;
+  std::optional<std::int64_t> set_thinking_budget;  // Anthropic: kept below a lowered max_tokens
 };
 
 // `edits` as splices of the received body (in body order, at most two, none overlapping), so

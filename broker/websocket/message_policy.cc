@@ -69,7 +69,12 @@ void MessagePolicy::admit_turn(std::string& text, AuditEvent event, Done done) {
                   done);
   }
   policy::Refusal refusal;
-  auto meter = context_->policy->plan(route().name, "POST", path_, text, event.request_id, refusal);
+  std::shared_ptr<policy::RequestMeter> meter;
+  try {
+    meter = context_->policy->plan(route().name, "POST", path_, text, event.request_id, refusal);
+  } catch (const std::exception&) {
+    refusal = {500, "internal_error", "the broker's policy check failed", std::nullopt, false};
+  }
   if (!meter) return refuse(std::move(event), refusal, done);
   if (meter->body_edited()) apply_splices(meter->take_body_splices(), text);
   event.model = meter->plan().model;

@@ -132,7 +132,13 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
     with_side(side, [&](auto& from) {
       from.async_read_some(asio::buffer(legs_[side].buffer),
                            [self = this->shared_from_this(), side](beast::error_code ec, std::size_t n) {
-                             self->on_read(side, ec, n);
+                             // Nothing a message contains may end the session: a handler that
+                             // throws closes this relay only (HTTP's handlers are guarded alike).
+                             try {
+                               self->on_read(side, ec, n);
+                             } catch (const std::exception&) {
+                               self->close_both({ws::close_code::internal_error, "the broker failed on a message"}, 500);
+                             }
                            });
     });
   }

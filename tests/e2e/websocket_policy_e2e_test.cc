@@ -265,3 +265,21 @@ TEST_CASE("a message that is not a JSON object with a type is refused under a po
   CHECK(read_turn_end(*client)["type"] == "response.completed");
   CHECK(ws.upstream.messages().size() == 1);
 }
+
+// The attack: an include_usage that is not a boolean threw inside the body scan, and on the
+// WebSocket nothing caught it — the exception left the event loop and ended the session.
+// Control: the next turn on a fresh socket completes and the session still answers.
+TEST_CASE("a response.create whose stream_options.include_usage is not a boolean does not end the session",
+          "[e2e][websocket][policy]") {
+  WsSession ws(kAllow, "{}", R"({"models": ["gpt-test"]})");
+  auto client = ws.open_client();
+  client->send(R"({"type":"response.create","model":"gpt-test","max_output_tokens":20,"stream_options":{"include_usage":"yes"},"input":[]})");
+  auto first = read_turn_end(*client);
+  CHECK(first.is_object());
+  auto next = ws.open_client();
+  next->send(kTurn);
+  auto completed = read_turn_end(*next);
+  REQUIRE(completed.is_object());
+  CHECK(completed["type"] == "response.completed");
+  CHECK(ws.status().is_object());
+}

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "broker/body/json_members.h"
+#include "broker/policy/json_object_walk.h"
 #include "broker/broker.h"
 #include "broker/dispatch.h"
 #include "tests/support/fake_upstream.h"
@@ -59,19 +59,24 @@ class LiveBroker {
 // What the policy issue asks for: read model and max_tokens, lower max_tokens to 1024.
 PreForwardVerdict cap_max_tokens(const Dispatch&, std::string_view body) {
   PreForwardVerdict verdict;
-  auto members = find_json_members(body, {"model", "max_tokens"});
-  if (!members || (*members)[1].count != 1) {
+  std::vector<policy::ValueSpan> model, max_tokens;
+  policy::JsonObjectExtent extent;
+  bool object = policy::walk_json_object(body, extent, [&](std::string_view key, policy::ValueSpan value) {
+    if (key == "model") model.push_back(value);
+    if (key == "max_tokens") max_tokens.push_back(value);
+  });
+  if (!object || max_tokens.size() != 1) {
     verdict.refuse = true;
     verdict.status = 400;
     verdict.reason = "body must be a JSON object with one max_tokens";
     return verdict;
   }
-  if ((*members)[0].count == 1 && body.substr((*members)[0].offset, (*members)[0].length) == "\"forbidden\"") {
+  if (model.size() == 1 && model[0].in(body) == "\"forbidden\"") {
     verdict.refuse = true;
     verdict.reason = "model not allowed";
     return verdict;
   }
-  verdict.splice = BodySplice{(*members)[1].offset, (*members)[1].length, "1024"};
+  verdict.splice = BodySplice{max_tokens[0].begin, max_tokens[0].end - max_tokens[0].begin, "1024"};
   return verdict;
 }
 

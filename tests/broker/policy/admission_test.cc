@@ -134,13 +134,18 @@ TEST_CASE("a negative or wrapping max_tokens never makes a negative reservation"
   auto honest = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":100})");
   REQUIRE(honest.status == 0);
   CHECK(honest.output_reserved == 100);
+  Setup open;  // no rule reads the body: forwarded, the upstream judges the value
+  open.route.requests_per_minute = 100;
   for (std::string value : {"18446744073709551615", "9223372036854775808", "-1", "-9223372036854775809", "1e30"}) {
     INFO("max_tokens: " << value);
-    auto plan = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":)" + value + "}");
-    REQUIRE(plan.status == 0);  // no ceiling rule: forwarded, the upstream judges the value
-    CHECK(plan.output_reserved == s.settings.assumed_output_tokens);
-    CHECK(draw_of(plan, "s:usd") > 0);
-    CHECK(draw_of(plan, "r:tpm") >= plan.input_estimate);
+    auto body = R"({"model":"claude-sonnet-4","max_tokens":)" + value + "}";
+    auto plan = s.plan("/anthropic/v1/messages", body);
+    CHECK(plan.status == 400);  // a budget reads the body: a limit it cannot count is refused
+    CHECK(plan.reason.find("max_tokens must be a whole number of tokens") != std::string::npos);
+    auto forwarded = open.plan("/anthropic/v1/messages", body);
+    REQUIRE(forwarded.status == 0);
+    CHECK(forwarded.output_reserved == open.settings.assumed_output_tokens);
+    CHECK(draw_of(forwarded, "r:rpm") == 1);
   }
   // The largest valid ceiling: input + output saturates instead of wrapping to a negative
   // draw, so it needs more than any minute allows, and any budget refuses it.
@@ -450,4 +455,94 @@ TEST_CASE("a legacy completion with several prompts reserves answers for each", 
   CHECK(reserved(R"([1,2,3])") == 200);  // one prompt as tokens
   CHECK(reserved(R"(["a","b","c","d"])") == 800);
   CHECK(reserved(R"([[1,2],[3]])") == 400);
+}
+
+// A third reviewer's attacks. The first two ended the session: nlohmann's dump() recursed once
+// per level of a client's stream_options (SIGSEGV at 100,000 levels), and value("include_usage")
+// threw on a non-boolean — uncaught on the WebSocket path.
+TEST_CASE("stream_options is read and edited without a tree: deep nesting and odd values are harmless",
+          "[policy][admission]") {
+  Setup s;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string body = R"({"model":"gpt-5","stream":true,"stream_options":{"x":)" + deep + "}}";
+  auto plan = s.plan("/openai/v1/chat/completions", body);
+  REQUIRE(plan.status == 0);
+  auto edited = apply_splices(body, plan.body_splices);
+  CHECK(edited.find(R"("stream_options":{"include_usage":true,"x":[[[)") != std::string::npos);
+  for (std::string_view options : {R"({"include_usage":"yes"})", R"({"include_usage":1})", R"({"include_usage":null})",
+                                   R"({"include_usage":false})", "null", R"("x")", "{}"}) {
+    INFO(options);
+    const std::string text = R"({"model":"gpt-5","stream":true,"stream_options":)" + std::string(options) + "}";
+    auto asked = s.plan("/openai/v1/chat/completions", text);
+    REQUIRE(asked.status == 0);
+    CHECK(asked.strip_usage_chunk);
+    CHECK(json::parse(apply_splices(text, asked.body_splices))["stream_options"]["include_usage"] == true);
+  }
+  CHECK(s.plan("/openai/v1/chat/completions",
+               R"({"model":"gpt-5","stream":true,"stream_options":{"include_usage":true,"include_usage":false}})")
+            .status == 400);
+}
+
+TEST_CASE("a count that is a deeply nested array is refused or ignored without building its tree", "[policy][admission]") {
+  Setup s;
+  s.route.output_tokens = 1'000'000;
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  CHECK(s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":)" + deep + "}").status == 400);
+  CHECK(s.plan("/openai/v1/chat/completions", R"({"model":"gpt-5","n":)" + deep + "}").status == 400);
+  auto prompt = s.plan("/openai/v1/completions", R"({"model":"gpt-5","max_tokens":10,"prompt":)" + deep + "}");
+  CHECK(prompt.status == 0);
+  CHECK(prompt.output_reserved == 10);  // one prompt (an array of token lists would be more)
+}
+
+TEST_CASE("fallback models and background responses, which spend unseen, are refused while a budget is in force",
+          "[policy][admission]") {
+  Setup open;
+  CHECK(open.plan("/openrouter/api/v1/chat/completions", R"({"model":"a/b","models":["c/opus"]})").status == 0);
+  Setup s;
+  s.route.models = {"a/*"};
+  auto fallback = s.plan("/openrouter/api/v1/chat/completions", R"({"model":"a/b","models":["c/opus"]})");
+  CHECK(fallback.status == 403);
+  CHECK(fallback.reason.find("fallback models") != std::string::npos);
+  CHECK(s.plan("/openrouter/api/v1/messages", R"({"model":"a/b","max_tokens":5,"fallbacks":[{"model":"c/opus"}]})").status == 403);
+  CHECK(s.plan("/openrouter/api/v1/chat/completions", R"({"model":"a/b","models":null})").status == 0);
+  Setup budget;
+  budget.route.output_tokens = 1'000'000;
+  CHECK(budget.plan("/openai/v1/responses", R"({"model":"gpt-5","background":true})").status == 400);
+  CHECK(budget.plan("/openai/v1/responses", R"({"model":"gpt-5","background":false})").status == 0);
+  CHECK(open.plan("/openai/v1/responses", R"({"model":"gpt-5","background":true})").status == 0);
+}
+
+TEST_CASE("an output limit that is not a whole number is refused under a budget, not only under a ceiling",
+          "[policy][admission]") {
+  const auto gemini = "/gemini/v1beta/models/gemini-2.5-flash:generateContent";
+  Setup budget;
+  budget.route.output_tokens = 1'000'000;
+  auto plan = budget.plan(gemini, R"({"generationConfig":{"maxOutputTokens":"65536"}})");
+  CHECK(plan.status == 400);
+  CHECK(plan.reason.find("generationConfig.maxOutputTokens must be a whole number") != std::string::npos);
+  Setup open;
+  CHECK(open.plan(gemini, R"({"generationConfig":{"maxOutputTokens":"65536"}})").status == 0);
+}
+
+// Claude Code sends thinking.budget_tokens 31999 with max_tokens 32000; Anthropic refuses a budget
+// that is not below max_tokens, so lowering max_tokens alone broke every such turn.
+TEST_CASE("a ceiling that lowers max_tokens lowers thinking.budget_tokens below it", "[policy][admission]") {
+  Setup s;
+  s.route.max_output_tokens = 8192;
+  const std::string_view body =
+      R"({"model":"claude-sonnet-4","max_tokens":32000,"thinking":{"type":"enabled","budget_tokens":31999}})";
+  auto plan = s.plan("/anthropic/v1/messages", body);
+  REQUIRE(plan.status == 0);
+  auto sent = json::parse(apply_splices(body, plan.body_splices));
+  CHECK(sent["max_tokens"] == 8192);
+  CHECK(sent["thinking"]["budget_tokens"] == 8191);
+  CHECK(plan.output_reserved == 8192);
+  auto within = s.plan("/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":32000,"thinking":{"type":"enabled","budget_tokens":4000}})");
+  REQUIRE(within.status == 0);
+  CHECK(within.body_splices.size() == 1);  // a budget already below the ceiling is left alone
+  Setup low;
+  low.route.max_output_tokens = 1000;
+  auto refused = low.plan("/anthropic/v1/messages", body);
+  CHECK(refused.status == 400);
+  CHECK(refused.reason.find("thinking") != std::string::npos);
 }
