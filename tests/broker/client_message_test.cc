@@ -50,3 +50,12 @@ TEST_CASE("a refusal is the Responses API's error event with the HTTP status and
   CHECK(limited["headers"]["retry-after"] == "12");
   CHECK_FALSE(limited["headers"].contains("x-should-retry"));
 }
+
+TEST_CASE("a message nested 100,000 deep is classified without a tree, and still checked whole", "[client_message]") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK(classify_client_message(R"({"type":"response.create","input":)" + deep + "}").kind ==
+        ClientMessageKind::response_create);
+  CHECK(classify_client_message(R"({"type":"response.create","input":)" + deep + R"(,"x":NaN})").kind ==
+        ClientMessageKind::unreadable);
+  CHECK(classify_client_message(R"({"type":{"nested":"response.create"}})").kind == ClientMessageKind::unreadable);
+}

@@ -213,3 +213,20 @@ TEST_CASE("the audit log records each request without the token or the key", "[e
   auto result = run.session.end();
   CHECK_FALSE(contains(result.out + result.err, run.key));
 }
+
+// The attack: the dry-run answer echoed the body through nlohmann's dump(), which recurses once
+// per level: a body nested 100,000 deep crashed the session (SIGSEGV). Control: a shallow body
+// is echoed as before.
+TEST_CASE("a dry-run body nested 100,000 deep is described by its size and the session keeps serving",
+          "[e2e][broker]") {
+  DryRun run;
+  REQUIRE(run.session.ready());
+  const std::string deep = R"({"model":"m","x":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto response = run.post("/anthropic/v1/messages", run.with_key(), deep);
+  REQUIRE(response.status == 200);
+  CHECK(json::parse(response.body)["request"]["bytes"] == deep.size());
+  CHECK(run.still_serves());
+  auto shallow = run.post("/anthropic/v1/messages", run.with_key(), R"({"model":"m","x":[[1]]})");
+  CHECK(json::parse(shallow.body)["request"]["x"][0][0] == 1);
+  CHECK(run.session.end().status == 0);
+}
