@@ -7,9 +7,11 @@ namespace saferun::broker {
 
 namespace {
 
-// How deep a JSON text nests (brackets outside strings). dump() recurses once per level: a body
-// nested deeper than kMaxEchoDepth is described by its size, not echoed.
+// How deep a JSON text nests (brackets outside strings). dump() recurses once per level, and a
+// tree costs many times the text's size: a body nested deeper than kMaxEchoDepth, or larger than
+// kMaxEchoBytes, is described by its size, not echoed.
 constexpr std::size_t kMaxEchoDepth = 128;
+constexpr std::size_t kMaxEchoBytes = 1 << 20;
 
 std::size_t nesting_depth(std::string_view text) {
   std::size_t depth = 0, deepest = 0;
@@ -35,7 +37,8 @@ std::size_t nesting_depth(std::string_view text) {
 std::string dry_run_body(const Dispatch& dispatch, std::string_view method, std::string_view body) {
   const Route& route = dispatch.route->route;
   nlohmann::json request = nlohmann::json::value_t::discarded;
-  if (nesting_depth(body) <= kMaxEchoDepth) request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (body.size() <= kMaxEchoBytes && nesting_depth(body) <= kMaxEchoDepth)
+    request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (request.is_discarded()) request = {{"bytes", body.size()}};
   nlohmann::json answer = {
       {"ok", true},

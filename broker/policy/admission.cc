@@ -181,6 +181,10 @@ Plan plan_request(const PlanInput& input) {
   const bool method_path = !path_method(input.path).empty();
   plan.model = method_path ? model_from_path(input.path) : facts.model;
   plan.metered = spends_tokens(input.method, plan.kind, plan.model);
+  // Real model names are short; a long one would be kept (a usage row) for the whole session.
+  constexpr std::size_t kMaxModelName = 256;
+  if (plan.metered && plan.model.size() > kMaxModelName)
+    return refused(400, "denied_policy", "the model name is longer than " + std::to_string(kMaxModelName) + " bytes");
   if (method_path && plan.kind == ApiKind::other && input.method == "POST" && any_scope(input.scopes, reads_the_body))
     return refused(403, "denied_policy", "the policy cannot meter Gemini's '" + std::string(path_method(input.path)) +
                                              "' (it knows generateContent, streamGenerateContent, countTokens and "

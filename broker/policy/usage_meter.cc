@@ -17,12 +17,14 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
 }
 
 // Cheap test before any parse: a `"usage"` (or `"usageMetadata"`) key whose value is not null.
+// Linear: every `"usage` before a colon leads to that same colon, so the search goes on past it.
 bool may_carry_usage(std::string_view data) {
-  for (auto at = data.find("\"usage"); at != std::string_view::npos; at = data.find("\"usage", at + 6)) {
+  for (auto at = data.find("\"usage"); at != std::string_view::npos; at = data.find("\"usage", at)) {
     auto colon = data.find(':', at);
     if (colon == std::string_view::npos) return false;
     auto value = data.find_first_not_of(" \t", colon + 1);
     if (value != std::string_view::npos && data[value] != 'n') return true;
+    at = colon + 1;
   }
   return false;
 }

@@ -43,7 +43,10 @@ void UsageTally::define(const std::vector<Counter>& counters) {
 
 void UsageTally::add(const std::string& route, const std::string& model, const Usage& usage, std::int64_t cost,
                      bool priced) {
-  auto& spend = spend_[{route, model}];
+  // Distinct models are bounded by what a session is shown: past kMaxRows, new ones share a row.
+  std::pair<std::string, std::string> key{route, model};
+  if (spend_.size() >= kMaxRows && !spend_.count(key)) key.second = std::string(kOtherModels);
+  auto& spend = spend_[key];
   spend.requests += 1;
   spend.usage += usage;
   spend.cost_micro_usd += cost;

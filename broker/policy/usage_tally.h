@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,8 @@ class UsageTally {
   std::string line() const;
 
  private:
+  static constexpr std::size_t kMaxRows = 1000;
+  static constexpr std::string_view kOtherModels = "(other models)";
   std::map<std::pair<std::string, std::string>, Spend> spend_;
   std::vector<Balance> limits_;
   bool budget_exhausted_ = false;

@@ -226,6 +226,8 @@ TEST_CASE("a dry-run body nested 100,000 deep is described by its size and the s
   REQUIRE(response.status == 200);
   CHECK(json::parse(response.body)["request"]["bytes"] == deep.size());
   CHECK(run.still_serves());
+  const std::string big = R"({"model":"m","x":")" + std::string(2 << 20, 'x') + R"("})";  // 2 MiB: no tree built
+  CHECK(json::parse(run.post("/anthropic/v1/messages", run.with_key(), big).body)["request"]["bytes"] == big.size());
   auto shallow = run.post("/anthropic/v1/messages", run.with_key(), R"({"model":"m","x":[[1]]})");
   CHECK(json::parse(shallow.body)["request"]["x"][0][0] == 1);
   CHECK(run.session.end().status == 0);

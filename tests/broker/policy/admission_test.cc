@@ -546,3 +546,12 @@ TEST_CASE("a ceiling that lowers max_tokens lowers thinking.budget_tokens below 
   CHECK(refused.status == 400);
   CHECK(refused.reason.find("thinking") != std::string::npos);
 }
+
+TEST_CASE("a model name longer than 256 bytes is refused: each name would be kept for the session",
+          "[policy][admission]") {
+  Setup s;  // no rule at all: usage is tallied per model whatever the policy
+  CHECK(s.plan("/openai/v1/chat/completions", R"({"model":")" + std::string(256, 'm') + R"("})").status == 0);
+  auto plan = s.plan("/openai/v1/chat/completions", R"({"model":")" + std::string(257, 'm') + R"("})");
+  CHECK(plan.status == 400);
+  CHECK(plan.reason.find("longer than 256 bytes") != std::string::npos);
+}
