@@ -144,26 +144,29 @@ std::string go_folded(std::string_view key) {
   return folded;
 }
 
+// Whether `key`, folded as Go's decoder folds it, is one of `folded` (given folded).
+template <std::size_t N>
+bool folds_to_one_of(std::string_view key, const std::string_view (&folded)[N]) {
+  if (key.size() > 64) return false;  // longer than any name it could fold to
+  return std::find(std::begin(folded), std::end(folded), go_folded(key)) != std::end(folded);
+}
+
 // Go's JSON decoder matches keys ignoring case ("N" sets n, "MODEL" the model): a gateway
 // written in Go would read such a key where the policy does not.
 bool spells_read_key_otherwise(std::string_view key) {
-  // kReadKeys and generation_config, folded (a folded key is at most as long as the key).
+  // kReadKeys and generation_config, folded.
   static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
                                                  "max_completion_tokens", "n", "best_of", "prompt", "generationconfig",
                                                  "models", "fallbacks", "background", "thinking", "generation_config"};
   static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
-  if (key.size() > 64) return false;
-  auto folded = go_folded(key);
-  return std::find(std::begin(kFolded), std::end(kFolded), folded) != std::end(kFolded);
+  return folds_to_one_of(key, kFolded);
 }
 
 // The same inside Gemini's generationConfig (a Go relay in front of Gemini reads it so).
 bool spells_gemini_key_otherwise(std::string_view key) {
   static constexpr std::string_view kFolded[] = {"maxoutputtokens", "max_output_tokens", "candidatecount",
                                                  "candidate_count"};
-  if (key.size() > 64) return false;
-  auto folded = go_folded(key);
-  return std::find(std::begin(kFolded), std::end(kFolded), folded) != std::end(kFolded);
+  return folds_to_one_of(key, kFolded);
 }
 
 // Records one top-level member we read; `seen` has a bit per kReadKeys entry.
