@@ -8,7 +8,10 @@
 # Needs wrk, hyperfine, nginx (nginx-light is enough), curl and awk on PATH; installs nothing.
 # DURATION (default 3s) is the length of each wrk cell (LONG_DURATION, default 10s, for cells
 # that move over 64 MiB per round of connections), CONNECTIONS (default "1 16 256") the
-# client connection counts.
+# client connection counts, ROUNDS (default 3) how many times each cell is measured: the
+# direct upstream, safe-run and nginx take turns (safe-run first in odd rounds, nginx first in
+# even ones) and each column reports its median round, so a burst of load from other users
+# of the machine lands on one round of one column rather than on the result.
 #
 # Loopback only; every load is bounded in time.
 set -euo pipefail
@@ -20,6 +23,7 @@ PROBE=$BUILD/tests/sse-probe
 SINK=$BUILD/tests/sink-upstream
 DURATION=${DURATION:-3s}
 LONG_DURATION=${LONG_DURATION:-10s}  # cells moving over 64 MiB per round of connections
+ROUNDS=${ROUNDS:-3}
 
 for tool in wrk hyperfine nginx curl awk; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (Debian: apt-get install wrk hyperfine nginx-light curl)" >&2; exit 1; }
@@ -39,7 +43,7 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 exec 7< <(sleep 100000); pids+=($!)  # holds the fakes' stdin open; killed on exit
 "$FAKE" --tls "$work" <&7 >"$work/fake-tls.port" & pids+=($!)
 "$FAKE" <&7 >"$work/fake.port" & pids+=($!)
-"$SINK" >"$work/sink.port" & pids+=($!)
+"$SINK" >"$work/sink.port" & pids+=($!); SINK_PID=$!
 sleep 1
 FAKE_PORT=$(awk '{print $2}' "$work/fake.port")
 UP=$(awk '{print $2}' "$work/sink.port")
@@ -121,25 +125,47 @@ minflt() { awk '{print $10}' "/proc/$1/stat"; }  # minor page faults of a proces
 faults_per() { awk -v f="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? f / n : 0) }'; }
 to_us() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) print v; else if (t ~ /ms$/) print v * 1000; else print v * 1e6 }'; }
 added() { awk -v p="$(to_us "$1")" -v d="$(to_us "$2")" 'BEGIN { printf "%+.0f µs", p - d }'; }
-echo "## Throughput and latency (wrk, $DURATION per cell, $LONG_DURATION for the largest; added p50 = proxy p50 − direct p50)"
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }'; }
+measure() {  # measure WHO CONNECTIONS URL BODY [HEADER]: one round of one column, into WHO_* lists
+  local who=$1 flt; flt=$(minflt "${pid_of[$who]}")
+  local rps p50 p99 bad n
+  read -r rps p50 p99 bad n <<<"$(wrk_run "$2" "$3" "$4" ${5:+"$5"})"
+  rps_of[$who]+=" $rps"; p50_of[$who]+=" $(to_us "$p50")"; p99_of[$who]+=" $(to_us "$p99")"
+  bad_of[$who]=$(( ${bad_of[$who]:-0} + bad )); n_of[$who]=$(( ${n_of[$who]:-0} + n ))
+  flt_of[$who]=$(( ${flt_of[$who]:-0} + $(minflt "${pid_of[$who]}") - flt ))
+}
+us() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2fms", v / 1000; else printf "%.0fus", v }'; }
+echo "## Throughput and latency (wrk, $DURATION per cell, $LONG_DURATION for the largest; median of $ROUNDS interleaved rounds; added p50 = proxy p50 − direct p50)"
 echo
-echo "| request | conns | direct req/s | safe-run req/s | nginx req/s | safe-run / nginx | p50 direct / safe-run / nginx | added p50 safe-run / nginx | p99 safe-run / nginx | page faults per request safe-run / nginx |"
+echo "| request | conns | direct req/s | safe-run req/s | nginx req/s | safe-run / nginx (rounds' range) | p50 direct / safe-run / nginx | added p50 safe-run / nginx | p99 safe-run / nginx | page faults per request safe-run / nginx |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 shapes=("GET /v1/models:-" "POST 649 B:$work/body-300.json" "POST 76 KB:$work/body-78000.json"
         "POST 1 MB:$work/body-1048576.json" "POST 4 MB:$work/body-4194304.json")
+declare -A pid_of=([direct]=$SINK_PID [sr]=$SR_PLAIN_PID [nginx]=$NGINX_WORKER)
 for shape in "${shapes[@]}"; do
   label=${shape%%:*} body=${shape#*:}
   path=/v1/models; [ "$body" = - ] || path=/v1/messages?beta=true
   for c in ${CONNECTIONS:-1 16 256}; do
-    read -r d_rps d_p50 d_p99 d_bad d_n <<<"$(wrk_run "$c" "http://127.0.0.1:$UP$path" "$body")"
-    s_flt=$(minflt "$SR_PLAIN_PID")
-    read -r s_rps s_p50 s_p99 s_bad s_n <<<"$(wrk_run "$c" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN")"
-    s_flt=$(( $(minflt "$SR_PLAIN_PID") - s_flt )) n_flt=$(minflt "$NGINX_WORKER")
-    read -r n_rps n_p50 n_p99 n_bad n_n <<<"$(wrk_run "$c" "http://127.0.0.1:$PX$path" "$body")"
-    n_flt=$(( $(minflt "$NGINX_WORKER") - n_flt ))
-    ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN {printf "%.2f", a / b}')
-    bad=""; [ "$((d_bad + s_bad + n_bad))" -eq 0 ] || bad=" (non-2xx: $d_bad / $s_bad / $n_bad)"
-    echo "| $label | $c | $d_rps | $s_rps | $n_rps | $ratio$bad | $d_p50 / $s_p50 / $n_p50 | $(added "$s_p50" "$d_p50") / $(added "$n_p50" "$d_p50") | $s_p99 / $n_p99 | $(faults_per "$s_flt" "$s_n") / $(faults_per "$n_flt" "$n_n") |"
+    declare -A rps_of=() p50_of=() p99_of=() bad_of=() n_of=() flt_of=()
+    ratios=""
+    for round in $(seq "$ROUNDS"); do
+      measure direct "$c" "http://127.0.0.1:$UP$path" "$body"
+      order=(sr nginx); [ $((round % 2)) -eq 1 ] || order=(nginx sr)
+      for who in "${order[@]}"; do
+        if [ "$who" = sr ]; then measure sr "$c" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN"
+        else measure nginx "$c" "http://127.0.0.1:$PX$path" "$body"; fi
+      done
+      ratios+=" $(awk -v a="${rps_of[sr]##* }" -v b="${rps_of[nginx]##* }" 'BEGIN {printf "%.4f", a / b}')"
+    done
+    for who in direct sr nginx; do
+      printf -v "${who}_rps" '%s' "$(median <<<"${rps_of[$who]}")"
+      printf -v "${who}_p50" '%s' "$(median <<<"${p50_of[$who]}")"
+      printf -v "${who}_p99" '%s' "$(median <<<"${p99_of[$who]}")"
+    done
+    ratio=$(awk -v a="$sr_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')
+    bad=""; [ "$((bad_of[direct] + bad_of[sr] + bad_of[nginx]))" -eq 0 ] || bad=" (non-2xx: ${bad_of[direct]} / ${bad_of[sr]} / ${bad_of[nginx]})"
+    echo "| $label | $c | $direct_rps | $sr_rps | $nginx_rps | $ratio ($(spread <<<"$ratios"))$bad | $(us "$direct_p50") / $(us "$sr_p50") / $(us "$nginx_p50") | $(added "${sr_p50}us" "${direct_p50}us") / $(added "${nginx_p50}us" "${direct_p50}us") | $(us "$sr_p99") / $(us "$nginx_p99") | $(faults_per "${flt_of[sr]}" "${n_of[sr]}") / $(faults_per "${flt_of[nginx]}" "${n_of[nginx]}") |"
   done
 done
 echo
