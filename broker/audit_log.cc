@@ -144,7 +144,9 @@ void append_json_line(std::string& line, const AuditEvent& e) {
     append_number(line, "cache_write_tokens", e.cache_write_tokens);
     append_number(line, "cache_read_tokens", e.cache_read_tokens);
     append_number(line, "cost_micro_usd", e.cost_micro_usd);
+    if (e.web_searches > 0) append_number(line, "web_searches", e.web_searches);
   }
+  if (!e.unmetered_tool.empty()) field("unmetered_tool", e.unmetered_tool);
   if (e.suppressed > 0) append_number(line, "suppressed", e.suppressed);
   if (!e.message_type.empty()) field("message_type", e.message_type);
   line += "}\n";

@@ -44,6 +44,8 @@ struct AuditEvent {
   std::int64_t cache_write_tokens = 0;
   std::int64_t cache_read_tokens = 0;
   std::int64_t cost_micro_usd = 0;
+  std::int64_t web_searches = 0;  // hosted web searches charged (omitted when 0)
+  std::string unmetered_tool;     // a tool billed per call that no budget counted (omitted when "")
   bool metered = false;  // the usage fields are present
   bool authenticated = false;   // the caller token was accepted
   std::uint64_t suppressed = 0; // unauthenticated records dropped before this one

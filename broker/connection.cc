@@ -319,6 +319,8 @@ void Connection::record(int status, std::size_t bytes_out) {
     event.cache_write_tokens = used.cache_write;
     event.cache_read_tokens = used.cache_read;
     event.cost_micro_usd = meter_->cost_micro_usd();
+    event.web_searches = used.web_searches;
+    event.unmetered_tool = meter_->plan().unmetered_tool;
     meter_.reset();
   }
   context_->audit.record(std::move(event));

@@ -69,6 +69,7 @@ void parse_prices(const nlohmann::json& models, const std::string& origin, const
     price.output = micro_usd_of(fields, "output", true);
     price.cache_write = fields.has("cache_write") ? micro_usd_of(fields, "cache_write", true) : price.input;
     price.cache_read = fields.has("cache_read") ? micro_usd_of(fields, "cache_read", true) : price.input;
+    if (fields.has("web_search_per_1000")) price.web_search = micro_usd_of(fields, "web_search_per_1000", true);
     fields.reject_unknown_keys();
     table.set(item.key(), price);
   }

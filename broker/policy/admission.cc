@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/policy/hosted_tools.h"
 #include "broker/policy/model_rule.h"
 #include "broker/policy/saturating.h"
 
@@ -124,6 +125,28 @@ std::optional<Plan> check_unseen_spend(const std::vector<Scope>& scopes, const R
   return std::nullopt;
 }
 
+bool limits_usd(const PolicyRules& r) { return !!r.budget_micro_usd; }
+
+// Tools the provider bills per call (hosted_tools.h), under a USD budget: Anthropic's web search
+// is reserved at its max_uses and settled at the searches its answer reports. The others spend
+// where the meter cannot see (Codex enables OpenAI's web_search in every request, so refusing
+// them would stop it working under a budget): the plan names the first, for the audit record.
+// Read only under a USD budget: the tools list is most of a Claude Code body.
+std::optional<Plan> check_hosted_tools(const PlanInput& input, const RequestFacts& facts, Plan& plan) {
+  if (!any_scope(input.scopes, limits_usd)) return std::nullopt;
+  auto tools = read_hosted_tools(input.body, facts, plan.kind);
+  if (tools.unmetered.empty() && plan.model.ends_with(":online")) tools.unmetered = "the :online model variant";
+  plan.unmetered_tool = tools.unmetered;
+  if (tools.web_search_unbounded)
+    return refused(400, "denied_policy", "a web_search tool must state max_uses (a whole number from 1) while a USD "
+                                         "budget is in force: the budget reserves every search it allows");
+  if (tools.web_searches > 0 && (!plan.price || !plan.price->web_search))
+    return refused(403, "denied_price", "no web search price for model '" + plan.model + "': a USD budget refuses "
+                                            "web_search without one (add web_search_per_1000 under policy.prices)");
+  plan.web_searches_reserved = tools.web_searches;
+  return std::nullopt;
+}
+
 // Anthropic refuses a thinking.budget_tokens that is not below max_tokens (Claude Code sends
 // 31999 with 32000): a max_tokens lowered to the ceiling takes the budget down with it.
 std::optional<Plan> keep_thinking_below_output(const RequestFacts& facts, ApiKind kind, BodyEdits& edits) {
@@ -162,7 +185,8 @@ void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
   if (r.output_tokens) draws.push_back({scope.key + std::string(kOutputTokens), plan.output_reserved});
   if (r.budget_micro_usd && plan.price)
     draws.push_back({scope.key + std::string(kUsd),
-                     worst_case_micro_usd(plan.input_estimate, plan.output_reserved, *plan.price)});
+                     worst_case_micro_usd(plan.input_estimate, plan.output_reserved, *plan.price,
+                                          plan.web_searches_reserved)});
 }
 
 }  // namespace
@@ -225,10 +249,13 @@ Plan plan_request(const PlanInput& input) {
     plan.strip_usage_chunk = true;
   }
   plan.price = settings.prices.find(plan.model);
-  if (plan.metered && !plan.price && any_scope(input.scopes, [](const PolicyRules& r) { return !!r.budget_micro_usd; }))
+  if (plan.metered && !plan.price && any_scope(input.scopes, limits_usd))
     return refused(403, "denied_price", "no price for model '" + plan.model +
                                             "': a USD budget refuses models the price table does not list "
                                             "(add it under policy.prices)");
+  if (plan.metered) {
+    if (auto refusal = check_hosted_tools(input, facts, plan)) return *refusal;
+  }
   if (plan.metered) {
     auto divisor = std::max<std::int64_t>(settings.bytes_per_input_token, 1);
     plan.input_estimate = (static_cast<std::int64_t>(input.body.size()) + divisor - 1) / divisor;

@@ -45,6 +45,8 @@ struct Plan {
   bool strip_usage_chunk = false;
   std::int64_t input_estimate = 0;
   std::int64_t output_reserved = 0;
+  std::int64_t web_searches_reserved = 0;  // hosted web searches the request may run (their max_uses)
+  std::string unmetered_tool;  // under a USD budget: a tool billed per call the meter cannot count ("" = none)
   const Price* price = nullptr;
   std::vector<Draw> draws;
 };

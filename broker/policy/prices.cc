@@ -10,6 +10,12 @@ namespace {
 
 __extension__ typedef __int128 Wide;  // a product of tokens and price never overflows
 constexpr std::int64_t kPerMillion = 1'000'000;
+constexpr std::int64_t kSearchesPerPrice = 1'000;  // web searches are priced per thousand
+
+// `searches` at `price`, in the per-million units the token sums use.
+Wide searches_cost(std::int64_t searches, const Price& price) {
+  return static_cast<Wide>(searches) * price.web_search.value_or(0) * (kPerMillion / kSearchesPerPrice);
+}
 
 std::int64_t divide_rounding_up(Wide amount) {
   if (amount <= 0) return 0;
@@ -40,13 +46,14 @@ std::int64_t cost_micro_usd(const Usage& usage, const Price& price) {
   Wide sum = static_cast<Wide>(usage.input) * price.input +
                  static_cast<Wide>(usage.output) * price.output +
                  static_cast<Wide>(usage.cache_write) * price.cache_write +
-                 static_cast<Wide>(usage.cache_read) * price.cache_read;
+                 static_cast<Wide>(usage.cache_read) * price.cache_read + searches_cost(usage.web_searches, price);
   return divide_rounding_up(sum);
 }
 
-std::int64_t worst_case_micro_usd(std::int64_t input_tokens, std::int64_t output_tokens, const Price& price) {
+std::int64_t worst_case_micro_usd(std::int64_t input_tokens, std::int64_t output_tokens, const Price& price,
+                                  std::int64_t web_searches) {
   Wide sum = static_cast<Wide>(input_tokens) * std::max(price.input, price.cache_write) +
-                 static_cast<Wide>(output_tokens) * price.output;
+                 static_cast<Wide>(output_tokens) * price.output + searches_cost(web_searches, price);
   return divide_rounding_up(sum);
 }
 

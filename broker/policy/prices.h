@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,7 @@ struct Price {
   std::int64_t output = 0;
   std::int64_t cache_write = 0;
   std::int64_t cache_read = 0;
+  std::optional<std::int64_t> web_search;  // micro-USD per 1,000 hosted web searches; none = not priced
 };
 
 class PriceTable {
@@ -38,12 +40,14 @@ class PriceTable {
   std::vector<std::pair<std::string, Price>> wildcards_;
 };
 
-// The cost of `usage`, rounded up to the next micro-USD.
+// The cost of `usage`, rounded up to the next micro-USD (web searches at no price cost nothing:
+// the policy refuses a request that may search at a model without one).
 std::int64_t cost_micro_usd(const Usage& usage, const Price& price);
 
-// The most `input_tokens` + `output_tokens` can cost: every input token at the dearer of the
-// input and cache-write prices.
-std::int64_t worst_case_micro_usd(std::int64_t input_tokens, std::int64_t output_tokens, const Price& price);
+// The most `input_tokens` + `output_tokens` + `web_searches` can cost: every input token at the
+// dearer of the input and cache-write prices.
+std::int64_t worst_case_micro_usd(std::int64_t input_tokens, std::int64_t output_tokens, const Price& price,
+                                  std::int64_t web_searches = 0);
 
 // "$1.234567" for reports.
 std::string format_usd(std::int64_t micro_usd);

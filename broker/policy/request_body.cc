@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "broker/policy/go_fold.h"
 #include "broker/policy/json_object_walk.h"
 
 namespace saferun::broker::policy {
@@ -106,6 +107,11 @@ void read_stream_options(std::string_view literal, ValueSpan span, RequestFacts&
   });
 }
 
+// "[]" (whitespace inside allowed).
+bool is_empty_array(std::string_view literal) {
+  return literal.front() == '[' && literal.find_first_not_of(" \t\r\n", 1) == literal.size() - 1;
+}
+
 // Anthropic's thinking.budget_tokens, which must stay below max_tokens.
 void read_thinking_budget(std::string_view literal, ValueSpan span, RequestFacts& facts) {
   JsonObjectExtent extent;
@@ -119,7 +125,8 @@ void read_thinking_budget(std::string_view literal, ValueSpan span, RequestFacts
 // The top-level keys the scan reads; every other key is skipped unread.
 constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
                                           "max_completion_tokens", "n", "best_of", "prompt", "generationConfig",
-                                          "models", "fallbacks", "background", "thinking"};
+                                          "models", "fallbacks", "background", "thinking", "tools",
+                                          "web_search_options", "plugins"};
 
 // Which of kReadKeys `key` is (an index), if any.
 std::optional<std::size_t> read_key_index(std::string_view key) {
@@ -128,36 +135,14 @@ std::optional<std::size_t> read_key_index(std::string_view key) {
   return std::nullopt;
 }
 
-// `key` folded as Go's JSON decoder compares keys: ASCII case ignored, and the Kelvin sign
-// (U+212A) and long s (U+017F) read as k and s.
-std::string go_folded(std::string_view key) {
-  std::string folded;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    if (key.substr(i, 3) == "\xE2\x84\xAA") {
-      folded += 'k', i += 2;
-    } else if (key.substr(i, 2) == "\xC5\xBF") {
-      folded += 's', i += 1;
-    } else {
-      folded += static_cast<char>(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + ('a' - 'A') : key[i]);
-    }
-  }
-  return folded;
-}
-
-// Whether `key`, folded as Go's decoder folds it, is one of `folded` (given folded).
-template <std::size_t N>
-bool folds_to_one_of(std::string_view key, const std::string_view (&folded)[N]) {
-  if (key.size() > 64) return false;  // longer than any name it could fold to
-  return std::find(std::begin(folded), std::end(folded), go_folded(key)) != std::end(folded);
-}
-
 // Go's JSON decoder matches keys ignoring case ("N" sets n, "MODEL" the model): a gateway
 // written in Go would read such a key where the policy does not.
 bool spells_read_key_otherwise(std::string_view key) {
   // kReadKeys and generation_config, folded.
   static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
                                                  "max_completion_tokens", "n", "best_of", "prompt", "generationconfig",
-                                                 "models", "fallbacks", "background", "thinking", "generation_config"};
+                                                 "models", "fallbacks", "background", "thinking", "tools",
+                                                 "web_search_options", "plugins", "generation_config"};
   static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
   return folds_to_one_of(key, kFolded);
 }
@@ -197,6 +182,12 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
     facts.background = literal == "true";
   } else if (name == "thinking") {
     read_thinking_budget(literal, span, facts);
+  } else if (name == "tools") {
+    facts.tools_span = span;
+  } else if (name == "web_search_options") {
+    facts.web_search_options = literal != "null";
+  } else if (name == "plugins") {
+    facts.plugins = literal != "null" && !is_empty_array(literal);
   } else {
     if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
     facts.output_field = name;

@@ -48,6 +48,9 @@ struct RequestFacts {
   ValueSpan stream_options_span;
   ValueSpan include_usage_span;  // stream_options.include_usage's value
   ValueSpan generation_config_span;  // Gemini's generationConfig (or generation_config)
+  ValueSpan tools_span;              // `tools`: read for hosted tools (hosted_tools.h)
+  bool web_search_options = false;   // OpenAI chat's `web_search_options`, present and not null
+  bool plugins = false;              // OpenRouter's `plugins` (web search, file parsing), present and not null or []
   std::size_t object_begin = 0;  // offset of the top-level '{'
   bool object_empty = true;
 };

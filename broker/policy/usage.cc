@@ -47,6 +47,7 @@ void merge_usage_object(const json& u, Usage& usage) {
     keep_max(usage.output, count(u, "output_tokens"));
     keep_max(usage.cache_write, count(u, "cache_creation_input_tokens"));
     keep_max(usage.cache_read, count(u, "cache_read_input_tokens"));
+    keep_max(usage.web_searches, nested_count(u, "server_tool_use", "web_search_requests"));
   }
 }
 
@@ -72,6 +73,7 @@ Usage& Usage::operator+=(const Usage& other) {
   cache_write = saturating_add(cache_write, other.cache_write);
   cache_read = saturating_add(cache_read, other.cache_read);
   reasoning = saturating_add(reasoning, other.reasoning);
+  web_searches = saturating_add(web_searches, other.web_searches);
   return *this;
 }
 

@@ -10,6 +10,8 @@
 //              top level or under `response` in its events
 //   Gemini     usageMetadata {promptTokenCount, candidatesTokenCount, cachedContentTokenCount,
 //              thoughtsTokenCount}, cumulative on each chunk
+// and Anthropic's server_tool_use.web_search_requests inside its usage: searches its hosted
+// web_search tool ran, billed per search.
 // Counts are cumulative in every stream, so merging keeps the largest value seen per field.
 
 #include <cstdint>
@@ -25,6 +27,7 @@ struct Usage {
   std::int64_t cache_write = 0;  // input tokens written to the prompt cache
   std::int64_t cache_read = 0;   // input tokens read from the prompt cache
   std::int64_t reasoning = 0;    // of `output`, spent reasoning (informational)
+  std::int64_t web_searches = 0; // searches a hosted web_search tool ran (Anthropic)
 
   // Sums saturate at INT64_MAX: an absurd report stays absurd, never negative.
   std::int64_t all_input() const { return saturating_add(saturating_add(input, cache_write), cache_read); }

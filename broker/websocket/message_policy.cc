@@ -153,6 +153,8 @@ void MessagePolicy::settle(Turn& turn, policy::Ending ending, std::string reason
   event.cache_write_tokens = used.cache_write;
   event.cache_read_tokens = used.cache_read;
   event.cost_micro_usd = meter.cost_micro_usd();
+  event.web_searches = used.web_searches;
+  event.unmetered_tool = meter.plan().unmetered_tool;
   event.reason = std::move(reason);
   context_->audit.record(event);
 }

@@ -2,11 +2,13 @@
 // A live session whose anthropic and openai routes point at a TLS fake upstream, under a
 // policy given as JSON: `session_policy` is the top-level "policy" object, the route policies
 // that of each route. The test models claude-test and gpt-test are priced at 1 USD per
-// million tokens of every kind (1 micro-USD a token), so costs are token counts.
+// million tokens of every kind (1 micro-USD a token), so costs are token counts; claude-test's
+// hosted web searches at $10 per 1,000 (10,000 micro-USD a search).
 
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,7 +66,9 @@ class PolicySession {
 
   std::string config_text(const PolicySessionOptions& o) const {
     auto session_policy = nlohmann::json::parse(o.session_policy);
-    session_policy["prices"]["claude-test"] = {{"input", 1}, {"output", 1}, {"cache_write", 1}, {"cache_read", 1}};
+    session_policy["prices"]["claude-test"] = {{"input", 1},      {"output", 1},
+                                               {"cache_write", 1}, {"cache_read", 1},
+                                               {"web_search_per_1000", 10}};
     session_policy["prices"]["gpt-test"] = {{"input", 1}, {"output", 1}, {"cache_write", 1}, {"cache_read", 1}};
     return R"({"routes": [
       {"name": "anthropic", "provider": "anthropic", "upstream": ")" + upstream.origin() + R"(/anthropic",
@@ -119,6 +123,14 @@ inline nlohmann::json limit_entry(const nlohmann::json& usage, const std::string
     if (key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) return entry;
   }
   return nullptr;
+}
+
+// The JSON lines of a file (an audit trail), parsed.
+inline std::vector<nlohmann::json> json_lines(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
 }
 
 }  // namespace saferun::test

@@ -24,13 +24,6 @@ ProcessResult run_dry(std::vector<std::string> options, const std::string& scrip
   return run_process(safe_run_argv(options), base_env({"XDG_RUNTIME_DIR=" + runtime.path()}));
 }
 
-std::vector<json> json_lines(const std::string& path) {
-  std::vector<json> lines;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  return lines;
-}
-
 }  // namespace
 
 TEST_CASE("after --ttl the token answers 401 and safe-run ends the session with 124", "[e2e][policy][ttl]") {

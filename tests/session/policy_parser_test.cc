@@ -48,6 +48,8 @@ TEST_CASE("a session and a route policy parse into rules, budgets in micro-USD",
   CHECK(config.policy.prices.find("claude-test")->output == 2'000'000);
   CHECK(config.policy.prices.find("claude-test")->cache_read == 1'000'000);  // defaults to input
   CHECK(config.policy.prices.find("claude-sonnet-4-5-20250929") != nullptr);  // built-in kept
+  CHECK_FALSE(config.policy.prices.find("claude-test")->web_search);  // unpriced unless stated
+  CHECK(config.policy.prices.find("claude-sonnet-4-5-20250929")->web_search == 10'000'000);  // $10 per 1,000, built in
 }
 
 TEST_CASE("every bad policy value names its JSON path", "[config][policy]") {
@@ -71,6 +73,8 @@ TEST_CASE("every bad policy value names its JSON path", "[config][policy]") {
   CHECK(error_of(config_with(R"({"prices":{"m":{"input":1,"output":1.0000001}}})")) ==
         "c.json: policy.prices.m.output: at most six decimals (micro-USD)");
   CHECK(error_of(config_with(R"({"prices":[]})")) == "c.json: policy.prices: expected an object of model: prices");
+  CHECK(error_of(config_with(R"({"prices":{"m":{"input":1,"output":1,"web_search_per_1000":-10}}})")) ==
+        "c.json: policy.prices.m.web_search_per_1000: expected a number of US dollars, 0 or more");
   CHECK(error_of(config_with("[]")) == "c.json: policy: expected an object");
   CHECK(error_of(R"({"routes":[)" + std::string(kRoute) + R"(}],"audit_log":"rel.jsonl"})") ==
         "c.json: audit_log: expected an absolute path");

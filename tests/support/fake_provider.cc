@@ -28,12 +28,14 @@ bool wants_stream(const httplib::Request& request) {
 
 struct FakeUsage {
   long input = 10, output = 5, cache_write = -1, cache_read = -1;  // -1: not reported
+  long web_searches = -1;  // Anthropic's server_tool_use.web_search_requests
 };
 
 FakeUsage fake_usage(const httplib::Request& request) {
   FakeUsage usage;
   auto text = request.get_header_value("x-fake-usage");
-  if (!text.empty()) std::sscanf(text.c_str(), "%ld,%ld,%ld,%ld", &usage.input, &usage.output, &usage.cache_write, &usage.cache_read);
+  if (!text.empty()) std::sscanf(text.c_str(), "%ld,%ld,%ld,%ld,%ld", &usage.input, &usage.output, &usage.cache_write, &usage.cache_read,
+                &usage.web_searches);
   return usage;
 }
 
@@ -41,6 +43,7 @@ json anthropic_usage(const FakeUsage& u) {
   json usage = {{"input_tokens", u.input}, {"output_tokens", u.output}};
   if (u.cache_write >= 0) usage["cache_creation_input_tokens"] = u.cache_write;
   if (u.cache_read >= 0) usage["cache_read_input_tokens"] = u.cache_read;
+  if (u.web_searches >= 0) usage["server_tool_use"] = {{"web_search_requests", u.web_searches}};
   return usage;
 }
 
@@ -69,6 +72,13 @@ json anthropic_message(const FakeUsage& usage = {}) {
           {"usage", anthropic_usage(usage)}};
 }
 
+// message_delta's usage: the output so far, and the searches run (cumulative, as Anthropic sends them).
+json delta_usage(const FakeUsage& u) {
+  json usage = {{"output_tokens", u.output}};
+  if (u.web_searches >= 0) usage["server_tool_use"] = {{"web_search_requests", u.web_searches}};
+  return usage;
+}
+
 void anthropic_stream(const httplib::Request& request, httplib::Response& response) {
   auto usage = fake_usage(request);
   auto start = anthropic_message(usage);
@@ -87,7 +97,7 @@ void anthropic_stream(const httplib::Request& request, httplib::Response& respon
             event("content_block_stop", {{"type", "content_block_stop"}, {"index", 0}}),
             event("message_delta", {{"type", "message_delta"},
                                     {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                                    {"usage", {{"output_tokens", usage.output}}}}),
+                                    {"usage", delta_usage(usage)}}),
             event("message_stop", {{"type", "message_stop"}})},
            std::atoi(request.get_header_value("x-fake-delay-ms").c_str()),
            request.get_header_value("x-fake-cut") == "start" ? 4 : 0);

@@ -5,7 +5,7 @@
 // containing /gemini answer like Gemini's (fake_gemini.h).
 // Usage is reported as the providers do (a streaming chat's usage chunk only when the request
 // sets stream_options.include_usage). For the policy tests, request headers change it:
-//   x-fake-usage: IN,OUT[,CACHE_WRITE,CACHE_READ]   the token counts to report
+//   x-fake-usage: IN,OUT[,CACHE_WRITE,CACHE_READ[,WEB_SEARCHES]]   the counts to report (-1: none)
 //   x-fake-delay-ms: M      an Anthropic stream waits M ms after message_start
 //   x-fake-cut: start       an Anthropic stream dies after message_start and one delta
 

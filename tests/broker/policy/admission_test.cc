@@ -89,7 +89,7 @@ TEST_CASE("the reservation is the input estimate plus the output limit at the wo
       if (d.counter == key) return d.amount;
     return std::int64_t{-1};
   };
-  CHECK(amount("s:usd") == worst_case_micro_usd(plan.input_estimate, 100, {3'000'000, 15'000'000, 3'750'000, 0}));
+  CHECK(amount("s:usd") == worst_case_micro_usd(plan.input_estimate, 100, {3'000'000, 15'000'000, 3'750'000, 0, {}}));
   CHECK(amount("s:rpm") == 1);
   CHECK(amount("r:concurrent") == 1);
   CHECK(amount("r:tpm") == plan.input_estimate + 100);

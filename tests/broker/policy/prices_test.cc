@@ -8,9 +8,9 @@ using namespace saferun::broker::policy;
 
 TEST_CASE("the most specific price pattern wins and an unknown model has no price", "[policy][prices]") {
   PriceTable table;
-  table.set("gpt-5*", {1'250'000, 10'000'000, 0, 125'000});
-  table.set("gpt-5-mini*", {250'000, 2'000'000, 0, 25'000});
-  table.set("exact-model", {1, 1, 1, 1});
+  table.set("gpt-5*", {1'250'000, 10'000'000, 0, 125'000, {}});
+  table.set("gpt-5-mini*", {250'000, 2'000'000, 0, 25'000, {}});
+  table.set("exact-model", {1, 1, 1, 1, {}});
   REQUIRE(table.find("gpt-5-2025-08-07") != nullptr);
   CHECK(table.find("gpt-5-2025-08-07")->input == 1'250'000);
   CHECK(table.find("gpt-5-mini-2025")->input == 250'000);
@@ -22,21 +22,21 @@ TEST_CASE("the most specific price pattern wins and an unknown model has no pric
 TEST_CASE("of two equally long matching patterns the first in name order wins, whatever order they were set in", "[policy][prices]") {
   for (bool reversed : {false, true}) {
     PriceTable table;
-    std::pair<const char*, Price> entries[] = {{"claude-*-4", {1, 0, 0, 0}}, {"claude-s*4", {2, 0, 0, 0}},
-                                               {"claude-*", {3, 0, 0, 0}}};
+    std::pair<const char*, Price> entries[] = {{"claude-*-4", {1, 0, 0, 0, {}}}, {"claude-s*4", {2, 0, 0, 0, {}}},
+                                               {"claude-*", {3, 0, 0, 0, {}}}};
     if (reversed) std::reverse(std::begin(entries), std::end(entries));
     for (auto& [pattern, price] : entries) table.set(pattern, price);
     REQUIRE(table.find("claude-sonnet-4") != nullptr);
     CHECK(table.find("claude-sonnet-4")->input == 1);
     CHECK(table.find("claude-opus-4")->input == 1);
     CHECK(table.find("claude-haiku")->input == 3);
-    table.set("claude-sonnet-4", {4, 0, 0, 0});
+    table.set("claude-sonnet-4", {4, 0, 0, 0, {}});
     CHECK(table.find("claude-sonnet-4")->input == 4);
   }
 }
 
 TEST_CASE("cost is integer micro-USD, every token kind at its own price, rounded up", "[policy][prices]") {
-  Price sonnet{3'000'000, 15'000'000, 3'750'000, 300'000};  // $3 / $15 / $3.75 / $0.30 per MTok
+  Price sonnet{3'000'000, 15'000'000, 3'750'000, 300'000, {}};  // $3 / $15 / $3.75 / $0.30 per MTok
   Usage usage;
   usage.input = 1000;
   usage.output = 500;
@@ -46,16 +46,16 @@ TEST_CASE("cost is integer micro-USD, every token kind at its own price, rounded
   CHECK(cost_micro_usd(usage, sonnet) == 21000);
   Usage one;
   one.output = 1;
-  CHECK(cost_micro_usd(one, {0, 1, 0, 0}) == 1);  // a millionth of a micro-USD still costs one
+  CHECK(cost_micro_usd(one, {0, 1, 0, 0, {}}) == 1);  // a millionth of a micro-USD still costs one
   CHECK(cost_micro_usd(Usage{}, sonnet) == 0);
 }
 
 TEST_CASE("the worst case prices input at the dearer of input and cache write", "[policy][prices]") {
-  Price sonnet{3'000'000, 15'000'000, 3'750'000, 300'000};
+  Price sonnet{3'000'000, 15'000'000, 3'750'000, 300'000, {}};
   CHECK(worst_case_micro_usd(1000, 100, sonnet) == 3750 + 1500);
   Usage huge;
   huge.output = 4'000'000'000;
-  CHECK(cost_micro_usd(huge, {0, 1'000'000'000, 0, 0}) == 4'000'000'000'000);  // no overflow
+  CHECK(cost_micro_usd(huge, {0, 1'000'000'000, 0, 0, {}}) == 4'000'000'000'000);  // no overflow
 }
 
 TEST_CASE("USD amounts print with six decimals", "[policy][prices]") {

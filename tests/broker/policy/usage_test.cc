@@ -1,4 +1,5 @@
 #include "broker/policy/usage.h"
+#include "broker/policy/prices.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,22 @@ TEST_CASE("Anthropic stream usage comes from message_start and the cumulative me
   CHECK(usage.input == 25);
   CHECK(usage.cache_read == 100);
   CHECK(usage.output == 40);
+}
+
+TEST_CASE("Anthropic's hosted web searches are counted from server_tool_use, cumulative in a stream",
+          "[policy][usage][hosted_tools]") {
+  Usage usage;
+  merge_usage(json::parse(R"({"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}})"),
+              usage);
+  merge_usage(json::parse(R"({"type":"message_delta","usage":{"output_tokens":15,"server_tool_use":{"web_search_requests":2}}})"),
+              usage);
+  merge_usage(json::parse(R"({"type":"message_delta","usage":{"output_tokens":40,"server_tool_use":{"web_search_requests":3}}})"),
+              usage);
+  CHECK(usage.web_searches == 3);
+  const Price price{0, 0, 0, 0, 10'000'000};  // $10 per 1,000 searches
+  CHECK(cost_micro_usd(usage, price) == 30'000);
+  CHECK(worst_case_micro_usd(0, 0, price, 8) == 80'000);
+  CHECK(cost_micro_usd(usage, {0, 0, 0, 0, {}}) == 0);  // unpriced: the policy refuses such a request under a budget
 }
 
 TEST_CASE("OpenAI chat and Responses usage take cached tokens out of input", "[policy][usage]") {
