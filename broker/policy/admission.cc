@@ -127,19 +127,43 @@ std::optional<Plan> check_unseen_spend(const std::vector<Scope>& scopes, const R
 
 bool limits_usd(const PolicyRules& r) { return !!r.budget_micro_usd; }
 
-// Tools the provider bills per call (hosted_tools.h), under a USD budget: Anthropic's web search
-// is reserved at its max_uses and settled at the searches its answer reports. The others spend
-// where the meter cannot see (Codex enables OpenAI's web_search in every request, so refusing
-// them would stop it working under a budget): the plan names the first, for the audit record.
-// Read only under a USD budget: the tools list is most of a Claude Code body.
-std::optional<Plan> check_hosted_tools(const PlanInput& input, const RequestFacts& facts, Plan& plan) {
+// A Responses request with web search runs at most this many built-in tool calls under a USD
+// budget: its max_tool_calls is lowered to it, or set when absent (Codex sends none).
+constexpr std::int64_t kHostedToolCallCeiling = 10;
+
+// OpenAI's web searches are bounded by the request's max_tool_calls, kept under the ceiling.
+std::optional<Plan> bound_tool_calls(const RequestFacts& facts, HostedTools& tools, BodyEdits& edits) {
+  if (!tools.searches_per_tool_call) return std::nullopt;
+  if (facts.tool_calls_not_integer)
+    return refused(400, "denied_policy", "max_tool_calls must be a whole number (0 or more) while a USD budget is in force");
+  auto calls = facts.tool_calls_limit.value_or(kHostedToolCallCeiling);
+  if (!facts.tool_calls_limit || calls > kHostedToolCallCeiling) {
+    calls = kHostedToolCallCeiling;
+    edits.set_tool_calls = calls;
+  }
+  tools.web_searches = saturating_add(tools.web_searches, calls);
+  return std::nullopt;
+}
+
+// Tools the provider bills per call (hosted_tools.h), under a USD budget: web searches are
+// reserved at the most the request allows (Anthropic's max_uses, OpenAI's max_tool_calls) and
+// settled at the searches its answer reports. The others spend where the meter cannot see
+// (refusing them would stop agents that enable them in every request working under a budget):
+// the plan names the first, for the audit record. Read only under a USD budget: the tools list
+// is most of a Claude Code body.
+std::optional<Plan> check_hosted_tools(const PlanInput& input, const RequestFacts& facts, Plan& plan,
+                                       BodyEdits& edits) {
   if (!any_scope(input.scopes, limits_usd)) return std::nullopt;
   auto tools = read_hosted_tools(input.body, facts, plan.kind);
   if (tools.unmetered.empty() && plan.model.ends_with(":online")) tools.unmetered = "the :online model variant";
   plan.unmetered_tool = tools.unmetered;
+  if (!tools.unreadable.empty())
+    return refused(400, "denied_policy", tools.unreadable + " (JSON decoders may read it differently); it is refused "
+                                                             "while a USD budget is in force");
   if (tools.web_search_unbounded)
     return refused(400, "denied_policy", "a web_search tool must state max_uses (a whole number from 1) while a USD "
                                          "budget is in force: the budget reserves every search it allows");
+  if (auto refusal = bound_tool_calls(facts, tools, edits)) return refusal;
   if (tools.web_searches > 0 && (!plan.price || !plan.price->web_search))
     return refused(403, "denied_price", "no web search price for model '" + plan.model + "': a USD budget refuses "
                                             "web_search without one (add web_search_per_1000 under policy.prices)");
@@ -254,7 +278,7 @@ Plan plan_request(const PlanInput& input) {
                                             "': a USD budget refuses models the price table does not list "
                                             "(add it under policy.prices)");
   if (plan.metered) {
-    if (auto refusal = check_hosted_tools(input, facts, plan)) return *refusal;
+    if (auto refusal = check_hosted_tools(input, facts, plan, edits)) return *refusal;
   }
   if (plan.metered) {
     auto divisor = std::max<std::int64_t>(settings.bytes_per_input_token, 1);
@@ -262,7 +286,7 @@ Plan plan_request(const PlanInput& input) {
     auto per_answer = output.value_or(settings.assumed_output_tokens);
     plan.output_reserved = plan.kind == ApiKind::embeddings ? 0 : saturating_mul(per_answer, answers(facts, plan.kind));
   }
-  if (edits.set_output || edits.ask_usage || edits.set_thinking_budget) {
+  if (edits.set_output || edits.ask_usage || edits.set_thinking_budget || edits.set_tool_calls) {
     plan.body_splices = request_body_splices(input.body, facts, edits);
     plan.body_edited = true;
   }

@@ -11,10 +11,11 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-// Whether a tool `type` is billed per call by the provider that runs it; `metered` when it is
-// Anthropic's web search on the Messages API, whose searches the answer's usage counts.
+// Whether a tool `type` is billed per call by the provider that runs it; `metered` when it is a
+// web search whose answer counts its searches: Anthropic's on Messages, OpenAI's on Responses.
 bool billed_per_call(std::string_view type, ApiKind kind, bool& metered) {
-  metered = kind == ApiKind::messages && starts_with(type, "web_search_");
+  metered = (kind == ApiKind::messages && starts_with(type, "web_search_")) ||
+            (kind == ApiKind::responses && starts_with(type, "web_search"));
   return starts_with(type, "web_search") || starts_with(type, "code_execution") || type == "file_search" ||
          type == "code_interpreter" || type == "image_generation";
 }
@@ -35,6 +36,7 @@ std::optional<std::int64_t> max_uses_of(std::string_view literal) {
 }
 
 struct ToolKeys {
+  bool readable = true;  // every key decoded (a lone surrogate does not, which other decoders accept)
   int types = 0;  // keys that read as `type` (more than one: parsers disagree on which wins)
   std::string type;
   int max_uses_keys = 0;
@@ -45,7 +47,7 @@ struct ToolKeys {
 ToolKeys read_tool(std::string_view item) {
   ToolKeys tool;
   JsonObjectExtent extent;
-  walk_json_object(item, extent, [&](std::string_view key, ValueSpan value) {
+  tool.readable = walk_json_object(item, extent, [&](std::string_view key, ValueSpan value) {
     auto folded = key.size() <= 64 ? go_folded(key) : std::string();
     if (folded == "type") {
       ++tool.types;
@@ -65,11 +67,17 @@ void note_unmetered(HostedTools& tools, std::string name) {
 }
 
 void add_tool(const ToolKeys& tool, ApiKind kind, HostedTools& tools) {
+  if (!tool.readable && tools.unreadable.empty()) tools.unreadable = "a tool has a key the policy cannot decode";
+  if (tool.types > 1 && tools.unreadable.empty()) tools.unreadable = "a tool has more than one \"type\"";
   if (!tool.gemini_tool.empty()) return note_unmetered(tools, tool.gemini_tool);
-  if (tool.types > 1) return note_unmetered(tools, "a tool with more than one \"type\"");
+  if (tool.types > 1) return;
   bool metered = false;
   if (tool.types == 0 || !billed_per_call(tool.type, kind, metered)) return;
   if (!metered) return note_unmetered(tools, tool.type);
+  if (kind == ApiKind::responses) {
+    tools.searches_per_tool_call = true;
+    return;
+  }
   if (tool.max_uses_keys != 1 || !tool.max_uses) {
     tools.web_search_unbounded = true;
     return;

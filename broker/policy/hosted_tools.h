@@ -6,8 +6,9 @@
 //   Anthropic  web_search_*: metered — its answer's usage counts the searches
 //              (server_tool_use.web_search_requests) and `max_uses` bounds them, so the
 //              reservation can cover them; code_execution_*: billed, not metered
-//   OpenAI     Responses web_search*, file_search, code_interpreter, image_generation; chat
-//              completions' web_search_options: billed per call, not metered
+//   OpenAI     Responses web_search*: metered — each web_search_call in the answer's output is a
+//              search, and `max_tool_calls` bounds them; file_search, code_interpreter,
+//              image_generation, and chat completions' web_search_options: billed, not metered
 //   Gemini     googleSearch, googleSearchRetrieval, googleMaps (either spelling): not metered
 // Tools that cost only tokens (client tools, web_fetch, computer use, Gemini code execution and
 // URL context) are not reported.
@@ -23,7 +24,9 @@ namespace saferun::broker::policy {
 struct HostedTools {
   std::int64_t web_searches = 0;      // the most searches the metered web_search tools allow (sum of max_uses)
   bool web_search_unbounded = false;  // a metered web_search tool states no whole max_uses
+  bool searches_per_tool_call = false; // Responses web_search: bounded by the request's max_tool_calls
   std::string unmetered;              // the first billed tool the meter cannot see ("" = none), as the body names it
+  std::string unreadable;             // why a tool item could not be read ("" = all were): parsers may disagree on it
 };
 
 // `facts` from inspect_request_body(body).

@@ -126,7 +126,7 @@ void read_thinking_budget(std::string_view literal, ValueSpan span, RequestFacts
 constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
                                           "max_completion_tokens", "n", "best_of", "prompt", "generationConfig",
                                           "models", "fallbacks", "background", "thinking", "tools",
-                                          "web_search_options", "plugins"};
+                                          "web_search_options", "plugins", "max_tool_calls"};
 
 // Which of kReadKeys `key` is (an index), if any.
 std::optional<std::size_t> read_key_index(std::string_view key) {
@@ -142,7 +142,8 @@ bool spells_read_key_otherwise(std::string_view key) {
   static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
                                                  "max_completion_tokens", "n", "best_of", "prompt", "generationconfig",
                                                  "models", "fallbacks", "background", "thinking", "tools",
-                                                 "web_search_options", "plugins", "generation_config"};
+                                                 "web_search_options", "plugins", "max_tool_calls",
+                                                 "generation_config"};
   static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
   return folds_to_one_of(key, kFolded);
 }
@@ -186,6 +187,12 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
     facts.tools_span = span;
   } else if (name == "web_search_options") {
     facts.web_search_options = literal != "null";
+  } else if (name == "max_tool_calls") {
+    facts.tool_calls_span = span;
+    if (literal == "null") return;
+    facts.tool_calls_limit = plain_count(literal);
+    if (!facts.tool_calls_limit) facts.tool_calls_limit = parsed_count(literal);
+    facts.tool_calls_not_integer = !facts.tool_calls_limit;
   } else if (name == "plugins") {
     facts.plugins = literal != "null" && !is_empty_array(literal);
   } else {
@@ -356,6 +363,12 @@ std::vector<BodySplice> request_body_splices(std::string_view body, const Reques
     } else {
       inserted += std::string(inserted.empty() ? "" : ",") + "\"stream_options\":{\"include_usage\":true}";
     }
+  }
+  if (edits.set_tool_calls && facts.tool_calls_span.present()) {
+    auto span = facts.tool_calls_span;
+    splices.push_back({span.begin, span.end - span.begin, std::to_string(*edits.set_tool_calls)});
+  } else if (edits.set_tool_calls) {
+    inserted += std::string(inserted.empty() ? "" : ",") + "\"max_tool_calls\":" + std::to_string(*edits.set_tool_calls);
   }
   if (edits.set_thinking_budget && facts.thinking_budget_span.present()) {
     auto span = facts.thinking_budget_span;

@@ -51,6 +51,9 @@ struct RequestFacts {
   ValueSpan tools_span;              // `tools`: read for hosted tools (hosted_tools.h)
   bool web_search_options = false;   // OpenAI chat's `web_search_options`, present and not null
   bool plugins = false;              // OpenRouter's `plugins` (web search, file parsing), present and not null or []
+  std::optional<std::int64_t> tool_calls_limit;  // Responses `max_tool_calls`: built-in tool calls allowed
+  bool tool_calls_not_integer = false;           // present, not null, and not a whole number from 0
+  ValueSpan tool_calls_span;
   std::size_t object_begin = 0;  // offset of the top-level '{'
   bool object_empty = true;
 };
@@ -94,6 +97,7 @@ struct BodyEdits {
   std::string insert_wrapper;
   ValueSpan wrapper_span;
   std::optional<std::int64_t> set_thinking_budget;  // Anthropic: kept below a lowered max_tokens
+  std::optional<std::int64_t> set_tool_calls;       // Responses: max_tool_calls replaced, or inserted
 };
 
 // `edits` as splices of the received body (in body order, at most two, none overlapping), so

@@ -1,5 +1,7 @@
 #include "broker/policy/request_meter.h"
 
+#include <algorithm>
+
 #include "broker/policy/session_policy.h"
 
 namespace saferun::broker::policy {
@@ -22,13 +24,17 @@ void RequestMeter::end(Ending ending) {
     settled_ = {};
   } else if (meter_.reported()) {
     settled_ = meter_.usage();
+    // A stream's search count comes at its end: one cut after its searches ran is charged them all.
+    if (ending != Ending::answered) settled_.web_searches = std::max(settled_.web_searches, plan_.web_searches_reserved);
   } else if (ending == Ending::answered && meter_.unreadable()) {
     settled_.input = plan_.input_estimate;
     settled_.output = plan_.output_reserved;
+    settled_.web_searches = plan_.web_searches_reserved;
   } else if (ending == Ending::answered && status_ >= 400) {
     settled_ = {};
   } else {
     settled_.input = plan_.input_estimate;
+    settled_.web_searches = plan_.web_searches_reserved;
   }
   cost_ = cost_of(plan_, settled_);
   if (reserved || plan_.draws.empty()) policy_->settle(*this, settled_, cost_);

@@ -65,6 +65,18 @@ const json* object_at(const json& document, const char* key) {
   return it != document.end() && it->is_object() ? &*it : nullptr;
 }
 
+// OpenAI Responses: each web_search_call in a response's output is one billed search.
+void count_web_search_calls(const json& response, Usage& usage) {
+  auto output = response.find("output");
+  if (output == response.end() || !output->is_array()) return;
+  std::int64_t calls = 0;
+  for (const auto& item : *output) {
+    auto type = item.is_object() ? item.find("type") : item.end();
+    if (type != item.end() && type->is_string() && *type == "web_search_call") ++calls;
+  }
+  keep_max(usage.web_searches, calls);
+}
+
 }  // namespace
 
 Usage& Usage::operator+=(const Usage& other) {
@@ -80,10 +92,14 @@ Usage& Usage::operator+=(const Usage& other) {
 bool merge_usage(const json& document, Usage& usage) {
   if (!document.is_object()) return false;
   bool found = false;
-  if (const auto* u = object_at(document, "usage")) merge_usage_object(*u, usage), found = true;
+  if (const auto* u = object_at(document, "usage")) {
+    merge_usage_object(*u, usage), found = true;
+    count_web_search_calls(document, usage);
+  }
   for (const char* holder : {"message", "response"}) {
     if (const auto* inner = object_at(document, holder)) {
       if (const auto* u = object_at(*inner, "usage")) merge_usage_object(*u, usage), found = true;
+      if (found) count_web_search_calls(*inner, usage);
     }
   }
   if (const auto* m = object_at(document, "usageMetadata")) merge_gemini(*m, usage), found = true;

@@ -10,8 +10,9 @@
 //              top level or under `response` in its events
 //   Gemini     usageMetadata {promptTokenCount, candidatesTokenCount, cachedContentTokenCount,
 //              thoughtsTokenCount}, cumulative on each chunk
-// and Anthropic's server_tool_use.web_search_requests inside its usage: searches its hosted
-// web_search tool ran, billed per search.
+// and the hosted web searches a response ran, billed per search: Anthropic's
+// server_tool_use.web_search_requests inside its usage; OpenAI Responses' web_search_call items
+// in the output of a response that carries its usage (the JSON answer, response.completed).
 // Counts are cumulative in every stream, so merging keeps the largest value seen per field.
 
 #include <cstdint>
@@ -27,7 +28,7 @@ struct Usage {
   std::int64_t cache_write = 0;  // input tokens written to the prompt cache
   std::int64_t cache_read = 0;   // input tokens read from the prompt cache
   std::int64_t reasoning = 0;    // of `output`, spent reasoning (informational)
-  std::int64_t web_searches = 0; // searches a hosted web_search tool ran (Anthropic)
+  std::int64_t web_searches = 0; // searches a hosted web_search tool ran
 
   // Sums saturate at INT64_MAX: an absurd report stays absurd, never negative.
   std::int64_t all_input() const { return saturating_add(saturating_add(input, cache_write), cache_read); }

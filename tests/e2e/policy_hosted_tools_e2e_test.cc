@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/e2e/policy_session.h"
 
@@ -43,6 +44,50 @@ TEST_CASE("a streamed answer's searches, counted in message_delta, are charged",
   streaming["stream"] = true;
   CHECK(policy.message(streaming.dump(), kTwoSearches).status == 200);
   CHECK(policy.status()["usage"]["total"]["cost_micro_usd"] == 15 + 20'000);
+}
+
+TEST_CASE("a client that leaves a searching stream before its end is charged every search it allowed",
+          "[e2e][policy][budget][hosted_tools]") {
+  PolicySession policy(policy_options("{}", "{}", "{}", {"--budget-usd", "1"}));
+  REQUIRE(policy.session->ready());
+  RawConnection client(policy.session->port());
+  REQUIRE(client.connected());
+  auto streaming = json::parse(kSearching);
+  streaming["stream"] = true;
+  client.send(request_bytes("POST", "/anthropic/v1/messages",
+                            policy.anthropic({{"x-fake-delay-ms", "2000"}, {"x-fake-usage", "33,9,-1,-1,2"}}),
+                            streaming.dump(), false));
+  std::string seen;
+  for (int i = 0; i < 20 && !contains(seen, "message_start"); ++i) {
+    auto piece = client.read(std::chrono::seconds(5));
+    if (!piece || piece->bytes.empty()) break;
+    seen += piece->bytes;
+  }
+  REQUIRE(contains(seen, "message_start"));  // which counts no search yet: the count comes at the end
+  client.close();
+  json usage;
+  for (int i = 0; i < 100; ++i) {  // settles as soon as the broker notices; bounded wait
+    usage = policy.status()["usage"];
+    if (usage["total"]["requests"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(usage["total"]["requests"] == 1);
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+  CHECK(limit_entry(usage, ":usd")["used"] == 33 + 1 + 2 * 10'000);
+}
+
+TEST_CASE("OpenAI Responses web search is bounded by an inserted max_tool_calls and charged per web_search_call",
+          "[e2e][policy][budget][hosted_tools]") {
+  PolicySession policy(policy_options(R"({"bytes_per_input_token": 1})", "{}", "{}", {"--budget-usd", "5"}));
+  REQUIRE(policy.session->ready());
+  auto answer = http_request(policy.session->port(), "POST", "/openai/v1/responses",
+                             policy.openai({{"x-fake-usage", "5,3,-1,-1,4"}}),
+                             R"({"model":"gpt-test","input":"hi","tools":[{"type":"web_search"}]})");
+  CHECK(answer.status == 200);
+  REQUIRE(policy.upstream.requests().size() == 1);
+  auto forwarded = json::parse(policy.upstream.requests()[0].body);
+  CHECK(forwarded["max_tool_calls"] == 10);  // Codex sends none: the budget needs a bound
+  CHECK(policy.status()["usage"]["total"]["cost_micro_usd"] == 8 + 4 * 10'000);
 }
 
 TEST_CASE("under a USD budget a tool billed outside token usage is forwarded and named in the audit record",

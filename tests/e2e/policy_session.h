@@ -2,8 +2,8 @@
 // A live session whose anthropic and openai routes point at a TLS fake upstream, under a
 // policy given as JSON: `session_policy` is the top-level "policy" object, the route policies
 // that of each route. The test models claude-test and gpt-test are priced at 1 USD per
-// million tokens of every kind (1 micro-USD a token), so costs are token counts; claude-test's
-// hosted web searches at $10 per 1,000 (10,000 micro-USD a search).
+// million tokens of every kind (1 micro-USD a token), so costs are token counts; their hosted web
+// searches at $10 per 1,000 (10,000 micro-USD a search).
 
 #include <cstdio>
 #include <memory>
@@ -69,7 +69,9 @@ class PolicySession {
     session_policy["prices"]["claude-test"] = {{"input", 1},      {"output", 1},
                                                {"cache_write", 1}, {"cache_read", 1},
                                                {"web_search_per_1000", 10}};
-    session_policy["prices"]["gpt-test"] = {{"input", 1}, {"output", 1}, {"cache_write", 1}, {"cache_read", 1}};
+    session_policy["prices"]["gpt-test"] = {{"input", 1},      {"output", 1},
+                                            {"cache_write", 1}, {"cache_read", 1},
+                                            {"web_search_per_1000", 10}};
     return R"({"routes": [
       {"name": "anthropic", "provider": "anthropic", "upstream": ")" + upstream.origin() + R"(/anthropic",
        "credential": "x-api-key: {secret}", "secret": {"env": "ANTHROPIC_API_KEY"},

@@ -83,6 +83,7 @@ void anthropic_stream(const httplib::Request& request, httplib::Response& respon
   auto usage = fake_usage(request);
   auto start = anthropic_message(usage);
   start["usage"]["output_tokens"] = 1;
+  if (usage.web_searches >= 0) start["usage"]["server_tool_use"]["web_search_requests"] = 0;  // counted at the end
   start["content"] = json::array();
   start["stop_reason"] = nullptr;
   auto delta = [](const char* text) {
@@ -195,14 +196,21 @@ void openai_embeddings(const httplib::Request& request, httplib::Response& respo
                        "application/json");
 }
 
-void openai_responses(httplib::Response& response) {
-  json output_message = {{"type", "message"}, {"id", "msg_fake"}, {"status", "completed"}, {"role", "assistant"},
-                         {"content", json::array({{{"type", "output_text"}, {"text", "Hello from fake"},
-                                                   {"annotations", json::array()}}})}};
+// x-fake-usage's fifth field: that many web_search_call items before the message.
+void openai_responses(const httplib::Request& request, httplib::Response& response) {
+  FakeUsage usage{5, 3};
+  if (request.has_header("x-fake-usage")) usage = fake_usage(request);
+  json output = json::array();
+  for (long i = 0; i < usage.web_searches; ++i)
+    output.push_back({{"type", "web_search_call"}, {"id", "ws_fake" + std::to_string(i)}, {"status", "completed"},
+                      {"action", {{"type", "search"}, {"query", "fake"}}}});
+  output.push_back({{"type", "message"}, {"id", "msg_fake"}, {"status", "completed"}, {"role", "assistant"},
+                    {"content", json::array({{{"type", "output_text"}, {"text", "Hello from fake"},
+                                              {"annotations", json::array()}}})}});
   response.set_content(json{{"id", "resp_fake"}, {"object", "response"}, {"created_at", 1700000000},
-                            {"status", "completed"}, {"model", "gpt-test"},
-                            {"output", json::array({output_message})},
-                            {"usage", {{"input_tokens", 5}, {"output_tokens", 3}, {"total_tokens", 8}}}}
+                            {"status", "completed"}, {"model", "gpt-test"}, {"output", output},
+                            {"usage", {{"input_tokens", usage.input}, {"output_tokens", usage.output},
+                                       {"total_tokens", usage.input + usage.output}}}}
                            .dump(),
                        "application/json");
 }
@@ -215,7 +223,7 @@ void answer_openai(const httplib::Request& request, httplib::Response& response)
   const auto& path = request.path;
   if (ends_with(path, "/chat/completions")) return openai_chat(request, response);
   if (ends_with(path, "/embeddings")) return openai_embeddings(request, response);
-  if (ends_with(path, "/responses")) return openai_responses(response);
+  if (ends_with(path, "/responses")) return openai_responses(request, response);
   if (ends_with(path, "/models")) {
     response.set_content(json{{"object", "list"}, {"data", json::array({openai_model("gpt-test")})}}.dump(),
                          "application/json");

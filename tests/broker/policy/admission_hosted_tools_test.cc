@@ -1,4 +1,5 @@
-// Hosted tools under a USD budget: web search reserved and settled, the unmetered ones refused.
+// Hosted tools under a USD budget: web search reserved and settled, the unmetered ones named,
+// the unreadable ones refused.
 
 #include <catch2/catch.hpp>
 
@@ -37,6 +38,47 @@ TEST_CASE("under a USD budget, web searches are reserved at max_uses and charged
   CHECK(cost_of(plan, used) == 30 + 75 + 3 * 10'000);
 }
 
+TEST_CASE("under a USD budget, OpenAI web search is bounded by max_tool_calls: set, lowered or kept, and reserved",
+          "[policy][admission][hosted_tools]") {
+  struct Case {
+    const char* body;
+    std::int64_t reserved;
+    const char* forwarded;  // "" = unedited
+  };
+  const Case cases[] = {
+      {R"({"model":"gpt-5","tools":[{"type":"web_search"}],"input":"hi"})", 10,
+       R"({"max_tool_calls":10,"model":"gpt-5","tools":[{"type":"web_search"}],"input":"hi"})"},
+      {R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":500,"input":"hi"})", 10,
+       R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":10,"input":"hi"})"},
+      {R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":3,"input":"hi"})", 3, ""},
+      {R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":null,"input":"hi"})", 10,
+       R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":10,"input":"hi"})"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.body);
+    AdmissionSetup s;
+    s.settings.prices.set("gpt-5", {1'250'000, 10'000'000, 0, 125'000, 10'000'000});
+    s.settings.session.budget_micro_usd = 5'000'000;
+    auto plan = s.plan("/openai/v1/responses", c.body);
+    REQUIRE(plan.status == 0);
+    CHECK(plan.web_searches_reserved == c.reserved);
+    std::string forwarded = plan.body_edited ? apply_splices(c.body, plan.body_splices) : "";
+    if (std::string(c.forwarded).empty()) {
+      CHECK(forwarded.find("max_tool_calls") == std::string::npos);  // inserted nowhere
+    } else {
+      CHECK(forwarded.find(c.forwarded) != std::string::npos);
+    }
+  }
+  AdmissionSetup s;
+  s.settings.prices.set("gpt-5", {1'250'000, 10'000'000, 0, 125'000, 10'000'000});
+  s.settings.session.budget_micro_usd = 5'000'000;
+  CHECK(s.plan("/openai/v1/responses", R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":"3"})")
+            .status == 400);
+  Usage used;
+  used.web_searches = 2;
+  CHECK(cost_of(s.plan("/openai/v1/responses", cases[0].body), used) == 2 * 10'000);
+}
+
 TEST_CASE("under a USD budget, a web_search tool that does not bound its searches is refused",
           "[policy][admission][hosted_tools]") {
   AdmissionSetup s;
@@ -47,6 +89,18 @@ TEST_CASE("under a USD budget, a web_search tool that does not bound its searche
   auto plan = s.plan("/anthropic/v1/messages", unbounded);
   CHECK(plan.status == 400);
   CHECK(plan.reason.find("max_uses") != std::string::npos);
+}
+
+TEST_CASE("under a USD budget, a tool list the policy cannot read the same way as the upstream is refused",
+          "[policy][admission][hosted_tools]") {
+  AdmissionSetup s;
+  const std::string two_types = R"({"model":"claude-sonnet-4","max_tokens":100,"messages":[],)"
+                                R"("tools":[{"type":"custom","type":"web_search_20250305","name":"web_search"}]})";
+  CHECK(s.plan("/anthropic/v1/messages", two_types).status == 0);  // no USD budget: the tools are not read
+  s.settings.session.budget_micro_usd = 5'000'000;
+  auto plan = s.plan("/anthropic/v1/messages", two_types);
+  CHECK(plan.status == 400);
+  CHECK(plan.reason.find("more than one \"type\"") != std::string::npos);
 }
 
 TEST_CASE("under a USD budget, web search at a model priced without it is refused", "[policy][admission][hosted_tools]") {
@@ -67,7 +121,7 @@ TEST_CASE("under a USD budget, tools billed where the meter cannot see are forwa
     const char* named;
   };
   const Case cases[] = {
-      {"/openai/v1/responses", R"({"model":"gpt-5","tools":[{"type":"web_search"}],"input":"hi"})", "web_search"},
+      {"/openai/v1/responses", R"({"model":"gpt-5","tools":[{"type":"file_search"}],"input":"hi"})", "file_search"},
       {"/openai/v1/chat/completions", R"({"model":"gpt-5","web_search_options":{},"messages":[]})",
        "web_search_options"},
       {"/anthropic/v1/messages", R"({"model":"claude-sonnet-4","max_tokens":10,"messages":[],)"

@@ -26,6 +26,20 @@ TEST_CASE("Anthropic web_search tools are metered at the sum of their max_uses; 
   CHECK(read(R"({"model":"m","tools":[{"name":"Read","input_schema":{}}],"messages":[]})").web_searches == 0);
 }
 
+TEST_CASE("OpenAI Responses web search is metered, bounded by the request's max_tool_calls", "[policy][hosted_tools]") {
+  for (const char* type : {"web_search", "web_search_preview", "web_search_preview_2025_03_11"}) {
+    INFO(type);
+    auto tools = read(std::string(R"({"model":"gpt-5","tools":[{"type":")") + type + R"("}]})", ApiKind::responses);
+    CHECK(tools.searches_per_tool_call);
+    CHECK(tools.unmetered.empty());
+    CHECK(tools.web_searches == 0);
+  }
+  auto codex = read(R"({"model":"gpt-5","tools":[{"type":"function","name":"shell"},)"
+                    R"({"type":"web_search","external_web_access":false}],"max_tool_calls":3})",
+                    ApiKind::responses);
+  CHECK(codex.searches_per_tool_call);
+}
+
 TEST_CASE("a web_search tool without one whole max_uses is unbounded", "[policy][hosted_tools]") {
   for (const char* tool : {R"({"type":"web_search_20250305","name":"w"})",
                            R"({"type":"web_search_20250305","max_uses":0})",
@@ -51,8 +65,6 @@ TEST_CASE("tools billed per call that no usage report counts are named", "[polic
   const Case cases[] = {
       {R"({"tools":[{"type":"code_execution_20250825","name":"code_execution"}]})", ApiKind::messages,
        "code_execution_20250825"},
-      {R"({"tools":[{"type":"web_search"}]})", ApiKind::responses, "web_search"},
-      {R"({"tools":[{"type":"web_search_preview_2025_03_11"}]})", ApiKind::responses, "web_search_preview_2025_03_11"},
       {R"({"tools":[{"type":"function","name":"f"},{"type":"file_search","vector_store_ids":["v"]}]})",
        ApiKind::responses, "file_search"},
       {R"({"tools":[{"type":"code_interpreter","container":{"type":"auto"}}]})", ApiKind::responses, "code_interpreter"},
@@ -63,13 +75,24 @@ TEST_CASE("tools billed per call that no usage report counts are named", "[polic
       {R"({"tools":[{"googleSearch":{}}]})", ApiKind::gemini, "googleSearch"},
       {R"({"tools":[{"codeExecution":{}},{"google_search_retrieval":{}}]})", ApiKind::gemini, "google_search_retrieval"},
       {R"({"tools":[{"GoogleMaps":{}}]})", ApiKind::gemini, "GoogleMaps"},
-      {R"({"tools":[{"type":"web_search_20250305","type":"custom","max_uses":1}]})", ApiKind::messages,
-       "a tool with more than one \"type\""},
   };
   for (const auto& c : cases) {
     INFO(c.body);
     CHECK(read(c.body, c.kind).unmetered == c.named);
   }
+}
+
+TEST_CASE("a tool with two types, or a key the policy cannot decode, is unreadable", "[policy][hosted_tools]") {
+  for (const char* tool : {R"({"type":"custom","type":"web_search_20250305","name":"web_search"})",
+                           R"({"type":"custom","typ\u0065":"web_search_20250305"})",
+                           R"({"type":"custom","TYPE":"web_search_20250305"})",
+                           R"({"\ud800":0,"type":"web_search_20250305","name":"web_search"})"}) {
+    INFO(tool);
+    auto tools = read(std::string(R"({"model":"m","tools":[)") + tool + "]}");
+    CHECK_FALSE(tools.unreadable.empty());
+    CHECK(tools.web_searches == 0);
+  }
+  CHECK(read(R"({"tools":[{"type":"custom","name":"t"}]})").unreadable.empty());
 }
 
 TEST_CASE("tools that cost only tokens, and hosted tool names deeper in the body, are not hosted tools",
@@ -86,6 +109,7 @@ TEST_CASE("tools that cost only tokens, and hosted tool names deeper in the body
     INFO(body);
     auto tools = read(body, ApiKind::messages);
     CHECK(tools.unmetered.empty());
+    CHECK(tools.unreadable.empty());
     CHECK(tools.web_searches == 0);
     CHECK_FALSE(tools.web_search_unbounded);
   }
