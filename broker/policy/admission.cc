@@ -136,6 +136,9 @@ std::optional<Plan> bound_tool_calls(const RequestFacts& facts, HostedTools& too
   if (!tools.searches_per_tool_call) return std::nullopt;
   if (facts.tool_calls_not_integer)
     return refused(400, "denied_policy", "max_tool_calls must be a whole number (0 or more) while a USD budget is in force");
+  if (facts.tool_calls_limit == 0)
+    return refused(400, "denied_policy", "max_tool_calls must be at least 1 with a web_search tool while a USD budget "
+                                         "is in force (the upstream's reading of 0 is not documented)");
   auto calls = facts.tool_calls_limit.value_or(kHostedToolCallCeiling);
   if (!facts.tool_calls_limit || calls > kHostedToolCallCeiling) {
     calls = kHostedToolCallCeiling;

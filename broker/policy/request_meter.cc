@@ -24,8 +24,10 @@ void RequestMeter::end(Ending ending) {
     settled_ = {};
   } else if (meter_.reported()) {
     settled_ = meter_.usage();
-    // A stream's search count comes at its end: one cut after its searches ran is charged them all.
-    if (ending != Ending::answered) settled_.web_searches = std::max(settled_.web_searches, plan_.web_searches_reserved);
+    // The search count comes with the answer's end: an answer cut, or whose count was not read,
+    // is charged every search it was allowed.
+    if (ending != Ending::answered || !settled_.web_search_count_seen)
+      settled_.web_searches = std::max(settled_.web_searches, plan_.web_searches_reserved);
   } else if (ending == Ending::answered && meter_.unreadable()) {
     settled_.input = plan_.input_estimate;
     settled_.output = plan_.output_reserved;

@@ -47,7 +47,6 @@ void merge_usage_object(const json& u, Usage& usage) {
     keep_max(usage.output, count(u, "output_tokens"));
     keep_max(usage.cache_write, count(u, "cache_creation_input_tokens"));
     keep_max(usage.cache_read, count(u, "cache_read_input_tokens"));
-    keep_max(usage.web_searches, nested_count(u, "server_tool_use", "web_search_requests"));
   }
 }
 
@@ -65,16 +64,35 @@ const json* object_at(const json& document, const char* key) {
   return it != document.end() && it->is_object() ? &*it : nullptr;
 }
 
-// OpenAI Responses: each web_search_call in a response's output is one billed search.
+// Anthropic's count of its hosted searches, in a usage object.
+void read_server_tool_use(const json& u, Usage& usage) {
+  auto tools = u.find("server_tool_use");
+  if (tools == u.end() || !tools->is_object()) return;
+  keep_max(usage.web_searches, count(*tools, "web_search_requests"));
+  usage.web_search_count_seen = true;
+}
+
+// A web_search_call's searches: one per query when it lists several (action.queries), else one.
+std::int64_t searches_in(const json& call) {
+  auto action = call.find("action");
+  if (action == call.end() || !action->is_object()) return 1;
+  auto queries = action->find("queries");
+  if (queries == action->end() || !queries->is_array()) return 1;
+  return std::max<std::int64_t>(static_cast<std::int64_t>(queries->size()), 1);
+}
+
+// OpenAI Responses: the web_search_call items in a response's output, each billed per search.
 void count_web_search_calls(const json& response, Usage& usage) {
   auto output = response.find("output");
   if (output == response.end() || !output->is_array()) return;
-  std::int64_t calls = 0;
+  std::int64_t searches = 0;
   for (const auto& item : *output) {
     auto type = item.is_object() ? item.find("type") : item.end();
-    if (type != item.end() && type->is_string() && *type == "web_search_call") ++calls;
+    if (type != item.end() && type->is_string() && *type == "web_search_call")
+      searches = saturating_add(searches, searches_in(item));
   }
-  keep_max(usage.web_searches, calls);
+  keep_max(usage.web_searches, searches);
+  usage.web_search_count_seen = true;
 }
 
 }  // namespace
@@ -94,6 +112,7 @@ bool merge_usage(const json& document, Usage& usage) {
   bool found = false;
   if (const auto* u = object_at(document, "usage")) {
     merge_usage_object(*u, usage), found = true;
+    read_server_tool_use(*u, usage);  // message_delta, or a whole message
     count_web_search_calls(document, usage);
   }
   for (const char* holder : {"message", "response"}) {

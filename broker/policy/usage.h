@@ -11,8 +11,9 @@
 //   Gemini     usageMetadata {promptTokenCount, candidatesTokenCount, cachedContentTokenCount,
 //              thoughtsTokenCount}, cumulative on each chunk
 // and the hosted web searches a response ran, billed per search: Anthropic's
-// server_tool_use.web_search_requests inside its usage; OpenAI Responses' web_search_call items
-// in the output of a response that carries its usage (the JSON answer, response.completed).
+// server_tool_use.web_search_requests inside its usage (final in message_delta and the JSON
+// answer; message_start's is not); OpenAI Responses' web_search_call items in the output of a
+// response that carries its usage (the JSON answer, response.completed), one per query.
 // Counts are cumulative in every stream, so merging keeps the largest value seen per field.
 
 #include <cstdint>
@@ -29,6 +30,9 @@ struct Usage {
   std::int64_t cache_read = 0;   // input tokens read from the prompt cache
   std::int64_t reasoning = 0;    // of `output`, spent reasoning (informational)
   std::int64_t web_searches = 0; // searches a hosted web_search tool ran
+  // The answer's final search count was read (Anthropic's top-level usage, an OpenAI response's
+  // output); without it, the meter charges every search the request was allowed.
+  bool web_search_count_seen = false;
 
   // Sums saturate at INT64_MAX: an absurd report stays absurd, never negative.
   std::int64_t all_input() const { return saturating_add(saturating_add(input, cache_write), cache_read); }

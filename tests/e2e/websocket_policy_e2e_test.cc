@@ -122,6 +122,25 @@ TEST_CASE("the output ceiling lowers or inserts max_output_tokens in a forwarded
   CHECK(json::parse(messages[1].payload)["type"] == "response.create");
 }
 
+TEST_CASE("under a USD budget a response.create with web search is bounded by max_tool_calls and charged as "
+          "response.completed counts",
+          "[e2e][websocket][policy][hosted_tools]") {
+  WsSession ws(kAllow, "{}", R"({"bytes_per_input_token": 1})", {"--budget-usd", "5"});
+  auto client = ws.open_client();
+  client->send(R"({"type":"response.create","model":"gpt-test","max_output_tokens":20,"input":[],)"
+               R"("tools":[{"type":"web_search","external_web_access":false}]})");
+  CHECK(read_turn_end(*client)["type"] == "response.completed");
+  auto messages = ws.upstream.messages();
+  REQUIRE(messages.size() == 1);
+  auto forwarded = json::parse(messages[0].payload);
+  CHECK(forwarded["max_tool_calls"] == 10);
+  CHECK(forwarded["max_output_tokens"] == 20);
+  // response.completed's output holds no web_search_call: no search is charged, the reserve is freed.
+  auto usage = usage_when(ws, [](const json& u) { return u["total"]["requests"] == 1; });
+  CHECK(limit_entry(usage, ":usd")["used"] == kTurnCost);
+  CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
+}
+
 TEST_CASE("a rate limit over the WebSocket answers an error event with retry-after once reached",
           "[e2e][websocket][policy]") {
   WsSession ws(kAllow, "{}", R"({"requests_per_minute": 2})");

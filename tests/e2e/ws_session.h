@@ -39,7 +39,9 @@ struct WsSession {
         "allow": )" + allow + R"(}], "limits": )" + limits;
     if (!policy.empty()) {
       auto rules = nlohmann::json::parse(policy);
-      rules["prices"]["gpt-test"] = {{"input", 1}, {"output", 1}, {"cache_write", 1}, {"cache_read", 1}};
+      rules["prices"]["gpt-test"] = {{"input", 1},      {"output", 1},
+                                     {"cache_write", 1}, {"cache_read", 1},
+                                     {"web_search_per_1000", 10}};
       text += ", \"policy\": " + rules.dump();
     }
     return text + "}";

@@ -2,6 +2,7 @@
 // the unreadable ones refused.
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "tests/broker/policy/admission_setup.h"
 
@@ -74,6 +75,24 @@ TEST_CASE("under a USD budget, OpenAI web search is bounded by max_tool_calls: s
   s.settings.session.budget_micro_usd = 5'000'000;
   CHECK(s.plan("/openai/v1/responses", R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":"3"})")
             .status == 400);
+  CHECK(s.plan("/openai/v1/responses", R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":0})")
+            .status == 400);  // OpenAI does not document what 0 means
+  // Both the output ceiling and the tool calls edited: two splices, one valid body.
+  s.settings.session.max_output_tokens = 100;
+  const std::string both = R"({"model":"gpt-5","max_output_tokens":5000,"tools":[{"type":"web_search"}],"input":"hi"})";
+  auto edited = s.plan("/openai/v1/responses", both);
+  REQUIRE(edited.status == 0);
+  CHECK(edited.body_splices.size() == 2);  // the limit replaced, max_tool_calls inserted
+  auto forwarded = nlohmann::json::parse(apply_splices(both, edited.body_splices));
+  CHECK(forwarded["max_output_tokens"] == 100);
+  CHECK(forwarded["max_tool_calls"] == 10);
+  const std::string neither = R"({"model":"gpt-5","tools":[{"type":"web_search"}],"max_tool_calls":99,"input":"hi"})";
+  auto twice = s.plan("/openai/v1/responses", neither);
+  REQUIRE(twice.status == 0);
+  CHECK(twice.body_splices.size() == 2);  // max_output_tokens inserted, max_tool_calls lowered
+  forwarded = nlohmann::json::parse(apply_splices(neither, twice.body_splices));
+  CHECK(forwarded["max_output_tokens"] == 100);
+  CHECK(forwarded["max_tool_calls"] == 10);
   Usage used;
   used.web_searches = 2;
   CHECK(cost_of(s.plan("/openai/v1/responses", cases[0].body), used) == 2 * 10'000);

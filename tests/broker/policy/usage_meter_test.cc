@@ -105,6 +105,29 @@ TEST_CASE("a JSON answer is read whole, and a cut one from its last usage object
   CHECK(cut.usage().input == 4);
 }
 
+TEST_CASE("a Responses answer's web searches count only from a whole answer, not a usage object found alone",
+          "[policy][usage_meter][hosted_tools]") {
+  const std::string calls = R"("output":[{"type":"web_search_call","action":{"type":"search","query":"a"}},)"
+                            R"({"type":"web_search_call","action":{"type":"search","queries":["b","c","d"]}},)"
+                            R"({"type":"message","content":[]}],"usage":{"input_tokens":5,"output_tokens":3,"total_tokens":8}})";
+  UsageMeter whole;
+  whole.start(AnswerFormat::json, false);
+  feed_in_pieces(whole, R"({"id":"r",)" + calls, 7);
+  std::string out;
+  whole.finish(out);
+  CHECK(whole.usage().web_searches == 4);  // one, then three queries in one call
+  CHECK(whole.usage().web_search_count_seen);
+  // A lone surrogate the client put in `instructions`, echoed: the parser refuses the answer, and
+  // only its usage object is found, which counts no search (the meter then charges the reserve).
+  UsageMeter unparsed;
+  unparsed.start(AnswerFormat::json, false);
+  unparsed.feed(R"({"id":"r","instructions":"\ud800",)" + calls);
+  unparsed.finish(out);
+  REQUIRE(unparsed.reported());
+  CHECK(unparsed.usage().web_searches == 0);
+  CHECK_FALSE(unparsed.usage().web_search_count_seen);
+}
+
 TEST_CASE("a deflate-compressed answer is read from an inflated copy, in any piece sizes", "[policy][usage_meter]") {
   std::string json = R"({"id":"x","usage":{"input_tokens":21,"output_tokens":8}})";
   std::string compressed(compressBound(json.size()), '\0');

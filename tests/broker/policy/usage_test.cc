@@ -28,7 +28,7 @@ TEST_CASE("Anthropic stream usage comes from message_start and the cumulative me
   CHECK(usage.output == 40);
 }
 
-TEST_CASE("Anthropic's hosted web searches are counted from server_tool_use, cumulative in a stream",
+TEST_CASE("hosted web searches are counted from Anthropic's final usage and OpenAI's web_search_call items",
           "[policy][usage][hosted_tools]") {
   Usage usage;
   merge_usage(json::parse(R"({"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}})"),
@@ -38,6 +38,17 @@ TEST_CASE("Anthropic's hosted web searches are counted from server_tool_use, cum
   merge_usage(json::parse(R"({"type":"message_delta","usage":{"output_tokens":40,"server_tool_use":{"web_search_requests":3}}})"),
               usage);
   CHECK(usage.web_searches == 3);
+  CHECK(usage.web_search_count_seen);
+  Usage started;  // message_start's count is not the answer's: its searches come later
+  merge_usage(json::parse(R"({"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1,
+      "server_tool_use":{"web_search_requests":0}}}})"), started);
+  CHECK_FALSE(started.web_search_count_seen);
+  Usage completed;  // OpenAI Responses: response.completed's output
+  merge_usage(json::parse(R"({"type":"response.completed","response":{"output":[{"type":"web_search_call"},
+      {"type":"web_search_call","action":{"queries":["a","b"]}},{"type":"message"}],
+      "usage":{"input_tokens":5,"output_tokens":3,"total_tokens":8}}})"), completed);
+  CHECK(completed.web_searches == 3);
+  CHECK(completed.web_search_count_seen);
   const Price price{0, 0, 0, 0, 10'000'000};  // $10 per 1,000 searches
   CHECK(cost_micro_usd(usage, price) == 30'000);
   CHECK(worst_case_micro_usd(0, 0, price, 8) == 80'000);
