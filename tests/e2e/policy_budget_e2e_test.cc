@@ -78,20 +78,10 @@ TEST_CASE("a client that leaves mid-stream settles at what the stream reported, 
   client.send(request_bytes("POST", "/anthropic/v1/messages",
                             policy.anthropic({{"x-fake-delay-ms", "2000"}, {"x-fake-usage", "33,9"}}),
                             R"({"model":"claude-test","max_tokens":50,"stream":true,"messages":[]})", false));
-  std::string seen;
-  for (int i = 0; i < 20 && !contains(seen, "message_start"); ++i) {
-    auto piece = client.read(std::chrono::seconds(5));
-    if (!piece || piece->bytes.empty()) break;
-    seen += piece->bytes;
-  }
+  auto seen = read_until_seen(client, "message_start");
   REQUIRE(contains(seen, "message_start"));
   client.close();
-  json usage;
-  for (int i = 0; i < 100; ++i) {  // settles as soon as the broker notices; bounded wait
-    usage = policy.status()["usage"];
-    if (usage["total"]["requests"] == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto usage = usage_after(policy, 1);
   CHECK(usage["total"]["requests"] == 1);
   CHECK(usage["total"]["tokens"]["input_tokens"] == 33);  // from message_start
   CHECK(usage["total"]["tokens"]["output_tokens"] == 1);

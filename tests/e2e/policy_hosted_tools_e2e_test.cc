@@ -3,7 +3,6 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "tests/e2e/policy_session.h"
 
@@ -57,20 +56,10 @@ TEST_CASE("a client that leaves a searching stream before its end is charged eve
   client.send(request_bytes("POST", "/anthropic/v1/messages",
                             policy.anthropic({{"x-fake-delay-ms", "2000"}, {"x-fake-usage", "33,9,-1,-1,2"}}),
                             streaming.dump(), false));
-  std::string seen;
-  for (int i = 0; i < 20 && !contains(seen, "message_start"); ++i) {
-    auto piece = client.read(std::chrono::seconds(5));
-    if (!piece || piece->bytes.empty()) break;
-    seen += piece->bytes;
-  }
+  auto seen = read_until_seen(client, "message_start");
   REQUIRE(contains(seen, "message_start"));  // which counts no search yet: the count comes at the end
   client.close();
-  json usage;
-  for (int i = 0; i < 100; ++i) {  // settles as soon as the broker notices; bounded wait
-    usage = policy.status()["usage"];
-    if (usage["total"]["requests"] == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto usage = usage_after(policy, 1);
   CHECK(usage["total"]["requests"] == 1);
   CHECK(limit_entry(usage, ":usd")["reserved"] == 0);
   CHECK(limit_entry(usage, ":usd")["used"] == 33 + 1 + 2 * 10'000);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/e2e/safe_run.h"
@@ -133,6 +134,29 @@ inline std::vector<nlohmann::json> json_lines(const std::string& path) {
   std::istringstream in(read_file(path));
   for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
   return lines;
+}
+
+// Reads from `client` until `text` has come (bounded: 20 reads of up to 5 s); what was read.
+inline std::string read_until_seen(RawConnection& client, const std::string& text) {
+  std::string seen;
+  for (int i = 0; i < 20 && seen.find(text) == std::string::npos; ++i) {
+    auto piece = client.read(std::chrono::seconds(5));
+    if (!piece || piece->bytes.empty()) break;
+    seen += piece->bytes;
+  }
+  return seen;
+}
+
+// The session's usage once `requests` have settled (it settles as soon as the broker notices a
+// client gone; bounded wait of 2 s).
+inline nlohmann::json usage_after(const PolicySession& policy, int requests) {
+  nlohmann::json usage;
+  for (int i = 0; i < 100; ++i) {
+    usage = policy.status()["usage"];
+    if (usage["total"]["requests"] == requests) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return usage;
 }
 
 }  // namespace saferun::test
