@@ -5,6 +5,7 @@
 // spelling it would otherwise skip while the upstream reads it.
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -14,11 +15,19 @@ namespace saferun::broker::policy {
 // `key` folded as Go's decoder compares keys.
 std::string go_folded(std::string_view key);
 
+// The longest key folds_to_one_of() folds: longer than any name it could fold to.
+inline constexpr std::size_t kMaxFoldedKey = 64;
+
+// The same for a key of at most kMaxFoldedKey bytes, folded into `storage` (which the view
+// points into): every unread key of every request body is folded, so without an allocation.
+std::string_view go_folded(std::string_view key, std::array<char, kMaxFoldedKey>& storage);
+
 // Whether `key`, folded as Go's decoder folds it, is one of `folded` (given folded).
 template <std::size_t N>
 bool folds_to_one_of(std::string_view key, const std::string_view (&folded)[N]) {
-  if (key.size() > 64) return false;  // longer than any name it could fold to
-  return std::find(std::begin(folded), std::end(folded), go_folded(key)) != std::end(folded);
+  if (key.size() > kMaxFoldedKey) return false;
+  std::array<char, kMaxFoldedKey> storage;
+  return std::find(std::begin(folded), std::end(folded), go_folded(key, storage)) != std::end(folded);
 }
 
 }  // namespace saferun::broker::policy

@@ -99,7 +99,7 @@ std::optional<std::string> decode_json_string(std::string_view literal) {
 }
 
 bool walk_json_object(std::string_view text, JsonObjectExtent& extent,
-                      const std::function<void(std::string_view key, ValueSpan value)>& visit) {
+                      FunctionRef<void(std::string_view key, ValueSpan value)> visit) {
   Scanner scan(text);
   scan.skip_space();
   extent.object_begin = scan.at();
@@ -123,7 +123,7 @@ bool walk_json_object(std::string_view text, JsonObjectExtent& extent,
   }
 }
 
-bool walk_json_array(std::string_view text, const std::function<void(ValueSpan item)>& visit) {
+bool walk_json_array(std::string_view text, FunctionRef<void(ValueSpan item)> visit) {
   Scanner scan(text);
   if (!scan.take('[')) return false;
   if (scan.take(']')) return true;

@@ -10,10 +10,11 @@
 // deeply nested body costs a scan, never a stack or memory per level.
 
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "broker/policy/function_ref.h"
 
 namespace saferun::broker::policy {
 
@@ -32,11 +33,11 @@ struct JsonObjectExtent {
 // Calls `visit` with each member's decoded key and its value's span in `text`, in order; false
 // when `text` (after whitespace) does not start with one JSON object whose keys all decode.
 bool walk_json_object(std::string_view text, JsonObjectExtent& extent,
-                      const std::function<void(std::string_view key, ValueSpan value)>& visit);
+                      FunctionRef<void(std::string_view key, ValueSpan value)> visit);
 
 // Calls `visit` with each item's span in `text` (a JSON array after whitespace); false when it is
 // not one.
-bool walk_json_array(std::string_view text, const std::function<void(ValueSpan item)>& visit);
+bool walk_json_array(std::string_view text, FunctionRef<void(ValueSpan item)> visit);
 
 // A JSON string literal decoded as a parser would; nullopt when not a string.
 std::optional<std::string> decode_json_string(std::string_view literal);
