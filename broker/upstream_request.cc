@@ -24,11 +24,25 @@ bool states_length(http::verb method, std::uint64_t size) {
   return size > 0 || method == http::verb::post || method == http::verb::put || method == http::verb::options;
 }
 
+// The Host value appended to `out`: every request's head has one, so it is written in place
+// rather than built apart and copied.
+void append_host(std::string& out, const UpstreamUrl& upstream) {
+  const bool ipv6_literal = upstream.host.find(':') != std::string::npos;
+  if (ipv6_literal) out += '[';
+  out += upstream.host;
+  if (ipv6_literal) out += ']';
+  if (upstream.port == (upstream.tls ? 443 : 80)) return;
+  char digits[8];
+  auto end = std::to_chars(digits, digits + sizeof digits, upstream.port).ptr;
+  out += ':';
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
 }  // namespace
 
 std::string host_header(const UpstreamUrl& upstream) {
-  std::string host = upstream.host.find(':') != std::string::npos ? "[" + upstream.host + "]" : upstream.host;
-  if (upstream.port != (upstream.tls ? 443 : 80)) host += ":" + std::to_string(upstream.port);
+  std::string host;
+  append_host(host, upstream);
   return host;
 }
 
@@ -55,7 +69,9 @@ UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route,
     if (forwards_request_header(lower_into(name, lower), listed, route.credential.name))
       append_field(head, name, view(field.value()));
   }
-  append_field(head, "Host", host_header(route.upstream));
+  head += "Host: ";
+  append_host(head, route.upstream);
+  head += "\r\n";
   append_field(head, "Accept-Encoding", "identity");  // only a plain body can be scanned for secrets
   upstream.body = std::move(client.body());
   const auto size = upstream.body.forwarded_size();

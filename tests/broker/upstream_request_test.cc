@@ -94,3 +94,17 @@ TEST_CASE("the forwarded head states a length only when there is a body or the m
   CHECK(make_upstream_request(other_port, plain, line, "/v1/models").head.find("Host: api.anthropic.com:8080\r\n") !=
         std::string::npos);
 }
+
+TEST_CASE("an IPv6 upstream's Host is bracketed, with its port only when not the scheme's", "[upstream_request]") {
+  Secret secret("sk-ant-api03-unit-test-key-0123456789");
+  Route route = anthropic_route();
+  route.upstream.host = "::1";
+  auto line = credential_line(route, secret);
+  ClientRequest get{boost::beast::http::verb::get, "/anthropic/v1/models", 11};
+  CHECK(make_upstream_request(get, route, line, "/v1/models").head.find("Host: [::1]\r\n") != std::string::npos);
+  CHECK(host_header(route.upstream) == "[::1]");
+  route.upstream.tls = false;
+  route.upstream.port = 8080;
+  CHECK(make_upstream_request(get, route, line, "/v1/models").head.find("Host: [::1]:8080\r\n") != std::string::npos);
+  CHECK(host_header(route.upstream) == "[::1]:8080");
+}
