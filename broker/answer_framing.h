@@ -56,6 +56,9 @@ class AnswerFraming {
   bool head_pending() const { return !head_sent_; }
 
  private:
+  // A provider's answer head, rate-limit fields and all, fits in one allocation of this.
+  static constexpr std::size_t kHeadReserve = 1024;
+
   std::string head_;
   bool head_sent_ = false;
   bool chunked_ = false;
