@@ -34,13 +34,9 @@ void BodyReservation::release() {
   if (budget) budget->give_back(bytes);
 }
 
-void BodyBudget::reserve(std::size_t bytes, Granted granted) {
-  bytes = std::min(bytes, capacity_);
-  if (waiting_.empty() && in_use_ + bytes <= capacity_) {
-    in_use_ += bytes;
-    return granted(BodyReservation(shared_from_this(), bytes));
-  }
-  waiting_.push_back({bytes, std::move(granted)});
+BodyReservation BodyBudget::take(std::size_t bytes) {
+  in_use_ += bytes;
+  return BodyReservation(shared_from_this(), bytes);
 }
 
 void BodyBudget::give_back(std::size_t bytes) {
@@ -49,8 +45,7 @@ void BodyBudget::give_back(std::size_t bytes) {
   while (!waiting_.empty() && in_use_ + waiting_.front().bytes <= capacity_) {
     auto waiter = std::move(waiting_.front());
     waiting_.pop_front();
-    in_use_ += waiter.bytes;
-    waiter.granted(BodyReservation(shared_from_this(), waiter.bytes));
+    waiter.granted(take(waiter.bytes));
   }
 }
 

@@ -6,6 +6,7 @@
 // than fail. So the bytes of request bodies held by one broker never exceed `capacity`.
 // Single-threaded: lives on the session's event loop.
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -46,7 +47,13 @@ class BodyBudget : public std::enable_shared_from_this<BodyBudget> {
   // Calls `granted` with a reservation of `bytes` — at once when they fit and nobody waits
   // before us, else later from release(), in FIFO order. `bytes` above capacity are clamped to
   // it (the per-request body limit is checked elsewhere). `granted` must not call back in.
-  void reserve(std::size_t bytes, Granted granted);
+  // A template so that the common case, granted at once, makes no std::function (a heap block).
+  template <class F>
+  void reserve(std::size_t bytes, F&& granted) {
+    bytes = std::min(bytes, capacity_);
+    if (waiting_.empty() && in_use_ + bytes <= capacity_) return granted(take(bytes));
+    waiting_.push_back({bytes, Granted(std::forward<F>(granted))});
+  }
   // Drops every waiting request's callback (the broker is stopping).
   void cancel_waiting() { waiting_.clear(); }
 
@@ -56,6 +63,7 @@ class BodyBudget : public std::enable_shared_from_this<BodyBudget> {
 
  private:
   friend class BodyReservation;
+  BodyReservation take(std::size_t bytes);
   void give_back(std::size_t bytes);
 
   struct Waiter {

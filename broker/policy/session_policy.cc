@@ -76,12 +76,11 @@ Refusal SessionPolicy::refusal_from(const ReserveOutcome& outcome) {
   return {429, "budget_exhausted", "budget exhausted: " + outcome.reason, std::nullopt, false};
 }
 
-void SessionPolicy::reserve(const std::shared_ptr<RequestMeter>& meter,
-                            std::function<void(std::optional<Refusal>)> done) {
+bool SessionPolicy::draws_nothing(const RequestMeter& meter) { return meter.plan().draws.empty(); }
+
+void SessionPolicy::reserve_in_ledger(const std::shared_ptr<RequestMeter>& meter,
+                                      std::function<void(std::optional<Refusal>)> done) {
   const auto& plan = meter->plan();
-  if (plan.draws.empty()) {
-    return done(std::nullopt);
-  }
   Reservation reservation{meter->id(), plan.draws, settings_.reservation_ttl};
   ledger_->reserve(std::move(reservation), [self = shared_from_this(), meter, done = std::move(done)](
                                                   ReserveOutcome outcome) {

@@ -43,8 +43,14 @@ class SessionPolicy : public std::enable_shared_from_this<SessionPolicy> {
   // Plans a request on `route`: a refusal now, or a meter to reserve().
   std::shared_ptr<RequestMeter> plan(const std::string& route, std::string_view method, std::string_view path,
                                      std::string_view body, const std::string& request_id, Refusal& refusal);
-  // Reserves the meter's worst case; `done` runs on the loop with nullopt when it may go on.
-  void reserve(const std::shared_ptr<RequestMeter>& meter, std::function<void(std::optional<Refusal>)> done);
+  // Reserves the meter's worst case; `done` runs on the loop with nullopt when it may go on —
+  // at once when the plan draws on no counter. A template so that this common case makes no
+  // std::function (a heap block) for a callback that is called before reserve() returns.
+  template <class Done>
+  void reserve(const std::shared_ptr<RequestMeter>& meter, Done&& done) {
+    if (draws_nothing(*meter)) return done(std::nullopt);
+    reserve_in_ledger(meter, std::forward<Done>(done));
+  }
 
   // Whether any rule (session, the route's, shared) applies to requests on `route`.
   bool in_force(const std::string& route) const { return !scopes_for(route).empty(); }
@@ -55,6 +61,8 @@ class SessionPolicy : public std::enable_shared_from_this<SessionPolicy> {
 
  private:
   friend class RequestMeter;
+  static bool draws_nothing(const RequestMeter& meter);
+  void reserve_in_ledger(const std::shared_ptr<RequestMeter>& meter, std::function<void(std::optional<Refusal>)> done);
   std::vector<Scope> compute_scopes(const std::string& route) const;
   const std::vector<Scope>& scopes_for(const std::string& route) const;
   Refusal refusal_from(const ReserveOutcome& outcome);
