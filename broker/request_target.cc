@@ -2,6 +2,8 @@
 
 #include "broker/allow_rule.h"
 
+#include <algorithm>
+
 namespace saferun::broker {
 namespace {
 
@@ -20,6 +22,11 @@ bool is_forbidden_byte(unsigned char c) {
 
 // Decodes %XX escapes, refusing escapes of bytes that would change the path's structure.
 std::optional<std::string> decode_path(std::string_view raw, std::string& why) {
+  if (raw.find('%') == std::string_view::npos) {  // most paths: nothing to decode, one copy
+    if (std::any_of(raw.begin(), raw.end(), [](unsigned char c) { return is_forbidden_byte(c); }))
+      return why = "forbidden character in path", std::nullopt;
+    return std::string(raw);
+  }
   std::string out;
   out.reserve(raw.size());
   for (std::size_t i = 0; i < raw.size(); ++i) {
