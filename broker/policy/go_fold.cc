@@ -23,12 +23,6 @@ std::size_t fold_into(std::string_view key, char* out) {
 
 }  // namespace
 
-std::string go_folded(std::string_view key) {
-  std::string folded(key.size(), '\0');
-  folded.resize(fold_into(key, folded.data()));
-  return folded;
-}
-
 std::string_view go_folded(std::string_view key, std::array<char, kMaxFoldedKey>& storage) {
   return {storage.data(), fold_into(key.substr(0, storage.size()), storage.data())};
 }

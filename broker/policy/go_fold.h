@@ -12,14 +12,12 @@
 
 namespace saferun::broker::policy {
 
-// `key` folded as Go's decoder compares keys.
-std::string go_folded(std::string_view key);
-
-// The longest key folds_to_one_of() folds: longer than any name it could fold to.
+// The longest key folded: longer than any name it could fold to.
 inline constexpr std::size_t kMaxFoldedKey = 64;
 
-// The same for a key of at most kMaxFoldedKey bytes, folded into `storage` (which the view
-// points into): every unread key of every request body is folded, so without an allocation.
+// `key` (at most kMaxFoldedKey bytes) folded as Go's decoder compares keys, into `storage`
+// (which the view points into): every unread key of every request body is folded, so without
+// an allocation.
 std::string_view go_folded(std::string_view key, std::array<char, kMaxFoldedKey>& storage);
 
 // Whether `key`, folded as Go's decoder folds it, is one of `folded` (given folded).

@@ -1,5 +1,6 @@
 #include "broker/policy/hosted_tools.h"
 
+#include <array>
 #include <charconv>
 
 #include "broker/policy/go_fold.h"
@@ -47,8 +48,9 @@ struct ToolKeys {
 ToolKeys read_tool(std::string_view item) {
   ToolKeys tool;
   JsonObjectExtent extent;
+  std::array<char, kMaxFoldedKey> storage;
   tool.readable = walk_json_object(item, extent, [&](std::string_view key, ValueSpan value) {
-    auto folded = key.size() <= 64 ? go_folded(key) : std::string();
+    auto folded = key.size() <= kMaxFoldedKey ? go_folded(key, storage) : std::string_view();
     if (folded == "type") {
       ++tool.types;
       tool.type = decode_json_string(value.in(item)).value_or("");
