@@ -1,3 +1,4 @@
+#include "broker/metered_record.h"
 #include "broker/connection.h"
 
 #include <boost/beast/http/error.hpp>
@@ -313,14 +314,7 @@ void Connection::record(int status, std::size_t bytes_out) {
   if (meter_) {  // policy hook 3: what the request used, settled by now
     event.model = meter_->plan().model;
     event.metered = meter_->plan().metered;
-    const auto& used = meter_->settled_usage();
-    event.input_tokens = used.input;
-    event.output_tokens = used.output;
-    event.cache_write_tokens = used.cache_write;
-    event.cache_read_tokens = used.cache_read;
-    event.cost_micro_usd = meter_->cost_micro_usd();
-    event.web_searches = used.web_searches;
-    event.unmetered_tool = meter_->plan().unmetered_tool;
+    record_usage(*meter_, event);
     meter_.reset();
   }
   context_->audit.record(std::move(event));

@@ -282,8 +282,6 @@ Plan plan_request(const PlanInput& input) {
                                             "(add it under policy.prices)");
   if (plan.metered) {
     if (auto refusal = check_hosted_tools(input, facts, plan, edits)) return *refusal;
-  }
-  if (plan.metered) {
     auto divisor = std::max<std::int64_t>(settings.bytes_per_input_token, 1);
     plan.input_estimate = (static_cast<std::int64_t>(input.body.size()) + divisor - 1) / divisor;
     auto per_answer = output.value_or(settings.assumed_output_tokens);

@@ -1,6 +1,7 @@
 #include "broker/policy/request_body.h"
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "broker/policy/go_fold.h"
@@ -54,27 +55,26 @@ std::optional<std::int64_t> parsed_count(std::string_view literal) {
   return token_count(nlohmann::json::parse(literal, nullptr, false));
 }
 
+// A whole number from 0 into `count`, or `not_integer` set; null is absent.
+void read_count(std::string_view literal, std::optional<std::int64_t>& count, bool& not_integer) {
+  if (literal == "null") return;
+  count = plain_count(literal);
+  if (!count) count = parsed_count(literal);
+  not_integer = !count;
+}
+
 // A ceiling that is not a whole number of tokens is reported (refused under a ceiling rule;
 // without one, the request reserves the policy's assumed output): a negative or wrapped value
 // would otherwise make a negative reservation.
 void read_output_limit(std::string_view literal, RequestFacts& facts) {
-  if (auto value = plain_count(literal)) {
-    facts.output_limit = *value;
-    return;
-  }
-  if (literal == "null") return;
-  facts.output_limit = parsed_count(literal);
-  facts.output_limit_not_integer = !facts.output_limit;
+  read_count(literal, facts.output_limit, facts.output_limit_not_integer);
 }
 
 // A count of answers (`n`, `best_of`, candidateCount), each up to the output limit: a whole
 // number from 1 into `count`, or `not_integer` set; null is absent.
 void read_answer_count(std::string_view literal, std::optional<std::int64_t>& count, bool& not_integer) {
-  if (literal == "null") return;
-  auto value = plain_count(literal);
-  if (!value) value = parsed_count(literal);
-  if (value && *value >= 1) count = value;
-  not_integer = !count;
+  read_count(literal, count, not_integer);
+  if (count == 0) count.reset(), not_integer = true;
 }
 
 void read_choices(std::string_view literal, RequestFacts& facts) {
@@ -138,14 +138,16 @@ std::optional<std::size_t> read_key_index(std::string_view key) {
 // Go's JSON decoder matches keys ignoring case ("N" sets n, "MODEL" the model): a gateway
 // written in Go would read such a key where the policy does not.
 bool spells_read_key_otherwise(std::string_view key) {
-  // kReadKeys and generation_config, folded.
-  static constexpr std::string_view kFolded[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                                 "max_completion_tokens", "n", "best_of", "prompt", "generationconfig",
-                                                 "models", "fallbacks", "background", "thinking", "tools",
-                                                 "web_search_options", "plugins", "max_tool_calls",
-                                                 "generation_config"};
-  static_assert(std::size(kFolded) == std::size(kReadKeys) + 1);
-  return folds_to_one_of(key, kFolded);
+  if (key.size() > kMaxFoldedKey) return false;  // longer than any name it could fold to
+  std::array<char, kMaxFoldedKey> storage;
+  auto folded = go_folded(key, storage);
+  // kReadKeys are ASCII: folded, each is its lower case.
+  auto folds_to = [&](std::string_view name) {
+    return std::equal(name.begin(), name.end(), folded.begin(), folded.end(), [](char n, char f) {
+      return (n >= 'A' && n <= 'Z' ? static_cast<char>(n + ('a' - 'A')) : n) == f;
+    });
+  };
+  return folded == "generation_config" || std::any_of(std::begin(kReadKeys), std::end(kReadKeys), folds_to);
 }
 
 // The same inside Gemini's generationConfig (a Go relay in front of Gemini reads it so).
@@ -189,10 +191,7 @@ void note_member(std::size_t key, std::string_view literal, ValueSpan span, Requ
     facts.web_search_options = literal != "null";
   } else if (name == "max_tool_calls") {
     facts.tool_calls_span = span;
-    if (literal == "null") return;
-    facts.tool_calls_limit = plain_count(literal);
-    if (!facts.tool_calls_limit) facts.tool_calls_limit = parsed_count(literal);
-    facts.tool_calls_not_integer = !facts.tool_calls_limit;
+    read_count(literal, facts.tool_calls_limit, facts.tool_calls_not_integer);
   } else if (name == "plugins") {
     facts.plugins = literal != "null" && !is_empty_array(literal);
   } else {

@@ -1,3 +1,4 @@
+#include "broker/metered_record.h"
 #include "broker/websocket/message_policy.h"
 
 #include <algorithm>
@@ -147,14 +148,7 @@ void MessagePolicy::settle(Turn& turn, policy::Ending ending, std::string reason
   auto& meter = *turn.meter;
   meter.end(ending);
   auto& event = turn.event;
-  const auto& used = meter.settled_usage();
-  event.input_tokens = used.input;
-  event.output_tokens = used.output;
-  event.cache_write_tokens = used.cache_write;
-  event.cache_read_tokens = used.cache_read;
-  event.cost_micro_usd = meter.cost_micro_usd();
-  event.web_searches = used.web_searches;
-  event.unmetered_tool = meter.plan().unmetered_tool;
+  record_usage(meter, event);
   event.reason = std::move(reason);
   context_->audit.record(event);
 }
