@@ -5,8 +5,11 @@
 // read is the watch for a client that goes away (end of stream: the exchange lets the upstream
 // go); data it brings is the next (pipelined) request, kept in buffer_ for later. Once the answer
 // is done, the same read simply goes on waiting for the next head. So a keep-alive request costs
-// no extra system call to watch the client, no failed read before the client has sent anything,
-// and no cancelled operation. A head already whole in buffer_ is parsed there at once.
+// no extra system call to watch the client and no cancelled operation; and since the read is
+// drain-aware (drain_aware_read.h), none for a failed try when the head before it was read
+// whole. A head already whole in buffer_ is parsed there at once. (A client's end of stream
+// that came in one packet with its request is seen only by the deadlines below: the request is
+// answered, then the connection is closed when header_timeout ends its wait for a next head.)
 //
 // header_timeout: a connection waiting for a head is closed header_timeout after it began to
 // wait (idle_since_), whether nothing came or only part of a head — on the connection's one
@@ -15,6 +18,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "broker/connection.h"
+#include "broker/drain_aware_read.h"
 #include "broker/guarded_handler.h"
 #include "broker/proxy_exchange.h"
 
@@ -44,8 +48,8 @@ void Connection::read_header() {
 void Connection::read_ahead() {
   if (reading_ahead_ || closed_ || client_ended_ || buffer_.size() > 0) return;
   reading_ahead_ = true;
-  stream_.socket().async_read_some(buffer_.prepare(kReadAheadBytes),
-                                   guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
+  drain_aware_read_some(stream_.socket(), buffer_.prepare(kReadAheadBytes),
+                        guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
                                      self.reading_ahead_ = false;
                                      self.buffer_.commit(n);
                                      self.on_client_readable(ec);
