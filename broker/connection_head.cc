@@ -6,7 +6,7 @@
 // go); data it brings is the next (pipelined) request, kept in buffer_ for later. Once the answer
 // is done, the same read simply goes on waiting for the next head. So a keep-alive request costs
 // no extra system call to watch the client and no cancelled operation; and since the read is
-// drain-aware (drain_aware_read.h), none for a failed try when the head before it was read
+// drain-aware (reactor_read.h), none for a failed try when the head before it was read
 // whole. A head already whole in buffer_ is parsed there at once. (A client's end of stream
 // that came in one packet with its request is seen only by the deadlines below: the request is
 // answered, then the connection is closed when header_timeout ends its wait for a next head.)
@@ -18,7 +18,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "broker/connection.h"
-#include "broker/drain_aware_read.h"
+#include "broker/reactor_read.h"
 #include "broker/guarded_handler.h"
 #include "broker/proxy_exchange.h"
 
@@ -48,8 +48,8 @@ void Connection::read_header() {
 void Connection::read_ahead() {
   if (reading_ahead_ || closed_ || client_ended_ || buffer_.size() > 0) return;
   reading_ahead_ = true;
-  drain_aware_read_some(stream_.socket(), buffer_.prepare(kReadAheadBytes),
-                        guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
+  read_some_reporting_drain(stream_.socket(), buffer_.prepare(kReadAheadBytes),
+                            guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
                                      self.reading_ahead_ = false;
                                      self.buffer_.commit(n);
                                      self.on_client_readable(ec);

@@ -25,7 +25,6 @@ namespace {
 constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
 
 using ResponseParser = http::response_parser<http::buffer_body>;
-
 constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
 
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
@@ -101,6 +100,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&upstream_->stream)) {
       beast::error_code ec;
       written_now = write_upstream_request_now((*plain)->socket(), request_, ec);
+      request_sent_now_ = !ec;
       if (!would_block(ec)) return on_request_written(ec, written_now);
     }
     upstream_->tcp().expires_after(limits().body_timeout);
@@ -137,6 +137,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   // would add a composed operation and a stream timer check per read).
   void parse_response_head() {
     if (upstream_->buffer.size() > 0) {
+      request_sent_now_ = false;  // bytes already came: the reads that follow are Asio's
       beast::error_code ec;
       upstream_->buffer.consume(parser_->put(upstream_->buffer.data(), ec));
       if (!ec && parser_->is_header_done()) return on_response_head();
@@ -171,11 +172,14 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     read_response_head();
   }
 
-  // Raw bytes into upstream_->buffer (the handler commits them), on the connection's deadline watch.
+  // Raw bytes into upstream_->buffer (the handler commits them), on the connection's deadline
+  // watch; the first after a request written whole in this handler without a try (reactor_read.h).
   template <class Handler>
   void read_upstream(Handler&& handler) {
     watch_upstream();
-    upstream_->async_read_some(upstream_->buffer.prepare(RelayBuffers::kBytes), std::forward<Handler>(handler));
+    auto space = upstream_->buffer.prepare(RelayBuffers::kBytes);
+    if (std::exchange(request_sent_now_, false)) return upstream_->async_read_some_untried(space, std::forward<Handler>(handler));
+    upstream_->async_read_some(space, std::forward<Handler>(handler));
   }
 
   // Timed by the client connection's lazy timer rather than the stream's own (a timer armed and
@@ -378,6 +382,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   bool response_started_ = false;
   bool upstream_timed_out_ = false;
   bool writing_request_ = false;  // an asynchronous write of the request (its body) is pending
+  bool request_sent_now_ = false;  // written whole by send_request itself, in this handler
   bool finished_ = false;
 };
 

@@ -11,6 +11,8 @@
 #include <memory>
 #include <variant>
 
+#include "broker/reactor_read.h"
+
 namespace saferun::broker {
 
 using PlainUpstream = boost::beast::tcp_stream;
@@ -31,6 +33,14 @@ struct UpstreamConnection {
     if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&stream))
       return (*plain)->socket().async_read_some(space, std::forward<Handler>(handler));
     std::get<std::unique_ptr<TlsUpstream>>(stream)->async_read_some(space, std::forward<Handler>(handler));
+  }
+  // The same, on a plain connection without Asio's first try (reactor_read.h): only in the
+  // handler that wrote the request whole without waiting. On TLS, as async_read_some.
+  template <class Buffers, class Handler>
+  void async_read_some_untried(const Buffers& space, Handler&& handler) {
+    if (auto* plain = std::get_if<std::unique_ptr<PlainUpstream>>(&stream))
+      return read_some_untried((*plain)->socket(), space, std::forward<Handler>(handler));
+    async_read_some(space, std::forward<Handler>(handler));
   }
   // False when the upstream closed it, or sent bytes nobody asked for, while it sat idle.
   bool still_usable();
