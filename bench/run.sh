@@ -6,6 +6,7 @@
 #   bench/run.sh            (after ./dev.sh build)
 #
 # Needs wrk, hyperfine, nginx (nginx-light is enough), curl and awk on PATH; installs nothing.
+# With perf (linux-perf, as root) it also counts each proxy's system calls per request.
 # DURATION (default 3s) is the length of each wrk cell (LONG_DURATION, default 10s, for cells
 # that move over 64 MiB per round of connections), CONNECTIONS (default "1 16 256") the
 # client connection counts, ROUNDS (default 3) how many times each cell is measured: the
@@ -171,6 +172,35 @@ done
 echo
 LOAD_PEAK_SR=$(hwm_kb "$SR_PLAIN_PID") LOAD_PEAK_NGINX=$(hwm_kb "$NGINX_WORKER")
 echo "Peak RSS over all these cells (256 connections posting 4 MB bodies included): safe-run $((LOAD_PEAK_SR / 1024)) MiB (its bound on bodies held at once: 256 MiB), nginx worker $((LOAD_PEAK_NGINX / 1024)) MiB."
+echo
+
+# --- system calls per request: the kernel work a small request costs each proxy --------------
+SYSCALL_SECONDS=${SYSCALL_SECONDS:-3}
+syscalls_per_request() {  # PID URL BODY|- [HEADER] -> "all failed-recvfrom" per request, 16 connections
+  local pid=$1 url=$2 body=$3 script=(); [ "$body" = - ] || script=(-s bench/post.lua)
+  BODY_FILE=$body wrk -t2 -c16 -d$((SYSCALL_SECONDS + 2))s "${script[@]}" ${4:+-H "$4"} "$url" >"$work/syscalls.wrk" &
+  local wrk_pid=$!
+  sleep 1
+  perf stat -x, -e raw_syscalls:sys_enter -e syscalls:sys_exit_recvfrom --filter 'ret == -11' \
+    -p "$pid" -- sleep "$SYSCALL_SECONDS" 2>"$work/syscalls.perf" >/dev/null
+  wait "$wrk_pid"
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' "$work/syscalls.wrk")
+  awk -F, -v n="$(awk -v r="$rps" -v s="$SYSCALL_SECONDS" 'BEGIN {print r * s}')" \
+    '$3 ~ /sys_enter/ {all = $1} $3 ~ /recvfrom/ {failed = $1} END {printf "%.2f / %.2f", all / n, failed / n}' "$work/syscalls.perf"
+}
+echo "## System calls per request (16 connections, \`perf stat\` over ${SYSCALL_SECONDS} s; all / failed reads (EAGAIN))"
+echo
+if perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+  echo "| request | safe-run | nginx |"
+  echo "| --- | --- | --- |"
+  for shape in "GET /v1/models:-" "POST 649 B:$work/body-300.json"; do
+    label=${shape%%:*} body=${shape#*:}
+    path=/v1/models; [ "$body" = - ] || path=/v1/messages?beta=true
+    echo "| $label | $(syscalls_per_request "$SR_PLAIN_PID" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN") | $(syscalls_per_request "$NGINX_WORKER" "http://127.0.0.1:$PX$path" "$body") |"
+  done
+else
+  echo "Skipped: \`perf\` with syscall tracepoints is not available here (Debian: apt-get install linux-perf; run as root)."
+fi
 echo
 
 # --- streaming -----------------------------------------------------------------------------
