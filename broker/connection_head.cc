@@ -7,9 +7,11 @@
 // is done, the same read simply goes on waiting for the next head. So a keep-alive request costs
 // no extra system call to watch the client and no cancelled operation; and since the read is
 // drain-aware (reactor_read.h), none for a failed try when the head before it was read
-// whole. A head already whole in buffer_ is parsed there at once. (A client's end of stream
-// that came in one packet with its request is seen only by the deadlines below: the request is
-// answered, then the connection is closed when header_timeout ends its wait for a next head.)
+// whole. A head already whole in buffer_ is parsed there at once. (What that read does not see
+// at once, it sees at the client socket's next edge: an end of stream that came in one packet
+// with the request — a client that closed is noticed when the answer's first write draws its
+// reset, one that half-closed is answered — and bytes past a TCP urgent mark. Either way only
+// the sender's own connection waits, at most until the deadlines below.)
 //
 // header_timeout: a connection waiting for a head is closed header_timeout after it began to
 // wait (idle_since_), whether nothing came or only part of a head — on the connection's one

@@ -13,10 +13,11 @@
 // given, and every byte that arrives later raises a new epoll edge. The reactor then queues the
 // socket's next read, whoever issues it, without trying it, and sets its flag back the moment
 // an edge arrives while no read waits: no edge is lost, no byte left unread. What the rule does
-// not know: a peer's end of stream (FIN) that arrived under the same edge as the bytes read
-// short. nginx learns it from EPOLLRDHUP, which Asio neither asks for nor passes to operations;
-// here it is seen at the socket's next edge only. So it suits a read whose peer's end may wait
-// for a deadline (the client's keep-alive read), not one that must see the end at once.
+// not know, two things that came under the same edge as the bytes read short: the peer's end of
+// stream (FIN) — nginx learns it from EPOLLRDHUP, which Asio neither asks for nor passes to
+// operations — and bytes past a TCP urgent mark (MSG_OOB: the receive stops short at the mark).
+// Both are seen at the socket's next edge only. So it suits a read whose peer may wait for a
+// deadline if it does either (the client's keep-alive read), not one that must see the end.
 //
 // read_some_untried: queued without the try, and reporting as Asio does. Only where nothing
 // can be in the socket unannounced: in the same handler that wrote a request whole without
@@ -25,7 +26,8 @@
 // for the request, and that is an edge too.)
 //
 // Both need the reactor's internals: built for Boost 1.74's epoll reactor (Debian 12's) and
-// checked at compile time; elsewhere they are Asio's plain async_read_some.
+// checked at compile time; elsewhere they are Asio's plain async_read_some. The reasoning above
+// assumes the socket's event loop runs on one thread, as the broker's does.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/version.hpp>
