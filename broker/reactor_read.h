@@ -23,7 +23,8 @@
 // can be in the socket unannounced: in the same handler that wrote a request whole without
 // waiting, before the event loop polls again — bytes and ends that arrive later raise an edge
 // the queued read takes. (A connection whose end came while it sat idle gets a reset in return
-// for the request, and that is an edge too.)
+// for the request, and that is an edge too; one that only half-closed and still reads is seen
+// when it answers or at the upstream deadline.)
 //
 // Both need the reactor's internals: built for Boost 1.74's epoll reactor (Debian 12's) and
 // checked at compile time; elsewhere they are Asio's plain async_read_some. The reasoning above
