@@ -20,9 +20,9 @@
 #include <boost/beast/http/read.hpp>
 
 #include "broker/connection.h"
-#include "broker/reactor_read.h"
 #include "broker/guarded_handler.h"
 #include "broker/proxy_exchange.h"
+#include "broker/reactor_read.h"
 
 namespace saferun::broker {
 
@@ -52,10 +52,10 @@ void Connection::read_ahead() {
   reading_ahead_ = true;
   read_some_reporting_drain(stream_.socket(), buffer_.prepare(kReadAheadBytes),
                             guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
-                                     self.reading_ahead_ = false;
-                                     self.buffer_.commit(n);
-                                     self.on_client_readable(ec);
-                                   }));
+                              self.reading_ahead_ = false;
+                              self.buffer_.commit(n);
+                              self.on_client_readable(ec);
+                            }));
 }
 
 void Connection::on_client_readable(beast::error_code ec) {
