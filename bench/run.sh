@@ -174,7 +174,7 @@ LOAD_PEAK_SR=$(hwm_kb "$SR_PLAIN_PID") LOAD_PEAK_NGINX=$(hwm_kb "$NGINX_WORKER")
 echo "Peak RSS over all these cells (256 connections posting 4 MB bodies included): safe-run $((LOAD_PEAK_SR / 1024)) MiB (its bound on bodies held at once: 256 MiB), nginx worker $((LOAD_PEAK_NGINX / 1024)) MiB."
 echo
 
-# --- system calls per request: the kernel work a small request costs each proxy --------------
+# --- system calls per request: the kernel work a request costs each proxy ------------------
 SYSCALL_SECONDS=${SYSCALL_SECONDS:-3}
 syscalls_per_request() {  # PID URL BODY|- [HEADER] -> "all failed-recvfrom" per request, 16 connections
   local pid=$1 url=$2 body=$3 script=(); [ "$body" = - ] || script=(-s bench/post.lua)
@@ -193,7 +193,7 @@ echo
 if perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
   echo "| request | safe-run | nginx |"
   echo "| --- | --- | --- |"
-  for shape in "GET /v1/models:-" "POST 649 B:$work/body-300.json"; do
+  for shape in "GET /v1/models:-" "POST 649 B:$work/body-300.json" "POST 76 KB:$work/body-78000.json"; do
     label=${shape%%:*} body=${shape#*:}
     path=/v1/models; [ "$body" = - ] || path=/v1/messages?beta=true
     echo "| $label | $(syscalls_per_request "$SR_PLAIN_PID" "http://127.0.0.1:$SR_PLAIN_PORT/anthropic$path" "$body" "x-api-key: $SR_PLAIN_TOKEN") | $(syscalls_per_request "$NGINX_WORKER" "http://127.0.0.1:$PX$path" "$body") |"

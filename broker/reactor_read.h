@@ -137,27 +137,29 @@ void start(FirstStep first, boost::asio::ip::tcp::socket& socket, boost::asio::m
 }  // namespace reactor_read_detail
 #endif
 
+namespace reactor_read_detail {
+#if !SAFERUN_REACTOR_READ
+enum class FirstStep { try_and_report_drain, queue_untried };
+template <class Handler>
+void start(FirstStep, boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space, Handler&& handler) {
+  socket.async_read_some(space, std::forward<Handler>(handler));
+}
+#endif
+}  // namespace reactor_read_detail
+
 // As socket.async_read_some(space, handler), for a handler taking (error_code, std::size_t).
 template <class Handler>
 void read_some_reporting_drain(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space,
                                Handler&& handler) {
-#if SAFERUN_REACTOR_READ
   reactor_read_detail::start(reactor_read_detail::FirstStep::try_and_report_drain, socket, space,
                              std::forward<Handler>(handler));
-#else
-  socket.async_read_some(space, std::forward<Handler>(handler));
-#endif
 }
 
 // As socket.async_read_some(space, handler), without the first try; see above for where.
 template <class Handler>
 void read_some_untried(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space, Handler&& handler) {
-#if SAFERUN_REACTOR_READ
   reactor_read_detail::start(reactor_read_detail::FirstStep::queue_untried, socket, space,
                              std::forward<Handler>(handler));
-#else
-  socket.async_read_some(space, std::forward<Handler>(handler));
-#endif
 }
 
 }  // namespace saferun::broker
