@@ -76,6 +76,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   void send_continue_then_read();
   void read_body_bytes();
   void read_sized_body(std::size_t length);
+  std::size_t receive_body_now(boost::asio::mutable_buffer rest, bool& drained, boost::beast::error_code& ec);
   void read_chunked_body();
   void on_body(boost::beast::error_code ec);
   bool check_before_forward();
@@ -112,6 +113,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   bool in_flight_ = false;        // a request head was read and its outcome is not recorded yet
   bool waiting_for_head_ = false;
   bool reading_ahead_ = false;   // read_ahead()'s read is pending: buffer_ must not change
+  bool client_drained_ = false;  // this handler's own short read emptied the socket (connection_body.cc)
   bool deadline_armed_ = false;
   Clock::time_point deadline_;
   DeadlineFor deadline_for_ = DeadlineFor::nothing;

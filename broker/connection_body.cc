@@ -7,6 +7,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
+#include <array>
 #include <limits>
 
 #include "broker/connection.h"
@@ -76,8 +77,8 @@ void Connection::read_body_bytes() {
 
 // Into storage of exactly `length` bytes: first what the head's read already brought, then
 // straight from the socket — no parser, no intermediate buffer. What the socket already holds
-// is read at once (a 76 KB body is usually all there with its head): no round through the
-// event loop. The rest is read asynchronously.
+// is read at once (a 76 KB body, even a 1 MB one, is usually all there with its head): no round
+// through the event loop. The rest is read asynchronously.
 void Connection::read_sized_body(std::size_t length) {
   auto& body = parser_->get().body();
   body.allocate(length);
@@ -85,17 +86,38 @@ void Connection::read_sized_body(std::size_t length) {
   asio::buffer_copy(asio::buffer(body.data(), have), buffer_.data());
   buffer_.consume(have);
   beast::error_code read_error;
-  if (have < length) have += read_now(stream_.socket(), asio::buffer(body.data() + have, length - have), read_error);
+  bool drained = false;
+  if (have < length) have += receive_body_now(asio::buffer(body.data() + have, length - have), drained, read_error);
   if (have == length) {
     body_read_ = true;
-    return on_body({});
+    // Known only in this handler: once the event loop polls again, the socket's next read tries.
+    client_drained_ = drained;
+    on_body({});
+    client_drained_ = false;
+    return;
   }
-  if (!would_block(read_error)) return on_body(read_error);
+  if (read_error && !would_block(read_error)) return on_body(read_error);
   asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
                    guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
                      self.body_read_ = !ec;
                      self.on_body(ec);
                    }));
+}
+
+// One receive into the body's rest and, past it, the read-ahead space (a pipelined next head
+// lands in buffer_). Fewer bytes than that room leave the socket drained (reactor_read.h): the
+// keep-alive read started in this handler need not try — without the room past the body, a
+// body read whole would leave that unknown, and the try would fail.
+std::size_t Connection::receive_body_now(asio::mutable_buffer rest, bool& drained, beast::error_code& ec) {
+  auto& socket = stream_.socket();
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (ec) return 0;
+  std::array<asio::mutable_buffer, 2> space{rest, buffer_.prepare(kReadAheadBytes)};
+  auto n = socket.read_some(space, ec);
+  drained = !ec && n < asio::buffer_size(space);
+  auto past_body = n > rest.size() ? n - rest.size() : 0;
+  buffer_.commit(past_body);
+  return n - past_body;
 }
 
 void Connection::read_chunked_body() {

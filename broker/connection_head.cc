@@ -6,8 +6,9 @@
 // go); data it brings is the next (pipelined) request, kept in buffer_ for later. Once the answer
 // is done, the same read simply goes on waiting for the next head. So a keep-alive request costs
 // no extra system call to watch the client and no cancelled operation; and since the read is
-// drain-aware (reactor_read.h), none for a failed try when the head before it was read
-// whole. A head already whole in buffer_ is parsed there at once. (What that read does not see
+// drain-aware (reactor_read.h), none for a failed try when the request before it was read
+// whole (a body's own read has room past the body for that: connection_body.cc). A head
+// already whole in buffer_ is parsed there at once. (What that read does not see
 // at once, it sees at the client socket's next edge: an end of stream that came in one packet
 // with the request — a client that closed is noticed when the answer's first write draws its
 // reset, one that half-closed is answered — and bytes past a TCP urgent mark. Either way only
@@ -50,12 +51,13 @@ void Connection::read_header() {
 void Connection::read_ahead() {
   if (reading_ahead_ || closed_ || client_ended_ || buffer_.size() > 0) return;
   reading_ahead_ = true;
-  read_some_reporting_drain(stream_.socket(), buffer_.prepare(kReadAheadBytes),
-                            guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
-                              self.reading_ahead_ = false;
-                              self.buffer_.commit(n);
-                              self.on_client_readable(ec);
-                            }));
+  auto on_read = guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t n) {
+    self.reading_ahead_ = false;
+    self.buffer_.commit(n);
+    self.on_client_readable(ec);
+  });
+  if (client_drained_) return read_some_untried_reporting_drain(stream_.socket(), buffer_.prepare(kReadAheadBytes), on_read);
+  read_some_reporting_drain(stream_.socket(), buffer_.prepare(kReadAheadBytes), on_read);
 }
 
 void Connection::on_client_readable(beast::error_code ec) {

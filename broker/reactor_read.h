@@ -1,10 +1,10 @@
 #pragma once
-// Two reads of a plain TCP socket that spare Asio's epoll reactor a failed try.
+// Reads of a plain TCP socket that spare Asio's epoll reactor a failed try.
 //
 // Asio 1.74 tries every read before it waits (a "speculative" read). On a socket that was just
 // emptied, or whose peer has not answered yet, the try fails with EAGAIN: a wasted `recvfrom`
 // each time the broker waits for a client's next request and each time it waits for an
-// upstream's answer — 1.9 of its 6.0 system calls per small request. Both reads here are Asio's
+// upstream's answer — 1.9 of its 6.0 system calls per small request. The reads here are Asio's
 // receive operation with a different first step; the rest (completion, cancellation, close,
 // the handler's allocator and executor) is Asio's own.
 //
@@ -26,7 +26,11 @@
 // for the request, and that is an edge too; one that only half-closed and still reads is seen
 // when it answers or at the upstream deadline.)
 //
-// Both need the reactor's internals: built for Boost 1.74's epoll reactor (Debian 12's) and
+// read_some_untried_reporting_drain: both — for a socket its caller just found drained with a
+// short read of its own, in the same handler (the reactor, which did not see that read, would
+// try). The drain rule's blind spots are the first read's too.
+//
+// All need the reactor's internals: built for Boost 1.74's epoll reactor (Debian 12's) and
 // checked at compile time; elsewhere they are Asio's plain async_read_some. The reasoning above
 // assumes the socket's event loop runs on one thread, as the broker's does.
 
@@ -54,17 +58,19 @@ namespace reactor_read_detail {
 
 namespace ad = boost::asio::detail;
 
-enum class FirstStep { try_and_report_drain, queue_untried };
+enum class FirstStep { try_it, queue_untried };
+enum class ShortRead { as_asio, drains };  // what a read that fills less than its room reports
 
 template <class Handler, class IoExecutor>
 class RecvOp : public ad::reactor_op {
  public:
   BOOST_ASIO_DEFINE_HANDLER_PTR(RecvOp);
 
-  RecvOp(FirstStep first, ad::socket_type socket, boost::asio::mutable_buffer space, Handler& handler,
-         const IoExecutor& io_ex)
+  RecvOp(FirstStep first, ShortRead short_read, ad::socket_type socket, boost::asio::mutable_buffer space,
+         Handler& handler, const IoExecutor& io_ex)
       : ad::reactor_op(boost::system::error_code(), &RecvOp::do_perform, &RecvOp::do_complete),
         first_(first),
+        short_read_(short_read),
         socket_(socket),
         space_(space),
         handler_(std::move(handler)),
@@ -79,7 +85,7 @@ class RecvOp : public ad::reactor_op {
     if (!ad::socket_ops::non_blocking_recv1(o->socket_, o->space_.data(), o->space_.size(), 0, true, o->ec_,
                                             o->bytes_transferred_))
       return not_done;
-    if (o->first_ == FirstStep::queue_untried) return o->bytes_transferred_ == 0 ? done_and_exhausted : done;
+    if (o->short_read_ == ShortRead::as_asio) return o->bytes_transferred_ == 0 ? done_and_exhausted : done;
     // Short (or failed, or the end): nothing is left to read until the socket's next edge.
     return o->ec_ || o->bytes_transferred_ < o->space_.size() ? done_and_exhausted : done;
   }
@@ -100,6 +106,7 @@ class RecvOp : public ad::reactor_op {
 
  private:
   FirstStep first_;
+  ShortRead short_read_;
   ad::socket_type socket_;
   boost::asio::mutable_buffer space_;
   Handler handler_;
@@ -113,8 +120,8 @@ struct SocketAccess : boost::asio::ip::tcp::socket {
 };
 
 template <class Handler>
-void start(FirstStep first, boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space,
-           Handler&& handler) {
+void start(FirstStep first, ShortRead short_read, boost::asio::ip::tcp::socket& socket,
+           boost::asio::mutable_buffer space, Handler&& handler) {
   using IoExecutor = boost::asio::ip::tcp::socket::executor_type;
   using Op = RecvOp<std::decay_t<Handler>, IoExecutor>;
   auto& io_object = socket.*SocketAccess::implementation();
@@ -127,7 +134,7 @@ void start(FirstStep first, boost::asio::ip::tcp::socket& socket, boost::asio::m
       boost::asio::query(socket.get_executor(), boost::asio::execution::context));
   bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(handler);
   typename Op::ptr p = {boost::asio::detail::addressof(handler), Op::ptr::allocate(handler), nullptr};
-  p.p = new (p.v) Op(first, impl.socket_, space, handler, io_object.get_executor());
+  p.p = new (p.v) Op(first, short_read, impl.socket_, space, handler, io_object.get_executor());
   Op::starting = p.p;  // not touched after start_op: another thread may complete it by then
   reactor.start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p, is_continuation, true);
   Op::starting = nullptr;
@@ -139,9 +146,11 @@ void start(FirstStep first, boost::asio::ip::tcp::socket& socket, boost::asio::m
 
 namespace reactor_read_detail {
 #if !SAFERUN_REACTOR_READ
-enum class FirstStep { try_and_report_drain, queue_untried };
+enum class FirstStep { try_it, queue_untried };
+enum class ShortRead { as_asio, drains };
 template <class Handler>
-void start(FirstStep, boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space, Handler&& handler) {
+void start(FirstStep, ShortRead, boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space,
+           Handler&& handler) {
   socket.async_read_some(space, std::forward<Handler>(handler));
 }
 #endif
@@ -151,15 +160,23 @@ void start(FirstStep, boost::asio::ip::tcp::socket& socket, boost::asio::mutable
 template <class Handler>
 void read_some_reporting_drain(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space,
                                Handler&& handler) {
-  reactor_read_detail::start(reactor_read_detail::FirstStep::try_and_report_drain, socket, space,
-                             std::forward<Handler>(handler));
+  reactor_read_detail::start(reactor_read_detail::FirstStep::try_it, reactor_read_detail::ShortRead::drains, socket,
+                             space, std::forward<Handler>(handler));
 }
 
 // As socket.async_read_some(space, handler), without the first try; see above for where.
 template <class Handler>
 void read_some_untried(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space, Handler&& handler) {
-  reactor_read_detail::start(reactor_read_detail::FirstStep::queue_untried, socket, space,
-                             std::forward<Handler>(handler));
+  reactor_read_detail::start(reactor_read_detail::FirstStep::queue_untried, reactor_read_detail::ShortRead::as_asio,
+                             socket, space, std::forward<Handler>(handler));
+}
+
+// As read_some_reporting_drain, without the first try; see above for where.
+template <class Handler>
+void read_some_untried_reporting_drain(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer space,
+                                       Handler&& handler) {
+  reactor_read_detail::start(reactor_read_detail::FirstStep::queue_untried, reactor_read_detail::ShortRead::drains,
+                             socket, space, std::forward<Handler>(handler));
 }
 
 }  // namespace saferun::broker
