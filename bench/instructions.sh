@@ -9,7 +9,7 @@
 #
 #   bench/instructions.sh [OUT_DIR]     (after ./dev.sh build; default OUT_DIR: a temporary one)
 #
-# Prints "shape requests Ir/request"; OUT_DIR keeps the profiles (callgrind.out.get, .post) for
+# Prints "shape requests Ir/request"; OUT_DIR keeps the profiles (callgrind.out.get, .post, .post-76k) for
 # `callgrind_annotate --inclusive=yes`. Needs valgrind and wrk. Loopback only, bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,7 @@ trap cleanup EXIT
 "$BUILD/tests/sink-upstream" >"$work/sink.port" & pids+=($!)
 while [ ! -s "$work/sink.port" ]; do sleep 0.05; done
 bench/claude_body.sh 300 >"$work/body.json"  # the 649-byte POST of bench/run.sh
+bench/claude_body.sh 78000 >"$work/body-76k.json"  # its 76 KB POST (a Claude Code turn)
 
 env -i PATH="$PATH" HOME="$work" XDG_RUNTIME_DIR="$work" ANTHROPIC_API_KEY=sk-bench-key \
   ANTHROPIC_BASE_URL="http://127.0.0.1:$(awk '{print $2}' "$work/sink.port")" \
@@ -44,10 +45,10 @@ token=$(awk '{print $2}' "$work/broker")
 
 measure() {  # measure NAME PATH [wrk args...]: zeroes the counts, loads, dumps; prints the ratio
   local name=$1 path=$2; shift 2
-  BODY_FILE=$work/body.json wrk -t1 -c1 -d2s "$@" -H "x-api-key: $token" "$base$path" >/dev/null  # warm-up
+  BODY_FILE=${BODY_FILE:-$work/body.json} wrk -t1 -c1 -d2s "$@" -H "x-api-key: $token" "$base$path" >/dev/null  # warm-up
   callgrind_control -z "$valgrind_pid" >/dev/null 2>&1
   local report
-  report=$(BODY_FILE=$work/body.json wrk -t1 -c1 -d"$DURATION" "$@" -H "x-api-key: $token" "$base$path")
+  report=$(BODY_FILE=${BODY_FILE:-$work/body.json} wrk -t1 -c1 -d"$DURATION" "$@" -H "x-api-key: $token" "$base$path")
   callgrind_control -d "$name" "$valgrind_pid" >/dev/null 2>&1
   local requests profile
   requests=$(awk '/requests in/ {print $1}' <<<"$report")
@@ -60,3 +61,4 @@ callgrind_control -i on "$valgrind_pid" >/dev/null 2>&1
 echo "shape requests Ir/request"
 measure get /anthropic/v1/models
 measure post "/anthropic/v1/messages?beta=true" -s bench/post.lua
+BODY_FILE=$work/body-76k.json measure post-76k "/anthropic/v1/messages?beta=true" -s bench/post.lua

@@ -52,6 +52,7 @@ struct AuditEvent {
   std::string message_type;  // a WebSocket message's JSON "type" ("" = not a message; omitted)
 };
 
+// The record's JSON line (audit_line.cc).
 std::string to_json_line(const AuditEvent& event);  // ends in '\n'
 void append_json_line(std::string& out, const AuditEvent& event);  // the same, appended
 std::string rfc3339_now();

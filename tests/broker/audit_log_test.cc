@@ -30,6 +30,68 @@ TEST_CASE("an audit event is one JSON line with every field", "[audit_log]") {
   CHECK(parsed["status"] == 200);
 }
 
+TEST_CASE("an audit line with every member set is exactly its documented bytes", "[audit_log]") {
+  AuditEvent event;
+  event.time = "2026-01-01T00:00:00.000Z";
+  event.session = "sess-1";
+  event.request_id = "req_7";
+  event.route = "anthropic";
+  event.method = "POST";
+  event.path = "/anthropic/v1/messages";
+  event.status = 429;
+  event.decision = "denied_budget";
+  event.reason = "a \"q\" \\ \n\x01 caf\xc3\xa9 \xff " + std::string(600, 'r');
+  event.bytes_in = 76543;
+  event.bytes_out = 0;
+  event.latency_ms = 12.3456;
+  event.model = "claude-sonnet-4-5";
+  event.metered = true;
+  event.input_tokens = 100;
+  event.output_tokens = -2;
+  event.cache_write_tokens = 3;
+  event.cache_read_tokens = 4000000000;
+  event.cost_micro_usd = 5;
+  event.web_searches = 2;
+  event.unmetered_tool = "code_execution";
+  event.suppressed = 3;
+  event.message_type = "response.create";
+  // Cut at kMaxFieldBytes (19 bytes before the r's), then escaped: control characters as \u00XX.
+  const std::string reason =
+      "a \\\"q\\\" \\\\ \\u000a\\u0001 caf\xc3\xa9 \\ufffd " + std::string(512 - 19, 'r') + "...(619 bytes)";
+  CHECK(to_json_line(event) ==
+        "{\"time\":\"2026-01-01T00:00:00.000Z\",\"session\":\"sess-1\",\"request_id\":\"req_7\",\"route\":\"anthropic\","
+        "\"method\":\"POST\",\"path\":\"/anthropic/v1/messages\",\"status\":429,\"decision\":\"denied_budget\","
+        "\"reason\":\"" + reason + "\",\"bytes_in\":76543,\"bytes_out\":0,\"latency_ms\":12.346,"
+        "\"model\":\"claude-sonnet-4-5\",\"input_tokens\":100,\"output_tokens\":-2,\"cache_write_tokens\":3,"
+        "\"cache_read_tokens\":4000000000,\"cost_micro_usd\":5,\"web_searches\":2,\"unmetered_tool\":\"code_execution\","
+        "\"suppressed\":3,\"message_type\":\"response.create\"}\n");
+  event.session.clear();  // the optional members left out
+  event.model.clear();
+  event.metered = false;
+  event.unmetered_tool.clear();
+  event.suppressed = 0;
+  event.message_type.clear();
+  event.reason.clear();
+  CHECK(to_json_line(event) ==
+        "{\"time\":\"2026-01-01T00:00:00.000Z\",\"request_id\":\"req_7\",\"route\":\"anthropic\",\"method\":\"POST\","
+        "\"path\":\"/anthropic/v1/messages\",\"status\":429,\"decision\":\"denied_budget\",\"reason\":\"\","
+        "\"bytes_in\":76543,\"bytes_out\":0,\"latency_ms\":12.346}\n");
+}
+
+TEST_CASE("an audit line several kilobytes long after escaping is whole", "[audit_log]") {
+  AuditEvent event;
+  event.path = std::string(600, '"');
+  event.reason = std::string(600, '\x01');
+  std::string escaped_path, escaped_reason;
+  for (int i = 0; i < 512; ++i) escaped_path += "\\\"";
+  for (int i = 0; i < 512; ++i) escaped_reason += "\\u0001";
+  auto line = to_json_line(event);
+  CHECK(line.size() > 4000);
+  CHECK(line == "{\"time\":\"\",\"request_id\":\"\",\"route\":\"\",\"method\":\"\",\"path\":\"" + escaped_path +
+                    "...(600 bytes)\",\"status\":0,\"decision\":\"\",\"reason\":\"" + escaped_reason +
+                    "...(600 bytes)\",\"bytes_in\":0,\"bytes_out\":0,\"latency_ms\":0.000}\n");
+}
+
 TEST_CASE("invalid UTF-8 in a path does not break the audit line", "[audit_log]") {
   AuditEvent event;
   event.path = "/x\xff";
