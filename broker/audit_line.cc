@@ -21,7 +21,6 @@ class LineWriter {
   explicit LineWriter(std::string& out) : out_(out) {}
   LineWriter(const LineWriter&) = delete;
   LineWriter& operator=(const LineWriter&) = delete;
-  ~LineWriter() { flush(); }
 
   void put(char c) {
     if (used_ == kBytes) flush();
@@ -39,14 +38,16 @@ class LineWriter {
     return buffer_ + used_;
   }
   void commit(char* end) { used_ = static_cast<std::size_t>(end - buffer_); }
-
-  static constexpr std::size_t kSmallPiece = 64;
-
- private:
+  // What is gathered, to the string: called at the line's end (not by a destructor, where a
+  // failed allocation would end the process rather than the request).
   void flush() {
     out_.append(buffer_, used_);
     used_ = 0;
   }
+
+  static constexpr std::size_t kSmallPiece = 64;
+
+ private:
 
   static constexpr std::size_t kBytes = 1024;
   std::string& out_;
@@ -186,6 +187,7 @@ void append_json_line(std::string& line, const AuditEvent& e) {
   if (e.suppressed > 0) put_number(out, "suppressed", e.suppressed);
   if (!e.message_type.empty()) field("message_type", e.message_type);
   out.put("}\n");
+  out.flush();
 }
 
 std::string to_json_line(const AuditEvent& event) {

@@ -77,8 +77,8 @@ void Connection::read_body_bytes() {
 
 // Into storage of exactly `length` bytes: first what the head's read already brought, then
 // straight from the socket — no parser, no intermediate buffer. What the socket already holds
-// is read at once (a 76 KB body, even a 1 MB one, is usually all there with its head): no round
-// through the event loop. The rest is read asynchronously.
+// is read at once in one receive (a 76 KB body is usually all there with its head; of a 1 MB
+// one, a part): no round through the event loop. The rest is read asynchronously.
 void Connection::read_sized_body(std::size_t length) {
   auto& body = parser_->get().body();
   body.allocate(length);
@@ -90,11 +90,14 @@ void Connection::read_sized_body(std::size_t length) {
   if (have < length) have += receive_body_now(asio::buffer(body.data() + have, length - have), drained, read_error);
   if (have == length) {
     body_read_ = true;
-    // Known only in this handler: once the event loop polls again, the socket's next read tries.
+    // Known only in this handler: once the event loop polls again, the socket's next read
+    // tries. Reset however on_body ends (an exception goes on to guarded()).
+    struct DrainedWhile {
+      bool& flag;
+      ~DrainedWhile() { flag = false; }
+    } scope{client_drained_};
     client_drained_ = drained;
-    on_body({});
-    client_drained_ = false;
-    return;
+    return on_body({});
   }
   if (read_error && !would_block(read_error)) return on_body(read_error);
   asio::async_read(stream_, asio::buffer(body.data() + have, length - have), read_all_available,
@@ -107,7 +110,12 @@ void Connection::read_sized_body(std::size_t length) {
 // One receive into the body's rest and, past it, the read-ahead space (a pipelined next head
 // lands in buffer_). Fewer bytes than that room leave the socket drained (reactor_read.h): the
 // keep-alive read started in this handler need not try — without the room past the body, a
-// body read whole would leave that unknown, and the try would fail.
+// body read whole would leave that unknown, and the try would fail. The drain rule's blind
+// spots hold here too, for the sender's own connection only: an end of stream, or bytes past a
+// TCP urgent mark, that came under one edge with the body's last bytes are seen at the
+// socket's next edge — a client that closed at once is noticed when its answer's first write
+// draws the reset (its request, sent whole, goes upstream); bytes past an urgent mark wait
+// until the connection's header deadline closes it.
 std::size_t Connection::receive_body_now(asio::mutable_buffer rest, bool& drained, beast::error_code& ec) {
   auto& socket = stream_.socket();
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
