@@ -6,6 +6,7 @@
 
 #include "broker/policy/go_fold.h"
 #include "broker/policy/json_object_walk.h"
+#include "broker/policy/read_keys.h"
 
 namespace saferun::broker::policy {
 namespace {
@@ -122,32 +123,12 @@ void read_thinking_budget(std::string_view literal, ValueSpan span, RequestFacts
   });
 }
 
-// The top-level keys the scan reads; every other key is skipped unread.
-constexpr std::string_view kReadKeys[] = {"model", "stream", "stream_options", "max_tokens", "max_output_tokens",
-                                          "max_completion_tokens", "n", "best_of", "prompt", "generationConfig",
-                                          "models", "fallbacks", "background", "thinking", "tools",
-                                          "web_search_options", "plugins", "max_tool_calls"};
-
-// Which of kReadKeys `key` is (an index), if any.
-std::optional<std::size_t> read_key_index(std::string_view key) {
-  for (std::size_t i = 0; i < std::size(kReadKeys); ++i)
-    if (kReadKeys[i] == key) return i;
-  return std::nullopt;
-}
-
 // Go's JSON decoder matches keys ignoring case ("N" sets n, "MODEL" the model): a gateway
 // written in Go would read such a key where the policy does not.
 bool spells_read_key_otherwise(std::string_view key) {
   if (key.size() > kMaxFoldedKey) return false;  // longer than any name it could fold to
   std::array<char, kMaxFoldedKey> storage;
-  auto folded = go_folded(key, storage);
-  // kReadKeys are ASCII: folded, each is its lower case.
-  auto folds_to = [&](std::string_view name) {
-    return std::equal(name.begin(), name.end(), folded.begin(), folded.end(), [](char n, char f) {
-      return (n >= 'A' && n <= 'Z' ? static_cast<char>(n + ('a' - 'A')) : n) == f;
-    });
-  };
-  return folded == "generation_config" || std::any_of(std::begin(kReadKeys), std::end(kReadKeys), folds_to);
+  return kFoldedReadKeyTable.find(go_folded(key, storage)).has_value();
 }
 
 // The same inside Gemini's generationConfig (a Go relay in front of Gemini reads it so).
@@ -158,47 +139,39 @@ bool spells_gemini_key_otherwise(std::string_view key) {
 }
 
 // Records one top-level member we read; `seen` has a bit per kReadKeys entry.
-void note_member(std::size_t key, std::string_view literal, ValueSpan span, RequestFacts& facts, unsigned& seen) {
-  const std::string_view name = kReadKeys[key];
-  if (seen & (1u << key)) {
+void note_member(ReadKey key, std::string_view literal, ValueSpan span, RequestFacts& facts, unsigned& seen) {
+  const auto bit = 1u << static_cast<unsigned>(key);
+  const std::string_view name = kReadKeys[static_cast<std::size_t>(key)];
+  if (seen & bit) {
     if (facts.duplicate_key.empty()) facts.duplicate_key = name;
     return;
   }
-  seen |= 1u << key;
-  if (name == "model") {
-    facts.model = decode_json_string(literal).value_or("");
-  } else if (name == "stream") {
-    facts.stream = literal == "true";
-  } else if (name == "stream_options") {
-    read_stream_options(literal, span, facts);
-  } else if (name == "n") {
-    read_choices(literal, facts);
-  } else if (name == "best_of") {
-    read_answer_count(literal, facts.best_of, facts.best_of_not_integer);
-  } else if (name == "prompt") {
-    facts.prompts = prompt_count(literal);
-  } else if (name == "generationConfig") {
-    facts.generation_config_span = span;  // read for Gemini only (read_gemini_limits)
-  } else if (name == "models" || name == "fallbacks") {
-    facts.fallback_models = literal != "null";
-  } else if (name == "background") {
-    facts.background = literal == "true";
-  } else if (name == "thinking") {
-    read_thinking_budget(literal, span, facts);
-  } else if (name == "tools") {
-    facts.tools_span = span;
-  } else if (name == "web_search_options") {
-    facts.web_search_options = literal != "null";
-  } else if (name == "max_tool_calls") {
-    facts.tool_calls_span = span;
-    read_count(literal, facts.tool_calls_limit, facts.tool_calls_not_integer);
-  } else if (name == "plugins") {
-    facts.plugins = literal != "null" && !is_empty_array(literal);
-  } else {
-    if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
-    facts.output_field = name;
-    facts.output_span = span;
-    read_output_limit(literal, facts);
+  seen |= bit;
+  switch (key) {
+    case ReadKey::model: facts.model = decode_json_string(literal).value_or(""); return;
+    case ReadKey::stream: facts.stream = literal == "true"; return;
+    case ReadKey::stream_options: return read_stream_options(literal, span, facts);
+    case ReadKey::n: return read_choices(literal, facts);
+    case ReadKey::best_of: return read_answer_count(literal, facts.best_of, facts.best_of_not_integer);
+    case ReadKey::prompt: facts.prompts = prompt_count(literal); return;
+    case ReadKey::generation_config: facts.generation_config_span = span; return;  // Gemini only (read_gemini_limits)
+    case ReadKey::models:
+    case ReadKey::fallbacks: facts.fallback_models = literal != "null"; return;
+    case ReadKey::background: facts.background = literal == "true"; return;
+    case ReadKey::thinking: return read_thinking_budget(literal, span, facts);
+    case ReadKey::tools: facts.tools_span = span; return;
+    case ReadKey::web_search_options: facts.web_search_options = literal != "null"; return;
+    case ReadKey::max_tool_calls:
+      facts.tool_calls_span = span;
+      return read_count(literal, facts.tool_calls_limit, facts.tool_calls_not_integer);
+    case ReadKey::plugins: facts.plugins = literal != "null" && !is_empty_array(literal); return;
+    case ReadKey::max_tokens:
+    case ReadKey::max_output_tokens:
+    case ReadKey::max_completion_tokens:
+      if (!facts.output_field.empty() && facts.duplicate_key.empty()) facts.duplicate_key = name;
+      facts.output_field = name;
+      facts.output_span = span;
+      return read_output_limit(literal, facts);
   }
 }
 
@@ -324,7 +297,7 @@ RequestFacts inspect_request_body(std::string_view body) {
   JsonObjectExtent extent;
   auto read = walk_json_object(body, extent, [&](std::string_view key, ValueSpan span) {
     if (key == "generation_config") key = "generationConfig";  // Gemini's JSON reads both spellings
-    if (auto index = read_key_index(key)) return note_member(*index, span.in(body), span, facts, seen);
+    if (auto known = read_key_of(key)) return note_member(*known, span.in(body), span, facts, seen);
     if (facts.case_variant_key.empty() && spells_read_key_otherwise(key)) facts.case_variant_key = key;
   });
   if (!read) return RequestFacts{};

@@ -48,6 +48,58 @@ TEST_CASE("a duplicate is found whether the key is spelled plainly or with escap
   CHECK(inspect_request_body(R"({"modelx":"a","model":"b","mode":"c"})").duplicate_key.empty());
 }
 
+TEST_CASE("only a key spelled exactly as a read key is read: prefixes, extensions and other cases are not",
+          "[policy][request_body]") {
+  auto facts = inspect_request_body(R"({"max_token":5,"streams":true,"mode":"a","modelx":"b","tool":[1],)"
+                                    R"("max_tokens_":7,"nn":2,"thinkin":{"budget_tokens":1}})");
+  REQUIRE(facts.json_object);
+  CHECK(facts.model.empty());
+  CHECK(facts.output_field.empty());
+  CHECK_FALSE(facts.output_limit);
+  CHECK_FALSE(facts.stream);
+  CHECK_FALSE(facts.tools_span.present());
+  CHECK_FALSE(facts.choices);
+  CHECK_FALSE(facts.thinking_budget);
+  CHECK(facts.case_variant_key.empty());
+  CHECK(facts.duplicate_key.empty());
+}
+
+TEST_CASE("every read key is read, and a key folding to one in another case is reported", "[policy][request_body]") {
+  auto facts = inspect_request_body(
+      R"({"model":"m","stream":true,"stream_options":{"include_usage":true},"max_output_tokens":9,"n":2,)"
+      R"("best_of":3,"prompt":["a","b"],"generationConfig":{},"models":["x"],"background":true,)"
+      R"("thinking":{"budget_tokens":4},"tools":[],"web_search_options":{},"plugins":[{}],"max_tool_calls":5})");
+  REQUIRE(facts.json_object);
+  CHECK(facts.model == "m");
+  CHECK(facts.stream);
+  CHECK(facts.include_usage);
+  CHECK(facts.output_field == "max_output_tokens");
+  CHECK(facts.output_limit == 9);
+  CHECK(facts.choices == 2);
+  CHECK(facts.best_of == 3);
+  CHECK(facts.prompts == 2);
+  CHECK(facts.generation_config_span.present());
+  CHECK(facts.fallback_models);
+  CHECK(facts.background);
+  CHECK(facts.thinking_budget == 4);
+  CHECK(facts.tools_span.present());
+  CHECK(facts.web_search_options);
+  CHECK(facts.plugins);
+  CHECK(facts.tool_calls_limit == 5);
+  CHECK(facts.duplicate_key.empty());
+  CHECK(facts.case_variant_key.empty());
+  CHECK(inspect_request_body(R"({"fallbacks":["x"]})").fallback_models);
+  CHECK(inspect_request_body(R"({"max_completion_tokens":3})").output_limit == 3);
+  for (const char* variant : {"MODEL", "N", "Max_Tokens", "generationconfig", "GENERATION_CONFIG", "Tools",
+                              "\u212Aeys_unrelated", "max_tool_call\u017F"}) {
+    auto body = std::string(R"({")") + variant + R"(":1})";
+    bool expected = std::string_view(variant) != "\u212Aeys_unrelated";
+    CHECK(!inspect_request_body(body).case_variant_key.empty() == expected);
+  }
+  CHECK(inspect_request_body(R"({"generation_config":{},"generationConfig":{}})").duplicate_key == "generationConfig");
+  CHECK(inspect_request_body(R"({"max_tool_calls":1,"max_tool_calls":2})").duplicate_key == "max_tool_calls");
+}
+
 // The ceiling's value is what a JSON parser reads, and only a whole number of tokens that fits
 // counts: a negative or wrapped one would make a negative reservation.
 TEST_CASE("the ceiling is read as a JSON parser reads it, and only a whole number from 0 to INT64_MAX counts",
