@@ -28,17 +28,28 @@ std::int64_t divide_rounding_up(Wide amount) {
 void PriceTable::set(std::string pattern, Price price) {
   prices_[std::move(pattern)] = price;
   wildcards_.clear();
-  for (const auto& [name, entry] : prices_)
-    if (name.find_first_of("*?") != std::string::npos) wildcards_.emplace_back(name, entry);
+  for (const auto& [name, entry] : prices_) {
+    auto head = name.find_first_of("*?");
+    if (head != std::string::npos) wildcards_.push_back({name, head, entry});
+  }
   std::stable_sort(wildcards_.begin(), wildcards_.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+                   [](const auto& a, const auto& b) { return a.pattern.size() > b.pattern.size(); });
+}
+
+// As matches_pattern(pattern, model): the head is literal, so it must begin the model, and the
+// rest of the pattern must match the rest of the model ("*" matches any).
+bool PriceTable::Wildcard::matches(std::string_view model) const {
+  const std::string_view literal(pattern.data(), head);
+  if (head > 0 && (model.size() < head || model[0] != literal[0] || model.substr(0, head) != literal)) return false;
+  const std::string_view rest = std::string_view(pattern).substr(head);
+  return rest == "*" || matches_pattern(rest, model.substr(head));
 }
 
 const Price* PriceTable::find(std::string_view model) const {
   if (model.empty()) return nullptr;
   if (auto exact = prices_.find(model); exact != prices_.end()) return &exact->second;
-  for (const auto& [pattern, price] : wildcards_)
-    if (matches_pattern(pattern, model)) return &price;
+  for (const auto& wildcard : wildcards_)
+    if (wildcard.matches(model)) return &wildcard.price;
   return nullptr;
 }
 

@@ -34,10 +34,19 @@ class PriceTable {
   std::string as_of;   // its date
 
  private:
+  // A pattern with wildcards, and how many of its bytes come before the first: most patterns
+  // are a model family's name and a '*', told from a model of another family at its first byte.
+  struct Wildcard {
+    std::string pattern;
+    std::size_t head = 0;
+    Price price;
+    bool matches(std::string_view model) const;
+  };
+
   std::map<std::string, Price, std::less<>> prices_;
   // The patterns with wildcards, longest first (equal lengths in name order), so the first
   // that matches is the most specific: looked up per request without walking the map.
-  std::vector<std::pair<std::string, Price>> wildcards_;
+  std::vector<Wildcard> wildcards_;
 };
 
 // The cost of `usage`, rounded up to the next micro-USD (web searches at no price cost nothing:

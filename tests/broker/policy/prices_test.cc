@@ -35,6 +35,41 @@ TEST_CASE("of two equally long matching patterns the first in name order wins, w
   }
 }
 
+TEST_CASE("a price pattern matches as a glob wherever its wildcards are, and only from the model's first byte",
+          "[policy][prices]") {
+  PriceTable table;
+  table.set("gpt-4o*", {1, 0, 0, 0, {}});
+  table.set("*-embed", {2, 0, 0, 0, {}});
+  table.set("claude-?-haiku*", {3, 0, 0, 0, {}});
+  table.set("o3*mini", {4, 0, 0, 0, {}});
+  CHECK(table.find("gpt-4o")->input == 1);  // '*' matches nothing
+  CHECK(table.find("gpt-4o-2024")->input == 1);
+  CHECK(table.find("gpt-4") == nullptr);    // shorter than the pattern's literal head
+  CHECK(table.find("Gpt-4o") == nullptr);   // case-sensitive
+  CHECK(table.find("xgpt-4o") == nullptr);  // the head must start the model
+  CHECK(table.find("text-embed")->input == 2);
+  CHECK(table.find("text-embedding") == nullptr);
+  CHECK(table.find("claude-3-haiku-2024")->input == 3);
+  CHECK(table.find("claude-35-haiku") == nullptr);
+  CHECK(table.find("o3-deep-mini")->input == 4);
+  CHECK(table.find("o3-mini-x") == nullptr);
+  CHECK(table.find("o3") == nullptr);
+  table.set("gpt-4o*", {5, 0, 0, 0, {}});  // set again: the new price, not a stale one
+  CHECK(table.find("gpt-4o-mini")->input == 5);
+}
+
+TEST_CASE("an exact price name wins over a longer matching pattern", "[policy][prices]") {
+  PriceTable table;
+  table.set("claude-sonnet-4-5*", {1, 0, 0, 0, {}});
+  table.set("claude-sonnet-4-5", {2, 0, 0, 0, {}});
+  CHECK(table.find("claude-sonnet-4-5")->input == 2);
+  CHECK(table.find("claude-sonnet-4-5-20250929")->input == 1);
+  PriceTable copy = table;  // a copied table prices from its own entries
+  table.set("claude-sonnet-4-5*", {3, 0, 0, 0, {}});
+  CHECK(copy.find("claude-sonnet-4-5-20250929")->input == 1);
+  CHECK(table.find("claude-sonnet-4-5-20250929")->input == 3);
+}
+
 TEST_CASE("cost is integer micro-USD, every token kind at its own price, rounded up", "[policy][prices]") {
   Price sonnet{3'000'000, 15'000'000, 3'750'000, 300'000, {}};  // $3 / $15 / $3.75 / $0.30 per MTok
   Usage usage;
