@@ -1,5 +1,8 @@
 #include "broker/policy/json_object_walk.h"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace saferun::broker::policy {
@@ -27,10 +30,9 @@ class Scanner {
   // A string starting at the cursor; false when malformed.
   bool skip_string() {
     if (at_ >= text_.size() || text_[at_] != '"') return false;
-    // memchr to each quote, then count the backslashes before it: most of a big body is
-    // message text inside strings, and this is what keeps its scan near memory speed.
+    // To each quote, then count the backslashes before it.
     for (auto from = at_ + 1;;) {
-      auto quote = text_.find('"', from);
+      auto quote = find_quote(from);
       if (quote == std::string_view::npos) return false;
       std::size_t backslashes = 0;
       while (quote - backslashes > at_ + 1 && text_[quote - backslashes - 1] == '\\') ++backslashes;
@@ -40,6 +42,24 @@ class Scanner {
       }
       from = quote + 1;
     }
+  }
+
+  // The next '"' at or after `from`, or npos. The first 16 bytes are looked at a word at a time
+  // here: most keys and many values end within them, sooner than a call to memchr returns.
+  // Past them memchr: most of a big body is message text inside strings, and memchr is what
+  // keeps its scan near memory speed.
+  std::size_t find_quote(std::size_t from) const {
+    if constexpr (std::endian::native == std::endian::little) {
+      constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080, kQuotes = kOnes * '"';
+      for (int word = 0; word < 2 && from + 8 <= text_.size(); ++word, from += 8) {
+        std::uint64_t bytes;
+        std::memcpy(&bytes, text_.data() + from, 8);
+        bytes ^= kQuotes;  // a quote is now a zero byte; the lowest flagged below is the first
+        if (auto zeros = (bytes - kOnes) & ~bytes & kHighs)
+          return from + static_cast<std::size_t>(std::countr_zero(zeros)) / 8;
+      }
+    }
+    return text_.find('"', from);
   }
 
   // Any value: strings as above, containers by depth, scalars up to the next delimiter.

@@ -100,6 +100,23 @@ TEST_CASE("every read key is read, and a key folding to one in another case is r
   CHECK(inspect_request_body(R"({"max_tool_calls":1,"max_tool_calls":2})").duplicate_key == "max_tool_calls");
 }
 
+TEST_CASE("a string's closing quote is found wherever it falls, escaped quotes and backslashes skipped",
+          "[policy][request_body]") {
+  // Quotes and backslash runs at every offset across the scan's 8-byte words, and strings that
+  // end within 8 bytes of the body's end.
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    for (const char* inner : {"", "\\\"", "\\\\", "\\\\\\\"x"}) {
+      auto text = std::string(pad, 'a') + inner;
+      auto body = R"({")" + text + R"(":")" + text + R"(","model":")" + text + R"("})";
+      auto facts = inspect_request_body(body);
+      REQUIRE(facts.json_object);
+      CHECK(facts.model == json::parse(body)["model"].get<std::string>());
+    }
+  }
+  CHECK_FALSE(inspect_request_body(R"({"model":"abc\"})").json_object);
+  CHECK_FALSE(inspect_request_body(R"({"model":"abcdefghijklmnopqrstuvwxyz)").json_object);
+}
+
 // The ceiling's value is what a JSON parser reads, and only a whole number of tokens that fits
 // counts: a negative or wrapped one would make a negative reservation.
 TEST_CASE("the ceiling is read as a JSON parser reads it, and only a whole number from 0 to INT64_MAX counts",
