@@ -216,12 +216,10 @@ void add_draws(const Plan& plan, const Scope& scope, std::vector<Draw>& draws) {
                                           plan.web_searches_reserved)});
 }
 
-}  // namespace
-
-Plan plan_request(const PlanInput& input) {
+// The plan for `input` filled into `plan`, or the refusal that replaces it.
+std::optional<Plan> fill_plan(const PlanInput& input, Plan& plan) {
   const auto& settings = *input.settings;
   auto facts = inspect_request_body(input.body);
-  Plan plan;
   plan.kind = api_kind_of(input.path);
   forget_foreign_output_field(plan.kind, facts);
   if (plan.kind == ApiKind::gemini && !read_gemini_limits(input.body, facts)) facts.json_object = false;
@@ -230,7 +228,7 @@ Plan plan_request(const PlanInput& input) {
   // Gemini runs the model its path names, whatever a `model` in the body says: a method path
   // ("…:generateContent") that names none in "models/<id>" names no model at all.
   const bool method_path = !path_method(input.path).empty();
-  plan.model = method_path ? model_from_path(input.path) : facts.model;
+  plan.model = method_path ? model_from_path(input.path) : std::move(facts.model);
   plan.metered = spends_tokens(input.method, plan.kind, plan.model);
   // Real model names are short; a long one would be kept (a usage row) for the whole session.
   constexpr std::size_t kMaxModelName = 256;
@@ -252,7 +250,7 @@ Plan plan_request(const PlanInput& input) {
   }
   // Reading (GET /v1/models) names no model and spends nothing: the allowlist is for requests.
   if (input.method == "POST") {
-    if (auto refusal = check_models(input.scopes, plan.model)) return *refusal;
+    if (auto refusal = check_models(input.scopes, plan.model)) return refusal;
   }
   if (input.method == "POST" && !plan.metered && plan.kind == ApiKind::other &&
       any_scope(input.scopes, limits_money_or_models))
@@ -261,14 +259,14 @@ Plan plan_request(const PlanInput& input) {
   BodyEdits edits;
   std::optional<std::int64_t> output;
   if (plan.metered) {
-    if (auto refusal = apply_ceiling(input.scopes, facts, plan.kind, edits, output)) return *refusal;
+    if (auto refusal = apply_ceiling(input.scopes, facts, plan.kind, edits, output)) return refusal;
     if (plan.kind == ApiKind::gemini && !edits.insert_field.empty()) {
       edits.insert_wrapper = "generationConfig";
       edits.wrapper_span = facts.generation_config_span;
     }
-    if (auto refusal = check_choices(input.scopes, facts, plan.kind)) return *refusal;
-    if (auto refusal = check_unseen_spend(input.scopes, facts, plan.kind)) return *refusal;
-    if (auto refusal = keep_thinking_below_output(facts, plan.kind, edits)) return *refusal;
+    if (auto refusal = check_choices(input.scopes, facts, plan.kind)) return refusal;
+    if (auto refusal = check_unseen_spend(input.scopes, facts, plan.kind)) return refusal;
+    if (auto refusal = keep_thinking_below_output(facts, plan.kind, edits)) return refusal;
   }
   // Streamed chats and completions report usage only when asked to.
   if ((plan.kind == ApiKind::chat || plan.kind == ApiKind::completions) && facts.stream && !facts.include_usage) {
@@ -281,7 +279,7 @@ Plan plan_request(const PlanInput& input) {
                                             "': a USD budget refuses models the price table does not list "
                                             "(add it under policy.prices)");
   if (plan.metered) {
-    if (auto refusal = check_hosted_tools(input, facts, plan, edits)) return *refusal;
+    if (auto refusal = check_hosted_tools(input, facts, plan, edits)) return refusal;
     auto divisor = std::max<std::int64_t>(settings.bytes_per_input_token, 1);
     plan.input_estimate = (static_cast<std::int64_t>(input.body.size()) + divisor - 1) / divisor;
     auto per_answer = output.value_or(settings.assumed_output_tokens);
@@ -292,9 +290,17 @@ Plan plan_request(const PlanInput& input) {
     plan.body_edited = true;
   }
   for (const auto& scope : input.scopes) {
-    if (auto refusal = check_fits_a_minute(plan, scope)) return *refusal;
+    if (auto refusal = check_fits_a_minute(plan, scope)) return refusal;
     add_draws(plan, scope, plan.draws);
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Plan plan_request(const PlanInput& input) {
+  Plan plan;  // one object, returned in place: a Plan is large
+  if (auto refusal = fill_plan(input, plan)) plan = std::move(*refusal);
   return plan;
 }
 

@@ -6,7 +6,7 @@
 
 namespace saferun::broker::policy {
 
-RequestMeter::RequestMeter(std::shared_ptr<SessionPolicy> policy, std::string route, std::string id, Plan plan)
+RequestMeter::RequestMeter(std::shared_ptr<SessionPolicy> policy, std::string route, std::string id, Plan&& plan)
     : policy_(std::move(policy)), route_(std::move(route)), id_(std::move(id)), plan_(std::move(plan)) {}
 
 RequestMeter::~RequestMeter() { end(Ending::cut); }

@@ -23,7 +23,7 @@ enum class Ending { answered, cut, failed };
 
 class RequestMeter {
  public:
-  RequestMeter(std::shared_ptr<SessionPolicy> policy, std::string route, std::string id, Plan plan);
+  RequestMeter(std::shared_ptr<SessionPolicy> policy, std::string route, std::string id, Plan&& plan);
   ~RequestMeter();
   RequestMeter(const RequestMeter&) = delete;
   RequestMeter& operator=(const RequestMeter&) = delete;
