@@ -23,9 +23,13 @@ std::int64_t divide_rounding_up(Wide amount) {
   return result > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(result);
 }
 
+// A length's bit in PriceTable::name_lengths_.
+std::uint64_t length_bit(std::size_t length) { return std::uint64_t{1} << std::min<std::size_t>(length, 63); }
+
 }  // namespace
 
 void PriceTable::set(std::string pattern, Price price) {
+  name_lengths_ |= length_bit(pattern.size());
   prices_[std::move(pattern)] = price;
   wildcards_.clear();
   for (const auto& [name, entry] : prices_) {
@@ -47,7 +51,8 @@ bool PriceTable::Wildcard::matches(std::string_view model) const {
 
 const Price* PriceTable::find(std::string_view model) const {
   if (model.empty()) return nullptr;
-  if (auto exact = prices_.find(model); exact != prices_.end()) return &exact->second;
+  if (name_lengths_ & length_bit(model.size()))
+    if (auto exact = prices_.find(model); exact != prices_.end()) return &exact->second;
   for (const auto& wildcard : wildcards_)
     if (wildcard.matches(model)) return &wildcard.price;
   return nullptr;

@@ -44,6 +44,9 @@ class PriceTable {
   };
 
   std::map<std::string, Price, std::less<>> prices_;
+  // Bit min(length, 63) set for the length of every name in prices_: a model as long as no
+  // name (a dated model id, against family patterns) skips the map's string compares.
+  std::uint64_t name_lengths_ = 0;
   // The patterns with wildcards, longest first (equal lengths in name order), so the first
   // that matches is the most specific: looked up per request without walking the map.
   std::vector<Wildcard> wildcards_;

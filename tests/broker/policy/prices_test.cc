@@ -64,6 +64,10 @@ TEST_CASE("an exact price name wins over a longer matching pattern", "[policy][p
   table.set("claude-sonnet-4-5", {2, 0, 0, 0, {}});
   CHECK(table.find("claude-sonnet-4-5")->input == 2);
   CHECK(table.find("claude-sonnet-4-5-20250929")->input == 1);
+  table.set(std::string(70, 'x'), {6, 0, 0, 0, {}});  // names past 63 bytes share one length bit
+  CHECK(table.find(std::string(70, 'x'))->input == 6);
+  CHECK(table.find(std::string(64, 'x')) == nullptr);
+  CHECK(table.find("claude-sonnet-4-5-2")->input == 1);  // as long as no exact name
   PriceTable copy = table;  // a copied table prices from its own entries
   table.set("claude-sonnet-4-5*", {3, 0, 0, 0, {}});
   CHECK(copy.find("claude-sonnet-4-5-20250929")->input == 1);
