@@ -117,11 +117,8 @@ void Connection::read_sized_body(std::size_t length) {
 // draws the reset (its request, sent whole, goes upstream); bytes past an urgent mark wait
 // until the connection's header deadline closes it.
 std::size_t Connection::receive_body_now(asio::mutable_buffer rest, bool& drained, beast::error_code& ec) {
-  auto& socket = stream_.socket();
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  if (ec) return 0;
   std::array<asio::mutable_buffer, 2> space{rest, buffer_.prepare(kReadAheadBytes)};
-  auto n = socket.read_some(space, ec);
+  auto n = receive_now(stream_.socket(), space, ec);
   drained = !ec && n < asio::buffer_size(space);
   auto past_body = n > rest.size() ? n - rest.size() : 0;
   buffer_.commit(past_body);

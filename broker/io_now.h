@@ -31,6 +31,14 @@ std::size_t read_now(Socket& socket, boost::asio::mutable_buffer buffer, boost::
   return boost::asio::read(socket, buffer, all_available, ec);
 }
 
+// One receive into `buffers` (a scatter read): what the socket holds now, up to their size.
+template <class Socket, class Buffers>
+std::size_t receive_now(Socket& socket, const Buffers& buffers, boost::system::error_code& ec) {
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (ec) return 0;
+  return socket.read_some(buffers, ec);
+}
+
 inline bool would_block(boost::system::error_code ec) {
   return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again;
 }
