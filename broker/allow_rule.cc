@@ -27,17 +27,31 @@ bool segment_matches(std::string_view rule, std::string_view segment) {
          segment.find(':') == segment.size() - verb.size();
 }
 
+// A path's segments one at a time, as split_path_segments lists them, without a list: a
+// request is matched against every rule before the one that allows it.
+class PathSegments {
+ public:
+  explicit PathSegments(std::string_view path) : rest_(path) {}
+
+  bool next(std::string_view& segment) {
+    if (rest_.empty()) return false;
+    if (rest_.front() == '/') rest_.remove_prefix(1);
+    auto slash = rest_.find('/');
+    segment = rest_.substr(0, slash);
+    rest_ = slash == std::string_view::npos ? std::string_view{} : rest_.substr(slash);
+    return !(segment.empty() && rest_.empty());  // a trailing '/' ends the path, not a segment
+  }
+
+ private:
+  std::string_view rest_;
+};
+
 }  // namespace
 
 std::vector<std::string_view> split_path_segments(std::string_view path) {
   std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') path.remove_prefix(1);
-    auto next = path.find('/');
-    out.push_back(path.substr(0, next));
-    path = next == std::string_view::npos ? std::string_view{} : path.substr(next);
-  }
-  if (!out.empty() && out.back().empty()) out.pop_back();
+  PathSegments segments(path);
+  for (std::string_view segment; segments.next(segment);) out.push_back(segment);
   return out;
 }
 
@@ -70,12 +84,11 @@ std::optional<AllowRule> parse_allow_rule(std::string_view text, std::string& wh
 
 bool rule_allows(const AllowRule& rule, std::string_view method, std::string_view path) {
   if (rule.method != "*" && rule.method != method) return false;
-  auto segments = split_path_segments(path);
-  if (segments.size() != rule.segments.size()) return false;
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (!segment_matches(rule.segments[i], segments[i])) return false;
-  }
-  return true;
+  PathSegments segments(path);
+  std::string_view segment;
+  for (const auto& pattern : rule.segments)
+    if (!segments.next(segment) || !segment_matches(pattern, segment)) return false;
+  return !segments.next(segment);
 }
 
 const AllowRule* find_allowing_rule(const std::vector<AllowRule>& rules, std::string_view method,

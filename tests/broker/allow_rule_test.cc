@@ -66,3 +66,19 @@ TEST_CASE("a WS rule names a WebSocket upgrade, apart from GET", "[allow_rule]")
   CHECK(rule_allows(r, "WS", "/responses"));
   CHECK_FALSE(rule_allows(r, "GET", "/responses"));
 }
+
+TEST_CASE("a rule sees a path's segments as split_path_segments lists them", "[allow_rule]") {
+  CHECK(split_path_segments("/v1/models/") == std::vector<std::string_view>{"v1", "models"});
+  CHECK(split_path_segments("/") == std::vector<std::string_view>{});
+  CHECK(split_path_segments("//") == std::vector<std::string_view>{""});
+  CHECK(split_path_segments("/a//b") == std::vector<std::string_view>{"a", "", "b"});
+  auto exact = rule("GET /v1/models");
+  auto two_stars = rule("GET /*/*");
+  for (std::string_view path : {"/v1/models", "/v1/models/", "/v1//models", "/v1/models//", "/v1", "/v1/", "/",
+                                "", "//", "/v1/models/x", "v1/models"}) {
+    INFO(path);
+    auto segments = split_path_segments(path);
+    CHECK(rule_allows(exact, "GET", path) == (segments == std::vector<std::string_view>{"v1", "models"}));
+    CHECK(rule_allows(two_stars, "GET", path) == (segments.size() == 2));
+  }
+}
