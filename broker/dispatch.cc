@@ -28,12 +28,11 @@ std::string_view strip_segments(std::string_view raw_path, std::size_t count) {
   return raw_path;
 }
 
-Dispatch refuse(Dispatch d, int status, std::string decision, std::string reason) {
+void refuse(Dispatch& d, int status, std::string decision, std::string reason) {
   d.action = Action::refuse;
   d.status = status;
   d.decision = std::move(decision);
   d.reason = std::move(reason);
-  return d;
 }
 
 // Segments of a route's base path ("/anthropic" is 1), counted without splitting it.
@@ -44,15 +43,15 @@ std::size_t segment_count(std::string_view path) {
   return count;
 }
 
-Dispatch decide_for_route(Dispatch d, const RequestTarget& target, std::string_view method) {
+void decide_for_route(Dispatch& d, const RequestTarget& target, std::string_view method) {
   const Route& route = d.route->route;
   auto base_segments = segment_count(route.base_path);
   auto rest_raw = strip_segments(target.path, base_segments);
-  auto rest_decoded = strip_segments(target.decoded_path, base_segments);
+  auto rest_decoded = strip_segments(d.policy_path, base_segments);
   if (rest_decoded.empty()) rest_decoded = "/";
   const AllowRule* rule = find_allowing_rule(route.allow, method, rest_decoded);
   if (rule == nullptr) {
-    return refuse(std::move(d), 403, "denied_policy",
+    return refuse(d, 403, "denied_policy",
                   "route '" + route.name + "' does not allow " + std::string(method) + " " +
                       std::string(rest_decoded) + " (no rule in its allowlist matches)");
   }
@@ -64,7 +63,6 @@ Dispatch decide_for_route(Dispatch d, const RequestTarget& target, std::string_v
   upstream += rest_raw;
   if (upstream.empty()) upstream = "/";
   if (target.has_query) (upstream += '?') += target.query;
-  return d;
 }
 
 }  // namespace
@@ -80,18 +78,23 @@ const ActiveRoute* find_route(const std::vector<ActiveRoute>& routes, std::strin
   return best;
 }
 
+// Every path out returns the one local Dispatch, so it is built in place (no copy, no move).
 Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute>& routes,
                           const Secret& token) {
   Dispatch d;
   std::string why;
   auto target = parse_request_target(head.target, why);
-  if (!target) return refuse(std::move(d), 400, "bad_request", "malformed request target: " + why);
+  if (!target) {
+    refuse(d, 400, "bad_request", "malformed request target: " + why);
+    return d;
+  }
   d.path = std::string(target->path);
-  d.policy_path = target->decoded_path;
-  d.route = find_route(routes, target->decoded_path);
+  d.policy_path = std::move(target->decoded_path);
+  const std::string_view decoded_path = d.policy_path;
+  d.route = find_route(routes, decoded_path);
   if (d.route != nullptr) d.provider = d.route->route.provider;
 
-  if (head.method == "HEAD" && is_route_base(routes, target->decoded_path)) {
+  if (head.method == "HEAD" && is_route_base(routes, decoded_path)) {
     d.action = Action::preflight;
     d.decision = "preflight";
     return d;
@@ -103,23 +106,29 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
   switch (check_caller_token(credentials, token)) {
     case TokenVerdict::accepted: d.authenticated = true; break;
     case TokenVerdict::missing:
-      return refuse(std::move(d), 401, "denied_auth",
-                    "missing caller token: send the session token as x-api-key or "
-                    "Authorization: Bearer");
+      refuse(d, 401, "denied_auth",
+             "missing caller token: send the session token as x-api-key or "
+             "Authorization: Bearer");
+      return d;
     case TokenVerdict::rejected:
-      return refuse(std::move(d), 401, "denied_auth", "invalid caller token");
+      refuse(d, 401, "denied_auth", "invalid caller token");
+      return d;
   }
-  if (target->decoded_path == kStatusPath) {
-    if (head.method != "GET") return refuse(std::move(d), 405, "denied_policy", "use GET");
+  if (decoded_path == kStatusPath) {
+    if (head.method != "GET") {
+      refuse(d, 405, "denied_policy", "use GET");
+      return d;
+    }
     d.action = Action::status;
     d.decision = "status";
     return d;
   }
   if (d.route == nullptr) {
-    return refuse(std::move(d), 404, "no_route",
-                  "no route serves " + target->decoded_path);
+    refuse(d, 404, "no_route", "no route serves " + d.policy_path);
+    return d;
   }
-  return decide_for_route(std::move(d), *target, head.method);
+  decide_for_route(d, *target, head.method);
+  return d;
 }
 
 }  // namespace saferun::broker
