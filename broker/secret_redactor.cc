@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace saferun::broker {
 namespace {
@@ -41,15 +42,22 @@ void SecretRedactor::mask(std::string& text) const {
 
 // The longest tail of `text`, shorter than a secret, that begins with (a start of) that
 // secret's public prefix. Bytes of the secret past its public prefix are never compared.
+// Candidate starts are found by the secret's first byte (public: every public prefix holds
+// it), leftmost first, since the leftmost match is the longest tail.
 std::size_t SecretRedactor::held_back_length(std::string_view text) const {
   std::size_t longest = 0;
   const auto& secrets = list_->secrets;
+  const char* const text_end = text.data() + text.size();
   for (std::size_t s = 0; s < secrets.size(); ++s) {
     auto secret = secrets[s];
     auto most = std::min(text.size(), secret.size() - 1);
-    for (std::size_t n = most; n > longest; --n) {
-      auto compared = std::min(n, list_->public_prefixes[s]);
-      if (text.substr(text.size() - n, compared) == secret.substr(0, compared)) {
+    if (most <= longest) continue;
+    const char* const last = text_end - longest;  // starts from here on hold no more than `longest`
+    for (const char* at = text_end - most; at < last; ++at) {
+      at = static_cast<const char*>(std::memchr(at, secret.front(), static_cast<std::size_t>(last - at)));
+      if (at == nullptr) break;
+      auto n = static_cast<std::size_t>(text_end - at);
+      if (std::memcmp(at, secret.data(), std::min(n, list_->public_prefixes[s])) == 0) {
         longest = n;
         break;
       }
@@ -58,9 +66,17 @@ std::size_t SecretRedactor::held_back_length(std::string_view text) const {
   return longest;
 }
 
+// Most chunks hold no secret and nothing is carried from the one before: they are appended
+// as they are, less the tail held back, without first being copied into the carry.
 void SecretRedactor::push(std::string_view chunk, std::string& out) {
   if (!active()) {
     out.append(chunk);
+    return;
+  }
+  if (carry_.empty() && !finds_secret(chunk)) {
+    auto keep = held_back_length(chunk);
+    out.append(chunk.data(), chunk.size() - keep);
+    carry_.assign(chunk.substr(chunk.size() - keep));
     return;
   }
   carry_.append(chunk);

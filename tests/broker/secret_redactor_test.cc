@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
+
 using saferun::broker::RedactionList;
 using saferun::broker::SecretRedactor;
 
@@ -75,4 +77,50 @@ TEST_CASE("redactors made from one shared list mask alike and keep their own hel
   second.finish(out_second);
   CHECK(out_first == "a " + std::string(23, '*') + " b");
   CHECK(out_second == "plain text");
+}
+
+namespace {
+
+// The held-back tail by its definition: the longest tail shorter than the secret whose first
+// min(tail, public prefix) bytes are the secret's.
+std::size_t defined_held_back(const std::string& secret, std::size_t public_prefix, const std::string& text) {
+  for (std::size_t n = std::min(text.size(), secret.size() - 1); n > 0; --n) {
+    auto compared = std::min(n, public_prefix);
+    if (text.compare(text.size() - n, compared, secret, 0, compared) == 0) return n;
+  }
+  return 0;
+}
+
+std::string masked_whole(const std::string& secret, std::string text) {
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + secret.size()))
+    text.replace(at, secret.size(), secret.size(), '*');
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("any text in any chunks is masked as when whole, holding back the defined tail", "[secret_redactor]") {
+  const std::string secret = "sk-proj-Zx81kd9sQp";  // public prefix "sk-proj-" (8)
+  const std::string alphabet = "sk-proj-Zx81kd9sQp \n\"";
+  std::mt19937 random(12);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    auto length = random() % 70;
+    while (text.size() < length) {
+      if (random() % 4 == 0) text += secret.substr(0, 1 + random() % secret.size());  // a start of the secret
+      else text += alphabet[random() % alphabet.size()];
+    }
+    INFO("round " << round);
+    auto expected = masked_whole(secret, text);
+    CHECK(released(secret, text) == expected.size() - defined_held_back(secret, 8, expected));
+    SecretRedactor redactor({secret});
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+      auto piece = std::min<std::size_t>(text.size() - at, random() % 12);
+      redactor.push(std::string_view(text).substr(at, piece), out);
+      at += piece;
+    }
+    redactor.finish(out);
+    CHECK(out == expected);
+  }
 }
