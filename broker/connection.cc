@@ -8,6 +8,7 @@
 
 #include "broker/dry_run.h"
 #include "broker/error_body.h"
+#include "broker/field_lookup.h"
 #include "broker/guarded_handler.h"
 #include "broker/proxy_exchange.h"
 #include "broker/request_framing.h"
@@ -23,18 +24,12 @@ namespace http = beast::http;
 
 namespace {
 
-std::optional<std::string_view> field(const http::fields& fields, std::string_view name) {
-  auto it = fields.find(beast::string_view(name.data(), name.size()));
-  if (it == fields.end()) return std::nullopt;
-  auto value = it->value();
-  return std::string_view(value.data(), value.size());
-}
-
 RequestHead head_of(const ClientRequest& request) {
   auto target = request.target();
   return {websocket::allowlist_method(request),  // "WS" for an upgrade: allowed only by a WS rule
           std::string_view(target.data(), target.size()),
-          {field(request, "x-api-key"), field(request, "authorization"), field(request, "x-goog-api-key")}};
+          {first_field_value(request, "x-api-key"), first_field_value(request, http::field::authorization),
+           first_field_value(request, "x-goog-api-key")}};
 }
 
 bool is_client_gone(beast::error_code ec) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "broker/field_lookup.h"
+
 namespace saferun::broker {
 
 // Lower-cased tokens of a Connection header value ("keep-alive, X-Foo" -> {keep-alive, x-foo}).
@@ -20,8 +22,8 @@ std::set<std::string> connection_tokens(std::string_view connection_value);
 template <class Fields>
 std::set<std::string> connection_tokens_of(const Fields& fields) {
   std::set<std::string> tokens;
-  auto [field, end] = fields.equal_range(boost::beast::http::field::connection);
-  for (; field != end; ++field) tokens.merge(connection_tokens(std::string_view(field->value().data(), field->value().size())));
+  for_each_field_value(fields, boost::beast::http::field::connection,
+                       [&](std::string_view value) { tokens.merge(connection_tokens(value)); });
   return tokens;
 }
 

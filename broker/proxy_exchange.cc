@@ -9,6 +9,7 @@
 
 #include "broker/answer_body_filter.h"
 #include "broker/answer_framing.h"
+#include "broker/field_lookup.h"
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
 #include "broker/io_now.h"
@@ -224,10 +225,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     upstream_keep_alive_ = parser_->keep_alive() && !write_error_;
     clean_response_head(response, filter_.redactor());
     if (auto* meter = filter_.meter()) {  // policy hook: the meter learns the answer's format before any byte passes
-      auto type = response[http::field::content_type];
-      auto encoding = response[http::field::content_encoding];
-      meter->on_answer(response.result_int(), std::string_view(type.data(), type.size()),
-                        std::string_view(encoding.data(), encoding.size()));
+      meter->on_answer(response.result_int(), first_field_value(response, http::field::content_type).value_or(""),
+                       first_field_value(response, http::field::content_encoding).value_or(""));
     }
     response.version(11);
     framing_.start(response, answer_shape(response.result_int()));

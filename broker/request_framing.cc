@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "broker/ascii.h"
+#include "broker/field_lookup.h"
 
 namespace saferun::broker {
 namespace {
@@ -18,15 +19,14 @@ std::string_view trim(std::string_view text) {
 // Every coding of every Transfer-Encoding field, in order, lower case.
 std::vector<std::string> transfer_codings(const http::fields& fields) {
   std::vector<std::string> codings;
-  for (auto range = fields.equal_range(http::field::transfer_encoding); range.first != range.second; ++range.first) {
-    std::string_view value(range.first->value().data(), range.first->value().size());
+  for_each_field_value(fields, http::field::transfer_encoding, [&](std::string_view value) {
     while (true) {
       auto comma = value.find(',');
       codings.push_back(to_lower(trim(value.substr(0, comma))));
       if (comma == std::string_view::npos) break;
       value.remove_prefix(comma + 1);
     }
-  }
+  });
   return codings;
 }
 
@@ -37,7 +37,7 @@ std::optional<std::string> framing_problem(const http::fields& fields) {
   if (codings.empty()) return std::nullopt;
   if (codings.size() != 1 || codings.front() != "chunked")
     return "unsupported Transfer-Encoding: only a single \"chunked\" is accepted";
-  if (fields.count(http::field::content_length) > 0) return "both Transfer-Encoding and Content-Length";
+  if (has_field(fields, http::field::content_length)) return "both Transfer-Encoding and Content-Length";
   return std::nullopt;
 }
 

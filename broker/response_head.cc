@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "broker/ascii.h"
+#include "broker/field_lookup.h"
 #include "broker/header_policy.h"
 
 namespace saferun::broker {
@@ -46,14 +47,15 @@ void clean_response_head(UpstreamResponse& response, const SecretRedactor& redac
 }
 
 bool is_encoded(const http::fields& fields) {
-  auto coding = to_lower(view(fields[http::field::content_encoding]));
+  auto coding = to_lower(first_field_value(fields, http::field::content_encoding).value_or(""));
   if (!coding.empty() && coding != "identity") return true;
   // A transfer coding under the chunks ("gzip, chunked") hides the body as well.
-  auto [field, end] = fields.equal_range(http::field::transfer_encoding);
-  for (; field != end; ++field)
-    for (const auto& token : connection_tokens(view(field->value())))
-      if (token != "chunked" && token != "identity") return true;
-  return false;
+  bool encoded = false;
+  for_each_field_value(fields, http::field::transfer_encoding, [&](std::string_view value) {
+    for (const auto& token : connection_tokens(value))
+      encoded = encoded || (token != "chunked" && token != "identity");
+  });
+  return encoded;
 }
 
 }  // namespace saferun::broker

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "broker/field_lookup.h"
 #include "broker/header_policy.h"
 
 namespace saferun::broker::websocket {
@@ -22,9 +23,12 @@ bool is_handshake_own(std::string_view lower_name) {
 
 }  // namespace
 
-bool is_websocket_upgrade(const ClientRequest& request) { return boost::beast::websocket::is_upgrade(request); }
+// Beast's test looks Connection and Upgrade up; most requests have no Upgrade field at all.
+bool is_websocket_upgrade(const ClientRequest& request) {
+  return asks_for_upgrade(request) && boost::beast::websocket::is_upgrade(request);
+}
 
-bool asks_for_upgrade(const ClientRequest& request) { return request.find(http::field::upgrade) != request.end(); }
+bool asks_for_upgrade(const ClientRequest& request) { return has_field(request, http::field::upgrade); }
 
 std::string_view allowlist_method(const ClientRequest& request) {
   if (is_websocket_upgrade(request)) return kUpgradeMethod;

@@ -1,0 +1,45 @@
+#pragma once
+// Header lookups by walking a head's fields in arrival order. Beast keeps them twice: a list
+// in arrival order and a tree keyed by name, compared without case a byte at a time; a head
+// holds a handful to a few dozen fields, and the list compares each field's parsed name (an
+// enum) or, for a name Beast does not know, its length first. Same answers as Beast's
+// find / equal_range / count: the first field of that name, or every one in order.
+
+#include <boost/beast/http/fields.hpp>
+#include <optional>
+#include <string_view>
+
+#include "broker/ascii.h"
+
+namespace saferun::broker {
+
+// Every value of the fields called `name`, in order.
+template <class Fields, class Visit>
+void for_each_field_value(const Fields& fields, boost::beast::http::field name, Visit&& visit) {
+  for (const auto& field : fields)
+    if (field.name() == name) visit(view(field.value()));
+}
+
+template <class Fields>
+std::optional<std::string_view> first_field_value(const Fields& fields, boost::beast::http::field name) {
+  for (const auto& field : fields)
+    if (field.name() == name) return view(field.value());
+  return std::nullopt;
+}
+
+template <class Fields>
+bool has_field(const Fields& fields, boost::beast::http::field name) {
+  return first_field_value(fields, name).has_value();
+}
+
+// For a name Beast has no enum for (x-api-key), given in lower case.
+template <class Fields>
+std::optional<std::string_view> first_field_value(const Fields& fields, std::string_view lower_name) {
+  for (const auto& field : fields) {
+    auto name = view(field.name_string());
+    if (name.size() == lower_name.size() && starts_with_ci(name, lower_name)) return view(field.value());
+  }
+  return std::nullopt;
+}
+
+}  // namespace saferun::broker
