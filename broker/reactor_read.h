@@ -119,6 +119,16 @@ struct SocketAccess : boost::asio::ip::tcp::socket {
   static auto implementation() { return &SocketAccess::impl_; }
 };
 
+// The reactor an open socket is registered with, as its descriptor state records it
+// (reactor_read.cc), else the context's, looked up in its service registry — a mutex and a
+// walk of the registry's list on every read.
+ad::reactor* registered_reactor(ad::reactor::per_descriptor_data state);
+
+inline ad::reactor& reactor_of(ad::reactor::per_descriptor_data state, boost::asio::ip::tcp::socket& socket) {
+  if (auto* reactor = registered_reactor(state)) return *reactor;
+  return boost::asio::use_service<ad::reactor>(boost::asio::query(socket.get_executor(), boost::asio::execution::context));
+}
+
 template <class Handler>
 void start(FirstStep first, ShortRead short_read, boost::asio::ip::tcp::socket& socket,
            boost::asio::mutable_buffer space, Handler&& handler) {
@@ -130,8 +140,7 @@ void start(FirstStep first, ShortRead short_read, boost::asio::ip::tcp::socket& 
   if (space.size() == 0 || (!(impl.state_ & ad::socket_ops::non_blocking) &&
                             !ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, ec)))
     return socket.async_read_some(space, std::forward<Handler>(handler));
-  auto& reactor = boost::asio::use_service<ad::reactor>(
-      boost::asio::query(socket.get_executor(), boost::asio::execution::context));
+  auto& reactor = reactor_of(impl.reactor_data_, socket);
   bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(handler);
   typename Op::ptr p = {boost::asio::detail::addressof(handler), Op::ptr::allocate(handler), nullptr};
   p.p = new (p.v) Op(first, short_read, impl.socket_, space, handler, io_object.get_executor());
