@@ -15,9 +15,9 @@ std::string to_lower(std::string_view text) {
 }
 
 std::string_view lower_into(std::string_view text, std::string& scratch) {
-  scratch.resize(text.size());
+  if (scratch.size() < text.size()) scratch.resize(text.size());
   std::transform(text.begin(), text.end(), scratch.begin(), lower);
-  return scratch;
+  return {scratch.data(), text.size()};
 }
 
 bool starts_with_ci(std::string_view text, std::string_view lower_prefix) {

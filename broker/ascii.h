@@ -13,7 +13,8 @@ inline std::string_view view(boost::beast::string_view text) { return {text.data
 
 std::string to_lower(std::string_view text);
 
-// The same into `scratch` (reused from call to call: no allocation once it is large enough).
+// The same into `scratch` (reused from call to call: no allocation once it is large enough),
+// as a view of its first text.size() bytes; scratch itself is not resized down to the text.
 std::string_view lower_into(std::string_view text, std::string& scratch);
 
 // `lower_prefix` is given in lower case.

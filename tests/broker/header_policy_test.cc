@@ -17,3 +17,24 @@ TEST_CASE("method and URL override headers never reach the upstream", "[header_p
 TEST_CASE("the client's accept-encoding is not forwarded: the broker asks for identity", "[header_policy]") {
   CHECK_FALSE(forwards_request_header("accept-encoding", {}, "x-api-key"));
 }
+
+TEST_CASE("no hop-by-hop, credential or recomputed header reaches the upstream; others of the same lengths do",
+          "[header_policy]") {
+  for (const char* name : {"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+                           "te", "trailer", "transfer-encoding", "upgrade", "authorization", "x-api-key", "api-key",
+                           "cookie", "x-goog-api-key", "host", "content-length", "expect", "accept-encoding",
+                           "x-client-ip", "true-client-ip", "x-forwarded-", "x-forwarded-a-very-long-name-indeed"}) {
+    INFO(name);
+    CHECK_FALSE(forwards_request_header(name, {}, "x-api-key"));
+  }
+  // Names one byte off a refused one, or of the same length: each is compared, not guessed.
+  for (const char* name : {"connectio", "connections", "connectiom", "t", "tf", "te-", "x-api-kez", "x-api-keys",
+                           "content-type", "user-agent", "anthropic-beta", "x-stainless-lang", "accept",
+                           "x-forwarde", "x-http-method-overridf", "x-http-method-override-x", "a-very-long-header-name-past-them-all"}) {
+    INFO(name);
+    CHECK(forwards_request_header(name, {}, "x-api-key"));
+  }
+  CHECK_FALSE(forwards_request_header("anthropic-version", {"anthropic-version"}, "x-api-key"));
+  CHECK_FALSE(forwards_request_header("x-custom-key", {}, "x-custom-key"));
+  CHECK_FALSE(forwards_request_header("", {}, "x-api-key"));
+}
