@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "broker/audit_log.h"
+#include "broker/byte_words.h"
 
 namespace saferun::broker {
 namespace {
@@ -83,6 +84,17 @@ constexpr std::array<bool, 256> kPlainJson = [] {
 
 bool is_plain_json(unsigned char c) { return kPlainJson[c]; }
 
+// Where the run of plain bytes from `from` ends: eight at a time while all eight are plain.
+std::size_t plain_run_end(std::string_view text, std::size_t from) {
+  using namespace byte_words;
+  for (; from + 8 <= text.size(); from += 8) {
+    auto word = load(text.data() + from);
+    if (any_below(word, 0x20) || any_above(word, 0x7e) || byte_flags(word, '"') || byte_flags(word, '\\')) break;
+  }
+  while (from < text.size() && is_plain_json(static_cast<unsigned char>(text[from]))) ++from;
+  return from;
+}
+
 void put_control_escape(LineWriter& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
@@ -96,8 +108,7 @@ void put_json_string(LineWriter& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if (is_plain_json(c)) {  // a run of printable ASCII goes in one piece
-      auto run = i + 1;
-      while (run < text.size() && is_plain_json(static_cast<unsigned char>(text[run]))) ++run;
+      auto run = plain_run_end(text, i + 1);
       out.put(text.substr(i, run - i));
       i = run - 1;
     } else if (c == '"' || c == '\\') {

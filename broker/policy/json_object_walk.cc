@@ -5,6 +5,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "broker/byte_words.h"
+
 namespace saferun::broker::policy {
 namespace {
 
@@ -50,13 +52,10 @@ class Scanner {
   // keeps its scan near memory speed.
   std::size_t find_quote(std::size_t from) const {
     if constexpr (std::endian::native == std::endian::little) {
-      constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080, kQuotes = kOnes * '"';
       for (int word = 0; word < 2 && from + 8 <= text_.size(); ++word, from += 8) {
-        std::uint64_t bytes;
-        std::memcpy(&bytes, text_.data() + from, 8);
-        bytes ^= kQuotes;  // a quote is now a zero byte; the lowest flagged below is the first
-        if (auto zeros = (bytes - kOnes) & ~bytes & kHighs)
-          return from + static_cast<std::size_t>(std::countr_zero(zeros)) / 8;
+        // The lowest flag is the first quote.
+        if (auto quotes = byte_words::byte_flags(byte_words::load(text_.data() + from), '"'))
+          return from + static_cast<std::size_t>(std::countr_zero(quotes)) / 8;
       }
     }
     return text_.find('"', from);

@@ -174,3 +174,28 @@ TEST_CASE("a batch is written at once when it reaches kFlushBytes", "[audit_log]
   CHECK(lines * line >= AuditLog::kFlushBytes);
   CHECK((lines - 1) * line < AuditLog::kFlushBytes);
 }
+
+TEST_CASE("every byte at every offset of a long plain run is escaped as it is alone", "[audit_log]") {
+  // The plain runs are scanned eight bytes at a time: each byte value is put at each offset of
+  // a 24-byte run (three words, and a tail) and the line must read back as written, with the
+  // same escape as the byte has by itself.
+  auto reason_member = [](const std::string& reason) {
+    AuditEvent event;
+    event.reason = reason;
+    auto line = to_json_line(event);
+    auto start = line.find("\"reason\":") + 9;
+    return line.substr(start, line.find(",\"bytes_in\"") - start);
+  };
+  const std::string run(24, 'a');
+  for (int value = 0; value < 256; ++value) {
+    const std::string byte(1, static_cast<char>(value));
+    auto alone = reason_member(byte);  // "\"x\"" with x escaped
+    auto escaped = alone.substr(1, alone.size() - 2);
+    for (std::size_t at = 0; at < run.size(); ++at) {
+      INFO("byte " << value << " at " << at);
+      auto text = run;
+      text[at] = static_cast<char>(value);
+      CHECK(reason_member(text) == "\"" + run.substr(0, at) + escaped + run.substr(at + 1) + "\"");
+    }
+  }
+}
