@@ -46,10 +46,11 @@ struct NamesByLength {
   constexpr void add(const std::array<std::string_view, N>& list) {
     for (auto name : list) names.at(name.size()).at(count.at(name.size())++) = name;  // .at(): a wrong bound fails to compile
   }
-  constexpr bool holds(std::string_view name) const {
+  // `name` in any case.
+  bool holds(std::string_view name) const {
     if (name.size() > kLongestName) return false;
     for (std::size_t i = 0; i < count[name.size()]; ++i)
-      if (names[name.size()][i] == name) return true;
+      if (starts_with_ci(name, names[name.size()][i])) return true;  // same length: equal
     return false;
   }
 };
@@ -85,11 +86,12 @@ std::set<std::string> connection_tokens(std::string_view value) {
 
 bool is_hop_by_hop(std::string_view lower_name) { return listed(kHopByHop, lower_name); }
 
-bool forwards_request_header(std::string_view lower_name, const std::set<std::string>& connection_listed,
+// Compared without case, so that a request's fields need no lower-case copy of their names.
+bool forwards_request_header(std::string_view name, const std::set<std::string>& connection_listed,
                              std::string_view credential_header) {
-  if (lower_name.empty() || lower_name == credential_header) return false;
-  if (kNotForwardedUpstream.holds(lower_name) || lower_name.starts_with(kForwardedPrefix)) return false;
-  return connection_listed.empty() || connection_listed.count(std::string(lower_name)) == 0;
+  if (name.empty() || (name.size() == credential_header.size() && starts_with_ci(name, credential_header))) return false;
+  if (kNotForwardedUpstream.holds(name) || starts_with_ci(name, kForwardedPrefix)) return false;
+  return connection_listed.empty() || connection_listed.count(to_lower(name)) == 0;
 }
 
 bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed) {

@@ -29,8 +29,8 @@ std::set<std::string> connection_tokens_of(const Fields& fields) {
 
 bool is_hop_by_hop(std::string_view lower_name);
 
-// `credential_header` is the route's own credential header (lower case).
-bool forwards_request_header(std::string_view lower_name, const std::set<std::string>& connection_listed,
+// `name` in any case; `credential_header` is the route's own credential header (lower case).
+bool forwards_request_header(std::string_view name, const std::set<std::string>& connection_listed,
                              std::string_view credential_header);
 
 bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed);

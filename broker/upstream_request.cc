@@ -63,11 +63,9 @@ UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route,
   head.append(upstream_target);
   head += " HTTP/1.1\r\n";
   auto listed = connection_tokens_of(client.base());
-  std::string lower;
   for (const auto& field : client) {
     auto name = view(field.name_string());
-    if (forwards_request_header(lower_into(name, lower), listed, route.credential.name))
-      append_field(head, name, view(field.value()));
+    if (forwards_request_header(name, listed, route.credential.name)) append_field(head, name, view(field.value()));
   }
   head += "Host: ";
   append_host(head, route.upstream);

@@ -38,3 +38,15 @@ TEST_CASE("no hop-by-hop, credential or recomputed header reaches the upstream; 
   CHECK_FALSE(forwards_request_header("x-custom-key", {}, "x-custom-key"));
   CHECK_FALSE(forwards_request_header("", {}, "x-api-key"));
 }
+
+TEST_CASE("request header names are refused or let through whatever their case", "[header_policy]") {
+  for (const char* name : {"X-API-Key", "Connection", "X-Forwarded-For", "HOST", "Accept-Encoding", "X-Custom-Key",
+                           "X-Foo"}) {
+    INFO(name);
+    CHECK_FALSE(forwards_request_header(name, {"x-foo"}, "x-custom-key"));
+  }
+  for (const char* name : {"Anthropic-Version", "Content-Type", "X-Stainless-Lang", "X-Fooo"}) {
+    INFO(name);
+    CHECK(forwards_request_header(name, {"x-foo"}, "x-custom-key"));
+  }
+}
