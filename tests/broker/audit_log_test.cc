@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <charconv>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/temp_dir.h"
@@ -197,5 +199,28 @@ TEST_CASE("every byte at every offset of a long plain run is escaped as it is al
       text[at] = static_cast<char>(value);
       CHECK(reason_member(text) == "\"" + run.substr(0, at) + escaped + run.substr(at + 1) + "\"");
     }
+  }
+}
+
+TEST_CASE("latency is written with three decimals, as fixed-notation formatting writes it", "[audit_log]") {
+  auto latency_member = [](double value) {
+    AuditEvent event;
+    event.latency_ms = value;
+    auto line = to_json_line(event);
+    auto start = line.find("\"latency_ms\":") + 13;
+    return line.substr(start, line.find_first_of(",}", start) - start);
+  };
+  auto fixed = [](double value) {
+    char text[400];
+    return std::string(text, std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, 3).ptr);
+  };
+  std::mt19937_64 random(3);
+  std::vector<double> values = {0, 0.0004, 0.0006, 0.999, 0.9996, 1, 1.5, 12.3456, 999.9996, 86400000, 3.19e10,
+                                3.2e10, 1e300, -0.25, -5};
+  for (int i = 0; i < 20000; ++i) values.push_back(std::uniform_real_distribution<double>(0, 1e7)(random));
+  for (int i = 0; i < 20000; ++i) values.push_back(std::uniform_real_distribution<double>(0, 5)(random));
+  for (double value : values) {
+    INFO(fixed(value));
+    CHECK(latency_member(value) == fixed(value));
   }
 }
