@@ -192,20 +192,24 @@ BodySplice splice_into_object(std::string_view body, ValueSpan span, const std::
 
 }  // namespace
 
+// Read off the last segment (and, for two kinds, the one before it) rather than by trying
+// each kind's suffix in turn: every request's path is classified.
 ApiKind api_kind_of(std::string_view path) {
   path = without_trailing_slashes(path);
-  if (ends_with(path, "/messages/count_tokens")) return ApiKind::count_tokens;
   if (auto method = path_method(path); !method.empty()) {
     if (method == "generateContent" || method == "streamGenerateContent") return ApiKind::gemini;
     if (method == "countTokens") return ApiKind::count_tokens;
     if (method == "embedContent" || method == "batchEmbedContents") return ApiKind::embeddings;
     return ApiKind::other;
   }
-  if (ends_with(path, "/messages")) return ApiKind::messages;
-  if (ends_with(path, "/chat/completions")) return ApiKind::chat;
-  if (ends_with(path, "/completions")) return ApiKind::completions;
-  if (ends_with(path, "/responses")) return ApiKind::responses;
-  if (ends_with(path, "/embeddings")) return ApiKind::embeddings;
+  const auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ApiKind::other;
+  const auto last = path.substr(slash + 1), parent = path.substr(0, slash);
+  if (last == "messages") return ApiKind::messages;
+  if (last == "count_tokens") return ends_with(parent, "/messages") ? ApiKind::count_tokens : ApiKind::other;
+  if (last == "completions") return ends_with(parent, "/chat") ? ApiKind::chat : ApiKind::completions;
+  if (last == "responses") return ApiKind::responses;
+  if (last == "embeddings") return ApiKind::embeddings;
   return ApiKind::other;
 }
 

@@ -185,3 +185,36 @@ TEST_CASE("the API kind and a Gemini model come from the path", "[policy][reques
   CHECK(model_from_path("/gemini/v1beta/models/gemini-2.5-pro:streamGenerateContent") == "gemini-2.5-pro");
   CHECK(model_from_path("/v1/models") == "");
 }
+
+TEST_CASE("a path's API kind is read from whole segments", "[policy][request_body]") {
+  const std::vector<std::pair<std::string_view, ApiKind>> cases = {
+      {"/v1/messages", ApiKind::messages},
+      {"/v1/messages//", ApiKind::messages},
+      {"/v1/my-messages", ApiKind::other},
+      {"/v1/messages/x", ApiKind::other},
+      {"messages", ApiKind::other},
+      {"/messages", ApiKind::messages},
+      {"/v1/messages/count_tokens", ApiKind::count_tokens},
+      {"/v1/count_tokens", ApiKind::other},
+      {"/v1/xmessages/count_tokens", ApiKind::other},
+      {"/v1/chat/completions", ApiKind::chat},
+      {"/v1/xchat/completions", ApiKind::completions},
+      {"/chat/completions", ApiKind::chat},
+      {"/v1/completions", ApiKind::completions},
+      {"/v1/responses/", ApiKind::responses},
+      {"/v1/responses/resp_1", ApiKind::other},
+      {"/v1/embeddings", ApiKind::embeddings},
+      {"/v1beta/models/m:countTokens", ApiKind::count_tokens},
+      {"/v1beta/models/m:embedContent", ApiKind::embeddings},
+      {"/v1beta/models/m:batchEmbedContents", ApiKind::embeddings},
+      {"/v1beta/models/m:generateContent", ApiKind::gemini},
+      {"/v1beta/models/m:other", ApiKind::other},
+      {"/v1/models", ApiKind::other},
+      {"/", ApiKind::other},
+      {"", ApiKind::other},
+  };
+  for (auto [path, kind] : cases) {
+    INFO(path);
+    CHECK(api_kind_of(path) == kind);
+  }
+}
