@@ -51,9 +51,10 @@ void decide_for_route(Dispatch& d, const RequestTarget& target, std::string_view
   if (rest_decoded.empty()) rest_decoded = "/";
   const AllowRule* rule = find_allowing_rule(route.allow, method, rest_decoded);
   if (rule == nullptr) {
-    return refuse(d, 403, "denied_policy",
-                  "route '" + route.name + "' does not allow " + std::string(method) + " " +
-                      std::string(rest_decoded) + " (no rule in its allowlist matches)");
+    refuse(d, 403, "denied_policy",
+           "route '" + route.name + "' does not allow " + std::string(method) + " " + std::string(rest_decoded) +
+               " (no rule in its allowlist matches)");
+    return;
   }
   d.action = Action::forward;
   d.rule = rule->text;
@@ -78,7 +79,8 @@ const ActiveRoute* find_route(const std::vector<ActiveRoute>& routes, std::strin
   return best;
 }
 
-// Every path out returns the one local Dispatch, so it is built in place (no copy, no move).
+// Every path out returns the one local Dispatch, so the compiler may build it in place (it does:
+// no copy, and no move of its five strings).
 Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute>& routes,
                           const Secret& token) {
   Dispatch d;
@@ -90,11 +92,10 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
   }
   d.path = std::string(target->path);
   d.policy_path = std::move(target->decoded_path);
-  const std::string_view decoded_path = d.policy_path;
-  d.route = find_route(routes, decoded_path);
+  d.route = find_route(routes, d.policy_path);
   if (d.route != nullptr) d.provider = d.route->route.provider;
 
-  if (head.method == "HEAD" && is_route_base(routes, decoded_path)) {
+  if (head.method == "HEAD" && is_route_base(routes, d.policy_path)) {
     d.action = Action::preflight;
     d.decision = "preflight";
     return d;
@@ -114,7 +115,7 @@ Dispatch dispatch_request(const RequestHead& head, const std::vector<ActiveRoute
       refuse(d, 401, "denied_auth", "invalid caller token");
       return d;
   }
-  if (decoded_path == kStatusPath) {
+  if (d.policy_path == kStatusPath) {
     if (head.method != "GET") {
       refuse(d, 405, "denied_policy", "use GET");
       return d;

@@ -1,9 +1,10 @@
 #pragma once
-// Header lookups by walking a head's fields in arrival order. Beast keeps them twice: a list
-// in arrival order and a tree keyed by name, compared without case a byte at a time; a head
-// holds a handful to a few dozen fields, and the list compares each field's parsed name (an
-// enum) or, for a name Beast does not know, its length first. Same answers as Beast's
-// find / equal_range / count: the first field of that name, or every one in order.
+// Header lookups by walking a head's list of fields. Beast keeps them twice: a list (in arrival
+// order, but for a repeated name, whose fields it keeps together after the first) and a tree
+// keyed by name, compared without case a byte at a time; a head holds a handful to a few dozen
+// fields, and the walk compares each field's parsed name (an enum) or, for a name Beast does not
+// know, its length first. Same answers as Beast's find / equal_range / count for names that are
+// HTTP tokens — all a parser yields: the first field of that name, or every one in order.
 
 #include <boost/beast/http/fields.hpp>
 #include <optional>

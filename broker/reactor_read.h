@@ -120,8 +120,10 @@ struct SocketAccess : boost::asio::ip::tcp::socket {
 };
 
 // The reactor an open socket is registered with, as its descriptor state records it
-// (reactor_read.cc), else the context's, looked up in its service registry — a mutex and a
-// walk of the registry's list on every read.
+// (reactor_read.cc), rather than the context's looked up in its service registry — a mutex and
+// a walk of the registry's list on every read. Only for a socket start() found open: one never
+// opened has no descriptor state, not even a null one (Asio leaves the pointer unset); the
+// lookup stays as a fallback for a null state.
 ad::reactor* registered_reactor(ad::reactor::per_descriptor_data state);
 
 inline ad::reactor& reactor_of(ad::reactor::per_descriptor_data state, boost::asio::ip::tcp::socket& socket) {

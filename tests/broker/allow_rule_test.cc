@@ -72,6 +72,13 @@ TEST_CASE("a rule sees a path's segments as split_path_segments lists them", "[a
   CHECK(split_path_segments("/") == std::vector<std::string_view>{});
   CHECK(split_path_segments("//") == std::vector<std::string_view>{""});
   CHECK(split_path_segments("/a//b") == std::vector<std::string_view>{"a", "", "b"});
+  CHECK(split_path_segments("") == std::vector<std::string_view>{});
+  CHECK(split_path_segments("v1/models") == std::vector<std::string_view>{"v1", "models"});
+  CHECK(split_path_segments("/a//") == std::vector<std::string_view>{"a", ""});
+  CHECK(split_path_segments("///") == std::vector<std::string_view>{"", ""});
+  CHECK(rule_allows(rule("GET /v1/models"), "GET", "v1/models"));
+  CHECK_FALSE(rule_allows(rule("GET /a"), "GET", "/a//"));
+  CHECK(rule_allows(rule("GET /a/*"), "GET", "/a//"));
   auto exact = rule("GET /v1/models");
   auto two_stars = rule("GET /*/*");
   for (std::string_view path : {"/v1/models", "/v1/models/", "/v1//models", "/v1/models//", "/v1", "/v1/", "/",

@@ -104,3 +104,19 @@ TEST_CASE("route prefixes match whole segments only", "[dispatch]") {
   CHECK(f.send("POST", "/anthropicx/v1/messages").status == 404);
   CHECK(find_route(f.routes, "/openai/v2/x") == nullptr);
 }
+
+TEST_CASE("the decoded path is what the policy, the 404 and the 403 read; the raw one goes upstream", "[dispatch]") {
+  Fixture f;
+  auto forwarded = f.send("GET", "/anthropic/v1/models/claude%2Dx-long-enough-to-leave-the-string?q=1");
+  CHECK(forwarded.action == Action::forward);
+  CHECK(forwarded.policy_path == "/anthropic/v1/models/claude-x-long-enough-to-leave-the-string");
+  CHECK(forwarded.path == "/anthropic/v1/models/claude%2Dx-long-enough-to-leave-the-string");
+  CHECK(forwarded.upstream_target == "/v1/models/claude%2Dx-long-enough-to-leave-the-string?q=1");
+  auto no_route = f.send("GET", "/nowhere%2Dat-all");
+  CHECK(no_route.status == 404);
+  CHECK(no_route.policy_path == "/nowhere-at-all");
+  CHECK(no_route.reason == "no route serves /nowhere-at-all");
+  auto denied = f.send("GET", "/anthropic/v1/m%6Fdels");
+  CHECK(denied.status == 403);
+  CHECK(denied.reason == "route 'anthropic' does not allow GET /v1/models (no rule in its allowlist matches)");
+}

@@ -339,3 +339,17 @@ TEST_CASE("an untried drain-aware read that reads short leaves the socket's next
   REQUIRE(next->result);
   CHECK(next->result->ec == asio::error::operation_aborted);
 }
+
+#if SAFERUN_REACTOR_READ
+TEST_CASE("an open socket's reactor, read from its descriptor state, is its own context's", "[reactor_read]") {
+  SocketPair first, second;
+  auto reactor_of = [](tcp::socket& socket) {
+    auto& impl = (socket.*reactor_read_detail::SocketAccess::implementation()).get_implementation();
+    return reactor_read_detail::registered_reactor(impl.reactor_data_);
+  };
+  CHECK(reactor_of(first.reader) == &asio::use_service<asio::detail::reactor>(first.io));
+  CHECK(reactor_of(second.writer) == &asio::use_service<asio::detail::reactor>(second.io));
+  CHECK(reactor_of(first.reader) != reactor_of(second.reader));
+  CHECK(reactor_read_detail::registered_reactor(nullptr) == nullptr);
+}
+#endif

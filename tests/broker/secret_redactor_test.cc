@@ -124,3 +124,36 @@ TEST_CASE("any text in any chunks is masked as when whole, holding back the defi
     CHECK(out == expected);
   }
 }
+
+TEST_CASE("several secrets, ones that overlap themselves and bytes above ASCII are masked in any chunks",
+          "[secret_redactor]") {
+  const std::vector<std::string> secrets = {"sk-proj-Zx81kd9sQp", "aXab", "abab", "\xe9\xe9x"};
+  const std::vector<std::string_view> views(secrets.begin(), secrets.end());
+  const std::string alphabet = "sk-proj-Zx81kd9sQpaXb\xe9 \n";
+  std::mt19937 random(21);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    auto length = random() % 60;
+    while (text.size() < length) {
+      const auto& secret = secrets[random() % secrets.size()];
+      if (random() % 3 == 0) text += secret.substr(0, 1 + random() % secret.size());
+      else text += alphabet[random() % alphabet.size()];
+    }
+    INFO("round " << round);
+    // Whole, the redactor's own mask of the text is the reference: any chunking must match it.
+    SecretRedactor whole(views);
+    std::string expected;
+    whole.push(text, expected);
+    whole.finish(expected);
+    CHECK(expected == SecretRedactor(views).redact(text));
+    SecretRedactor chunked(views);
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+      auto piece = std::min<std::size_t>(text.size() - at, random() % 7);
+      chunked.push(std::string_view(text).substr(at, piece), out);
+      at += piece;
+    }
+    chunked.finish(out);
+    CHECK(out == expected);
+  }
+}
