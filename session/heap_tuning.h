@@ -5,20 +5,34 @@
 // the request ends. With glibc's defaults the freed memory at the heap's top is given back
 // (brk) once it passes a threshold that tracks the largest recent block, and taken again by the
 // next body — a page fault, and 4 KiB zeroed by the kernel, for each page touched: measured on
-// POSTs at 16 connections, 42 faults per 1 MB body and 227 per 4 MB body. Kept instead, up to
-// kKeptFreeBytes; every body up to kLargestHeapBlock (the default max_body_bytes; a larger
-// configured limit gets larger bodies mapped as before) comes from the heap, never a mapping of
-// its own (which is unmapped, and faulted in again, every time). Free memory below the heap's
-// top is kept too, so the resident size stays near its peak after a burst of large bodies.
+// POSTs at 16 connections, 42 faults per 1 MB body and 227 per 4 MB body. Kept instead: every
+// body up to kLargestHeapBlock (the default max_body_bytes; a larger configured limit gets
+// larger bodies mapped as before) comes from the heap, never a mapping of its own (which is
+// unmapped, and faulted in again, every time), and free memory at the heap's top is given back
+// only past the bound on bodies held at once (max_body_bytes_in_flight, at least
+// kLeastKeptFreeBytes). A smaller threshold is crossed by bodies churning within the bound: with
+// 64 MiB, 256 connections posting 1 MB bodies after a burst of 76 KB ones gave memory back and
+// took it again ~150 times a second (90–150 faults per request, a quarter of the throughput).
+// Free memory below the top is kept too, so the resident size stays near its peak after a
+// burst of large bodies — at most about the bound, plus each connection's buffers.
 
 #include <cstddef>
 
+#include "broker/broker_settings.h"
+
 namespace saferun::session {
 
-inline constexpr std::size_t kKeptFreeBytes = 64u << 20;
+inline constexpr std::size_t kLeastKeptFreeBytes = 64u << 20;
 inline constexpr std::size_t kLargestHeapBlock = 32u << 20;  // the broker's default max_body_bytes
 
+struct HeapThresholds {
+  int largest_heap_block;  // M_MMAP_THRESHOLD
+  int kept_free_bytes;     // M_TRIM_THRESHOLD
+};
+
+HeapThresholds heap_thresholds_for(const broker::BrokerLimits& limits);
+
 // Process-wide; once, before the broker starts.
-void keep_freed_body_memory();
+void keep_freed_body_memory(const broker::BrokerLimits& limits);
 
 }  // namespace saferun::session

@@ -214,7 +214,7 @@ int Session::run() {
   // So the scheduler keeps its lock and the reactor drops the per-descriptor one (and, with
   // one thread, handlers posted from the loop skip the shared queue and its wake-ups).
   boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  keep_freed_body_memory();
+  keep_freed_body_memory(config.limits);
   auto store = open_store(io, config, std::move(unlocked.store_password), dir, session_id);
   std::optional<broker::Broker> broker_slot;
   std::uint16_t port = 0;
