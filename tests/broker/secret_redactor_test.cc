@@ -97,6 +97,19 @@ std::string masked_whole(const std::string& secret, std::string text) {
   return text;
 }
 
+// The text pushed in pieces of random length below `longest`, then finished: what came out.
+std::string redacted_in_pieces(SecretRedactor& redactor, std::string_view text, std::mt19937& random,
+                               std::size_t longest) {
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    auto piece = std::min<std::size_t>(text.size() - at, random() % longest);
+    redactor.push(text.substr(at, piece), out);
+    at += piece;
+  }
+  redactor.finish(out);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("any text in any chunks is masked as when whole, holding back the defined tail", "[secret_redactor]") {
@@ -114,14 +127,7 @@ TEST_CASE("any text in any chunks is masked as when whole, holding back the defi
     auto expected = masked_whole(secret, text);
     CHECK(released(secret, text) == expected.size() - defined_held_back(secret, 8, expected));
     SecretRedactor redactor({secret});
-    std::string out;
-    for (std::size_t at = 0; at < text.size();) {
-      auto piece = std::min<std::size_t>(text.size() - at, random() % 12);
-      redactor.push(std::string_view(text).substr(at, piece), out);
-      at += piece;
-    }
-    redactor.finish(out);
-    CHECK(out == expected);
+    CHECK(redacted_in_pieces(redactor, text, random, 12) == expected);
   }
 }
 
@@ -147,13 +153,6 @@ TEST_CASE("several secrets, ones that overlap themselves and bytes above ASCII a
     whole.finish(expected);
     CHECK(expected == SecretRedactor(views).redact(text));
     SecretRedactor chunked(views);
-    std::string out;
-    for (std::size_t at = 0; at < text.size();) {
-      auto piece = std::min<std::size_t>(text.size() - at, random() % 7);
-      chunked.push(std::string_view(text).substr(at, piece), out);
-      at += piece;
-    }
-    chunked.finish(out);
-    CHECK(out == expected);
+    CHECK(redacted_in_pieces(chunked, text, random, 7) == expected);
   }
 }
