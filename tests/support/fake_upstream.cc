@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "tests/support/fake_provider.h"
+#include "tests/support/growing_thread_pool.h"
 
 namespace saferun::test {
 namespace {
@@ -69,7 +70,7 @@ FakeUpstream::FakeUpstream(const std::optional<TestCertificates>& certificates) 
     server_ = std::make_unique<httplib::Server>();
   }
   auto& server = *server_;
-  server.new_task_queue = [] { return new httplib::ThreadPool(256); };  // 200 concurrent streams in the benchmarks
+  server.new_task_queue = [] { return new GrowingThreadPool(256); };  // 200 concurrent streams in the benchmarks
   server.set_tcp_nodelay(true);  // else Nagle holds the body back behind the headers for 40 ms
   server.set_keep_alive_max_count(100000);
   server.set_keep_alive_timeout(30);
