@@ -35,6 +35,15 @@ class GrowingThreadPool : public httplib::TaskQueue {
     job_ready_.notify_one();
   }
 
+  std::size_t threads_started() const {
+    std::lock_guard lock(mutex_);
+    return threads_.size();
+  }
+  std::size_t threads_waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+  }
+
   void shutdown() override {
     std::vector<std::thread> threads;
     {
@@ -65,7 +74,7 @@ class GrowingThreadPool : public httplib::TaskQueue {
   }
 
   const std::size_t most_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable job_ready_;
   std::deque<std::function<void()>> jobs_;
   std::vector<std::thread> threads_;
