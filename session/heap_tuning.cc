@@ -7,17 +7,15 @@
 
 namespace saferun::session {
 
-HeapThresholds heap_thresholds_for(const broker::BrokerLimits& limits) {
+int kept_free_bytes_for(const broker::BrokerLimits& limits) {
   constexpr std::size_t kMostInt = std::numeric_limits<int>::max();
-  const std::size_t kept = std::clamp(limits.max_body_bytes_in_flight, kLeastKeptFreeBytes, kMostInt);
-  return {static_cast<int>(kLargestHeapBlock), static_cast<int>(kept)};
+  return static_cast<int>(std::clamp(limits.max_body_bytes_in_flight, kLeastKeptFreeBytes, kMostInt));
 }
 
 // Setting either fixes both (glibc stops adjusting them), so both are set.
 void keep_freed_body_memory(const broker::BrokerLimits& limits) {
-  const auto thresholds = heap_thresholds_for(limits);
-  mallopt(M_MMAP_THRESHOLD, thresholds.largest_heap_block);
-  mallopt(M_TRIM_THRESHOLD, thresholds.kept_free_bytes);
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(kLargestHeapBlock));
+  mallopt(M_TRIM_THRESHOLD, kept_free_bytes_for(limits));
 }
 
 }  // namespace saferun::session

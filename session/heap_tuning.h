@@ -11,8 +11,8 @@
 // unmapped, and faulted in again, every time), and free memory at the heap's top is given back
 // only past the bound on bodies held at once (max_body_bytes_in_flight, at least
 // kLeastKeptFreeBytes). A smaller threshold is crossed by bodies churning within the bound: with
-// 64 MiB, 256 connections posting 1 MB bodies after a burst of 76 KB ones gave memory back and
-// took it again ~150 times a second (90–150 faults per request, a quarter of the throughput).
+// 64 MiB, 256 connections posting 1 MB bodies after a burst of 76 KB ones moved the heap's top
+// ~150 times a second (brk), 90–155 faults per request, a sixth to a third of the throughput.
 // Free memory below the top is kept too, so the resident size stays near its peak after a
 // burst of large bodies — at most about the bound, plus each connection's buffers.
 
@@ -25,12 +25,8 @@ namespace saferun::session {
 inline constexpr std::size_t kLeastKeptFreeBytes = 64u << 20;
 inline constexpr std::size_t kLargestHeapBlock = 32u << 20;  // the broker's default max_body_bytes
 
-struct HeapThresholds {
-  int largest_heap_block;  // M_MMAP_THRESHOLD
-  int kept_free_bytes;     // M_TRIM_THRESHOLD
-};
-
-HeapThresholds heap_thresholds_for(const broker::BrokerLimits& limits);
+// The free bytes kept at the heap's top (M_TRIM_THRESHOLD) for these limits.
+int kept_free_bytes_for(const broker::BrokerLimits& limits);
 
 // Process-wide; once, before the broker starts.
 void keep_freed_body_memory(const broker::BrokerLimits& limits);

@@ -47,18 +47,13 @@ bool heap_keeps_freed_bodies(const saferun::broker::BrokerLimits& limits) {
 }  // namespace
 
 TEST_CASE("the heap keeps as much free memory as the bound on bodies held at once", "[heap_tuning]") {
-  CHECK(heap_thresholds_for(limits_with_bound(256u << 20)).kept_free_bytes == (256 << 20));
-  CHECK(heap_thresholds_for(limits_with_bound(100u << 20)).kept_free_bytes == (100 << 20));
+  CHECK(kept_free_bytes_for(limits_with_bound(256u << 20)) == (256 << 20));
+  CHECK(kept_free_bytes_for(limits_with_bound(100u << 20)) == (100 << 20));
 }
 
 TEST_CASE("the heap keeps at least 64 MiB free, and at most what the allocator can be told", "[heap_tuning]") {
-  CHECK(heap_thresholds_for(limits_with_bound(1u << 20)).kept_free_bytes == (64 << 20));
-  CHECK(heap_thresholds_for(limits_with_bound(std::size_t{8} << 30)).kept_free_bytes == INT_MAX);
-}
-
-TEST_CASE("bodies up to 32 MiB come from the heap whatever the limits", "[heap_tuning]") {
-  CHECK(heap_thresholds_for(limits_with_bound(256u << 20)).largest_heap_block == (32 << 20));
-  CHECK(heap_thresholds_for(limits_with_bound(1u << 20)).largest_heap_block == (32 << 20));
+  CHECK(kept_free_bytes_for(limits_with_bound(1u << 20)) == (64 << 20));
+  CHECK(kept_free_bytes_for(limits_with_bound(std::size_t{8} << 30)) == INT_MAX);
 }
 
 TEST_CASE("bodies freed within the bound stay in the process for the next ones", "[heap_tuning][glibc_heap]") {
