@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -107,7 +108,43 @@ void become_subreaper() {
     throw SetupError(std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno));
 }
 
+namespace {
+
+// Every child of this process as the kernel lists it per thread (an orphan is re-parented to
+// one of a subreaper's threads), zombies included; nullopt when no thread's list could be read.
+std::optional<std::vector<pid_t>> direct_children() {
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return std::nullopt;
+  std::vector<pid_t> children;
+  bool listed = false;
+  while (auto* task = ::readdir(tasks)) {
+    if (task->d_name[0] == '.') continue;
+    const std::string path = std::string("/proc/self/task/") + task->d_name + "/children";
+    FILE* file = std::fopen(path.c_str(), "re");
+    if (file == nullptr) continue;
+    listed = true;
+    for (long pid = 0; std::fscanf(file, "%ld", &pid) == 1;) children.push_back(static_cast<pid_t>(pid));
+    std::fclose(file);
+  }
+  ::closedir(tasks);
+  if (!listed) return std::nullopt;
+  return children;
+}
+
+}  // namespace
+
+// Runs on the broker's event loop every few seconds: it reads this process's own children (a
+// file per thread) rather than the whole process table (three calls per process on the
+// machine — 2 ms here with 80 processes, a stall of every request in flight, and more on a
+// desktop with hundreds). waitpid(WNOHANG) reaps a zombie and leaves a live child alone. The
+// kernel's lists may miss a child that comes or goes while they are read; the next round, or
+// the teardown's reaping of every child, collects it.
 void reap_orphan_zombies(pid_t keep) {
+  if (auto children = direct_children()) {
+    for (pid_t pid : *children)
+      if (pid != keep) ::waitpid(pid, nullptr, WNOHANG);
+    return;
+  }
   const pid_t self = ::getpid();
   for (const auto& entry : read_process_table()) {
     if (entry.parent == self && entry.state == 'Z' && entry.pid != keep) ::waitpid(entry.pid, nullptr, WNOHANG);

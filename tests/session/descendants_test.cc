@@ -1,5 +1,7 @@
 #include "session/descendants.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,4 +27,76 @@ TEST_CASE("the process table includes this process with its parent", "[descendan
   auto self = std::find_if(table.begin(), table.end(), [](const ProcessEntry& e) { return e.pid == ::getpid(); });
   REQUIRE(self != table.end());
   CHECK(self->parent == ::getppid());
+}
+
+namespace {
+
+char state_of(pid_t pid, pid_t& parent) {
+  auto table = read_process_table();
+  auto entry = std::find_if(table.begin(), table.end(), [pid](const ProcessEntry& e) { return e.pid == pid; });
+  if (entry == table.end()) return '-';
+  parent = entry->parent;
+  return entry->state;
+}
+
+// Polls up to two seconds for `pid` to reach `state` under `parent`.
+bool becomes(pid_t pid, char state, pid_t parent) {
+  for (int i = 0; i < 200; ++i) {
+    pid_t seen_parent = 0;
+    if (state_of(pid, seen_parent) == state && seen_parent == parent) return true;
+    usleep(10000);
+  }
+  return false;
+}
+
+// In a forked helper that is a subreaper, as the session is: an orphan re-parented to it exits
+// (a zombie), another orphan lives on, and a direct child stands for the one the session keeps.
+// Exit codes name the check that failed.
+int reap_in_subreaper() {
+  become_subreaper();
+  const pid_t self = getpid();
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return 10;
+  pid_t kept = fork();
+  if (kept == 0) _exit(0);
+  pid_t middle = fork();
+  if (middle == 0) {
+    pid_t dying = fork();
+    if (dying == 0) {
+      usleep(100000);  // exits once re-parented
+      _exit(0);
+    }
+    pid_t living = fork();
+    if (living == 0) {
+      usleep(5000000);
+      _exit(0);
+    }
+    pid_t orphans[2] = {dying, living};
+    if (write(pipe_fds[1], orphans, sizeof orphans) != sizeof orphans) _exit(1);
+    _exit(0);
+  }
+  pid_t orphans[2] = {0, 0};
+  if (read(pipe_fds[0], orphans, sizeof orphans) != sizeof orphans) return 11;
+  if (waitpid(middle, nullptr, 0) != middle) return 12;
+  if (!becomes(orphans[0], 'Z', self)) return 13;  // the control: a zombie is there to reap
+  if (!becomes(kept, 'Z', self)) return 14;
+  reap_orphan_zombies(kept);
+  pid_t parent = 0;
+  if (state_of(orphans[0], parent) != '-') return 15;  // reaped
+  if (state_of(kept, parent) != 'Z') return 16;        // left to its owner
+  if (state_of(orphans[1], parent) == '-' || state_of(orphans[1], parent) == 'Z') return 17;  // still running
+  kill(orphans[1], SIGKILL);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("an orphan's zombie is reaped; a living orphan and the kept child are left alone", "[descendants]") {
+  pid_t helper = fork();
+  REQUIRE(helper >= 0);
+  if (helper == 0) _exit(reap_in_subreaper());
+  int status = 0;
+  REQUIRE(waitpid(helper, &status, 0) == helper);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
