@@ -1,19 +1,31 @@
 #include "session/token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <string>
 
 #include "session/setup_error.h"
 
 namespace saferun::session {
 namespace {
 
+// Straight from the kernel's generator, which OpenSSL's would seed itself from: asking
+// OpenSSL would first load its providers and build its generator, a sixth of the CPU that
+// starting a session takes. Blocks only until the kernel's pool is first seeded, at boot.
 template <std::size_t N>
 void random_bytes(std::array<unsigned char, N>& out) {
-  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1)
-    throw SetupError("RAND_bytes: the random generator failed");
+  static_assert(N <= 256, "getrandom returns up to 256 bytes whole");
+  std::size_t have = 0;
+  while (have < N) {
+    auto n = ::getrandom(out.data() + have, N - have, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw SetupError(std::string("getrandom: the kernel's random generator failed: ") + std::strerror(errno));
+    have += static_cast<std::size_t>(n);
+  }
 }
 
 void append_hex(std::string& out, const unsigned char* bytes, std::size_t n) {

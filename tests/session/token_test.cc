@@ -1,5 +1,6 @@
 #include "session/token.h"
 
+#include <array>
 #include <catch2/catch.hpp>
 
 using namespace saferun::session;
@@ -18,4 +19,16 @@ TEST_CASE("every token and session id is new", "[token]") {
   CHECK(a.reveal() != b.reveal());
   CHECK(make_session_id() != make_session_id());
   CHECK(make_session_id().size() == 12);
+}
+
+TEST_CASE("token digits are spread evenly over all sixteen values", "[token]") {
+  std::array<int, 16> seen{};
+  for (int i = 0; i < 200; ++i) {
+    auto token = make_caller_token();
+    for (char c : token.reveal().substr(kTokenPrefix.size())) ++seen[c <= '9' ? c - '0' : c - 'a' + 10];
+  }
+  for (int count : seen) {  // 800 each expected; ±150 is over five standard deviations
+    CHECK(count > 650);
+    CHECK(count < 950);
+  }
 }
