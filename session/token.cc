@@ -14,7 +14,7 @@ namespace saferun::session {
 namespace {
 
 // Straight from the kernel's generator, which OpenSSL's would seed itself from: asking
-// OpenSSL would first load its providers and build its generator, a sixth of the CPU that
+// OpenSSL would first load its providers and build its generator, a tenth of the CPU that
 // starting a session takes. Blocks only until the kernel's pool is first seeded, at boot.
 template <std::size_t N>
 void random_bytes(std::array<unsigned char, N>& out) {

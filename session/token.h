@@ -1,7 +1,8 @@
 #pragma once
 // The session's caller token and id. The token is what the child holds instead of a key:
-// 32 bytes from the kernel's random generator (getrandom), hex-encoded behind a recognisable prefix so leak scanners (and
-// people) can tell it is a safe-run token. It is never put on argv or in a file.
+// 32 bytes from the kernel's random generator (getrandom), hex-encoded behind a recognisable
+// prefix so leak scanners (and people) can tell it is a safe-run token. It is never put on
+// argv or in a file.
 
 #include <string>
 
