@@ -21,6 +21,7 @@
 #include "session/github_actions.h"
 #include "session/heap_tuning.h"
 #include "session/home_overlay.h"
+#include "session/openssl_config.h"
 #include "session/isolation_plan.h"
 #include "session/jail/protected_paths.h"
 #include "session/parent_environment.h"
@@ -202,6 +203,7 @@ int Session::run() {
   const auto keys_in_parent = routes_with_key_in_parent(unlocked);
   const auto served = served_route_names(unlocked);
 
+  read_openssl_configuration();  // before the command can touch it (openssl_config.h)
   broker::Secret token = make_caller_token();
   if (broker::Secret::memory_lock_failed())
     reporter_.warning("could not mlock secret memory (RLIMIT_MEMLOCK); secrets may reach swap");

@@ -1,6 +1,7 @@
 #include "session/token.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <sys/random.h>
 
 #include <array>
@@ -13,6 +14,12 @@
 namespace saferun::session {
 namespace {
 
+template <std::size_t N>
+void random_bytes_from_openssl(std::array<unsigned char, N>& out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1)
+    throw SetupError("RAND_bytes: the random generator failed");
+}
+
 // Straight from the kernel's generator, which OpenSSL's would seed itself from: asking
 // OpenSSL would first load its providers and build its generator, a tenth of the CPU that
 // starting a session takes. Blocks only until the kernel's pool is first seeded, at boot.
@@ -23,6 +30,7 @@ void random_bytes(std::array<unsigned char, N>& out) {
   while (have < N) {
     auto n = ::getrandom(out.data() + have, N - have, 0);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == ENOSYS || errno == EPERM)) return random_bytes_from_openssl(out);  // an old kernel, or a filter
     if (n <= 0) throw SetupError(std::string("getrandom: the kernel's random generator failed: ") + std::strerror(errno));
     have += static_cast<std::size_t>(n);
   }
