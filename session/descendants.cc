@@ -152,14 +152,10 @@ void reap_orphan_zombies(pid_t keep) {
 }
 
 // A subreaper's descendants all hang below its direct children, so none of those means
-// none at all; /proc/self/task/<tid>/children answers that without reading the whole table.
+// none at all; the children lists answer that without reading the whole table.
 bool has_children() {
-  auto self = std::to_string(::getpid());
-  FILE* children = std::fopen(("/proc/self/task/" + self + "/children").c_str(), "re");
-  if (children == nullptr) return true;  // cannot tell: look properly
-  int first = std::fgetc(children);
-  std::fclose(children);
-  return first != EOF;
+  auto children = direct_children();
+  return !children || !children->empty();  // cannot tell: look properly
 }
 
 int end_descendants(std::chrono::milliseconds grace) {

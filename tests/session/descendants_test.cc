@@ -53,6 +53,7 @@ bool becomes(pid_t pid, char state, pid_t parent) {
 // (a zombie), another orphan lives on, and a direct child stands for the one the session keeps.
 // Exit codes name the check that failed.
 int reap_in_subreaper() {
+  signal(SIGCHLD, SIG_DFL);  // an inherited "ignore" would reap zombies by itself
   become_subreaper();
   const pid_t self = getpid();
   int pipe_fds[2];
@@ -75,8 +76,13 @@ int reap_in_subreaper() {
     if (write(pipe_fds[1], orphans, sizeof orphans) != sizeof orphans) _exit(1);
     _exit(0);
   }
+  close(pipe_fds[1]);  // a middle that dies before writing ends the read
   pid_t orphans[2] = {0, 0};
   if (read(pipe_fds[0], orphans, sizeof orphans) != sizeof orphans) return 11;
+  struct KillLiving {
+    pid_t pid;
+    ~KillLiving() { kill(pid, SIGKILL); }
+  } living{orphans[1]};
   if (waitpid(middle, nullptr, 0) != middle) return 12;
   if (!becomes(orphans[0], 'Z', self)) return 13;  // the control: a zombie is there to reap
   if (!becomes(kept, 'Z', self)) return 14;
@@ -85,7 +91,6 @@ int reap_in_subreaper() {
   if (state_of(orphans[0], parent) != '-') return 15;  // reaped
   if (state_of(kept, parent) != 'Z') return 16;        // left to its owner
   if (state_of(orphans[1], parent) == '-' || state_of(orphans[1], parent) == 'Z') return 17;  // still running
-  kill(orphans[1], SIGKILL);
   return 0;
 }
 
@@ -94,7 +99,14 @@ int reap_in_subreaper() {
 TEST_CASE("an orphan's zombie is reaped; a living orphan and the kept child are left alone", "[descendants]") {
   pid_t helper = fork();
   REQUIRE(helper >= 0);
-  if (helper == 0) _exit(reap_in_subreaper());
+  if (helper == 0) {
+    int code = 9;  // an exception must not reach Catch in the forked copy
+    try {
+      code = reap_in_subreaper();
+    } catch (...) {
+    }
+    _exit(code);
+  }
   int status = 0;
   REQUIRE(waitpid(helper, &status, 0) == helper);
   REQUIRE(WIFEXITED(status));

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <string_view>
 
 using namespace saferun::session;
 
@@ -25,7 +26,11 @@ TEST_CASE("token digits are spread evenly over all sixteen values", "[token]") {
   std::array<int, 16> seen{};
   for (int i = 0; i < 200; ++i) {
     auto token = make_caller_token();
-    for (char c : token.reveal().substr(kTokenPrefix.size())) ++seen[c <= '9' ? c - '0' : c - 'a' + 10];
+    for (char c : token.reveal().substr(kTokenPrefix.size())) {
+      auto digit = std::string_view("0123456789abcdef").find(c);
+      REQUIRE(digit != std::string_view::npos);
+      ++seen[digit];
+    }
   }
   for (int count : seen) {  // 800 each expected; ±150 is over five standard deviations
     CHECK(count > 650);
