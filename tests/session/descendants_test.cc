@@ -39,11 +39,16 @@ char state_of(pid_t pid, pid_t& parent) {
   return entry->state;
 }
 
-// Polls up to two seconds for `pid` to reach `state` under `parent`.
-bool becomes(pid_t pid, char state, pid_t parent) {
+// Polls up to two seconds for `pid` to be a zombie child of `parent` that wait can collect:
+// a process's first thread shows 'Z' while its other threads (a sanitizer's own, say) are
+// still exiting, and only then can it be reaped — waitid's WNOWAIT looks without reaping.
+bool becomes_reapable_zombie(pid_t pid, pid_t parent) {
   for (int i = 0; i < 200; ++i) {
     pid_t seen_parent = 0;
-    if (state_of(pid, seen_parent) == state && seen_parent == parent) return true;
+    siginfo_t info{};
+    if (state_of(pid, seen_parent) == 'Z' && seen_parent == parent &&
+        waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+      return true;
     usleep(10000);
   }
   return false;
@@ -84,8 +89,8 @@ int reap_in_subreaper() {
     ~KillLiving() { kill(pid, SIGKILL); }
   } living{orphans[1]};
   if (waitpid(middle, nullptr, 0) != middle) return 12;
-  if (!becomes(orphans[0], 'Z', self)) return 13;  // the control: a zombie is there to reap
-  if (!becomes(kept, 'Z', self)) return 14;
+  if (!becomes_reapable_zombie(orphans[0], self)) return 13;  // the control: a zombie is there to reap
+  if (!becomes_reapable_zombie(kept, self)) return 14;
   reap_orphan_zombies(kept);
   pid_t parent = 0;
   if (state_of(orphans[0], parent) != '-') return 15;  // reaped
