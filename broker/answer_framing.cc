@@ -8,7 +8,7 @@ namespace saferun::broker {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-void append_status_and_fields(std::string& out, const http::response_header<>& head) {
+void append_status_and_fields(std::string& out, const http::response_header<ArenaFields>& head) {
   const unsigned code = head.result_int();
   const unsigned version = head.version();
   const char line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
@@ -41,7 +41,7 @@ AnswerShape shape_for(const UpstreamAnswer& answer, bool keep_alive) {
   return shape;
 }
 
-void AnswerFraming::start(const http::response_header<>& head, const AnswerShape& shape) {
+void AnswerFraming::start(const http::response_header<ArenaFields>& head, const AnswerShape& shape) {
   head_.clear();
   head_.reserve(kHeadReserve);  // one allocation where growing field by field took three
   append_status_and_fields(head_, head);

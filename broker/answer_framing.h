@@ -6,7 +6,6 @@
 // Pure: it builds bytes and buffer lists; the exchange writes them.
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <array>
 #include <cstdint>
@@ -14,11 +13,13 @@
 #include <string>
 #include <string_view>
 
+#include "broker/head_arena.h"
+
 namespace saferun::broker {
 
 // "HTTP/1.1 <code> <reason>\r\n" then "<name>: <value>\r\n" per field, in order (no blank line).
 // An empty reason is written as the status's usual one, as Beast does.
-void append_status_and_fields(std::string& out, const boost::beast::http::response_header<>& head);
+void append_status_and_fields(std::string& out, const boost::beast::http::response_header<ArenaFields>& head);
 
 // How the answer is framed: written after the head's own fields (which carry none of these),
 // in the order Beast's keep_alive(), content_length() and chunked() would add them.
@@ -48,7 +49,7 @@ class AnswerFraming {
   using Buffers = std::array<boost::asio::const_buffer, 4>;
 
   // Starts an answer: its head, then the shape's fields, go out with the first piece.
-  void start(const boost::beast::http::response_header<>& head, const AnswerShape& shape);
+  void start(const boost::beast::http::response_header<ArenaFields>& head, const AnswerShape& shape);
   // The buffers for the next piece of body; `last` ends the answer. They point into this object
   // and into `body`, both of which must stay unchanged until the buffers are written.
   Buffers next(std::string_view body, bool last);

@@ -209,7 +209,7 @@ void Connection::admit_by_policy() {
 // While the answer is relayed, a read stays pending on the client's socket (connection_head.cc):
 // end of stream there means the client is gone, and the exchange lets the upstream go.
 void Connection::start_exchange() {
-  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, dispatch_, parser_->get(), meter_,
+  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, answer_arena_, dispatch_, parser_->get(), meter_,
                                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
                                         self.on_exchange_done(outcome);
                                       }));

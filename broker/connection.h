@@ -27,6 +27,7 @@
 
 #include "broker/broker_context.h"
 #include "broker/dispatch.h"
+#include "broker/head_arena.h"
 #include "broker/policy/request_meter.h"
 #include "broker/policy/session_policy.h"
 #include "broker/upstream_watch.h"
@@ -55,7 +56,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   void upstream_read() override;
 
  private:
-  using Parser = boost::beast::http::request_parser<HeldBody>;
+  using Parser = boost::beast::http::request_parser<HeldBody, HeadAllocator<char>>;
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
   using Clock = std::chrono::steady_clock;
   enum class DeadlineFor { nothing, head, upstream };
@@ -97,6 +98,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   boost::asio::steady_timer deadline_timer_;  // see connection_deadline.cc
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<BrokerContext> context_;
+  HeadArena head_arena_;    // the request head's fields; declared before parser_, which frees into it
+  HeadArena answer_arena_;  // the relayed answer's head (an exchange holds this connection while it parses)
   std::optional<Parser> parser_;
   Response response_;
   Dispatch dispatch_;

@@ -25,18 +25,19 @@ namespace {
 
 constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
 
-using ResponseParser = http::response_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body, HeadAllocator<char>>;
 constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
 
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-           UpstreamWatch& watch, const Dispatch& dispatch, ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
-           ExchangeDone done)
+           UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch, ClientRequest& request,
+           std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done)
       : context_(std::move(context)),
         client_(client),
         client_owner_(std::move(client_owner)),
         watch_(watch),
+        answer_arena_(answer_arena),
         route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
         client_keep_alive_(request.keep_alive()),
         head_request_(request.method() == http::verb::head),
@@ -125,7 +126,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   }
 
   void read_response_head() {
-    parser_.emplace();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(HeadAllocator<char>(answer_arena_)));
     // Unlimited, but spelled as the largest value: Boost 1.74 compares Content-Length against
     // an empty optional as "over the limit" (basic_parser.ipp finish_header).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -362,6 +363,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   beast::tcp_stream& client_;
   std::shared_ptr<void> client_owner_;  // keeps client_ and watch_ alive while any handler of ours is pending
   UpstreamWatch& watch_;
+  HeadArena& answer_arena_;  // the answer head's fields (client_owner_'s, which outlives parser_)
   std::size_t route_index_;
   bool client_keep_alive_;
   bool head_request_;
@@ -389,11 +391,11 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
                                                    std::shared_ptr<void> client_owner, UpstreamWatch& watch,
-                                                   const Dispatch& dispatch,
+                                                   HeadArena& answer_arena, const Dispatch& dispatch,
                                                    ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
                                                    ExchangeDone done) {
-  return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), watch, dispatch, request,
-                                    std::move(meter), std::move(done));
+  return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), watch, answer_arena, dispatch,
+                                    request, std::move(meter), std::move(done));
 }
 
 }  // namespace saferun::broker

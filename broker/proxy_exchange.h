@@ -45,12 +45,14 @@ class ProxyExchange {
   virtual void upstream_timed_out() = 0;
 };
 
-// `client` and `watch` belong to `client_owner`, which the exchange keeps alive until its last
-// handler has run — even after `done` was called. Upstream reads are timed through `watch`. `meter` (may be null) sees the answer's bytes as they
+// `client`, `watch` and `answer_arena` (where the upstream's answer head is parsed into) belong
+// to `client_owner`, which the exchange keeps alive until its last handler has run — even after
+// `done` was called. Upstream reads are timed through `watch`. `meter` (may be null) sees the answer's bytes as they
 // are relayed and is ended before `done` runs. Nothing happens until start().
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context,
                                                    boost::beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-                                                   UpstreamWatch& watch, const Dispatch& dispatch, ClientRequest& request,
+                                                   UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch,
+                                                   ClientRequest& request,
                                                    std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
 
 }  // namespace saferun::broker

@@ -46,7 +46,7 @@ void clean_response_head(UpstreamResponse& response, const SecretRedactor& redac
   if (redactor.finds_secret(reason)) response.reason(redactor.redact(reason));
 }
 
-bool is_encoded(const http::fields& fields) {
+bool is_encoded(const ArenaFields& fields) {
   auto coding = to_lower(first_field_value(fields, http::field::content_encoding).value_or(""));
   if (!coding.empty() && coding != "identity") return true;
   // A transfer coding under the chunks ("gzip, chunked") hides the body as well.

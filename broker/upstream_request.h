@@ -18,12 +18,13 @@
 #include <string_view>
 
 #include "broker/body/held_body.h"
+#include "broker/head_arena.h"
 #include "broker/route.h"
 #include "broker/io_now.h"
 
 namespace saferun::broker {
 
-using ClientRequest = boost::beast::http::request<HeldBody>;
+using ClientRequest = boost::beast::http::request<HeldBody, ArenaFields>;  // fields in the connection's HeadArena
 
 struct UpstreamRequest {
   std::string head;                  // request line and fields but the credential, without the blank line

@@ -369,6 +369,17 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   bool finished_ = false;
 };
 
+// The client's head copied out of the connection's HeadArena: the relay keeps it past the
+// connection's next request, which reuses the arena.
+UpgradeRequest copy_of_head(const ClientRequest& request) {
+  UpgradeRequest copy;
+  copy.version(request.version());
+  copy.method_string(request.method_string());
+  copy.target(request.target());
+  for (const auto& field : request) copy.insert(field.name_string(), field.value());
+  return copy;
+}
+
 }  // namespace
 
 void start_relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
@@ -378,7 +389,7 @@ void start_relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& clie
   auto& pool = *context->pool;
   // A fresh connection, never an idle one: the WebSocket takes it over for good.
   pool.connect(dispatch.route->route, route_index,
-               [context, &client, client_owner, dispatch, request = UpgradeRequest(request.base()), request_id, done](
+               [context, &client, client_owner, dispatch, request = copy_of_head(request), request_id, done](
                    ConnectFailure failure, std::string why, std::unique_ptr<UpstreamConnection> connection) mutable {
                  if (failure != ConnectFailure::none)
                    return done({false, failure == ConnectFailure::timeout ? 504 : 502, std::move(why), false, 0});

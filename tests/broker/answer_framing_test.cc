@@ -14,7 +14,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-using Answer = http::response<http::buffer_body>;
+using Answer = http::response<http::buffer_body, ArenaFields>;  // as the exchange parses it
 
 // A cleaned head: end-to-end fields only, no framing of its own.
 Answer cleaned_head(http::status status = http::status::ok) {
@@ -39,7 +39,7 @@ std::string serialized_by_beast(Answer head, const AnswerShape& shape, const std
   head.keep_alive(shape.keep_alive);
   if (shape.content_length) head.content_length(*shape.content_length);
   if (shape.chunked) head.chunked(true);
-  http::response_serializer<http::buffer_body> serializer(head);
+  http::response_serializer<http::buffer_body, ArenaFields> serializer(head);
   std::string wire;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     auto& body = head.body();
