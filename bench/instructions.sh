@@ -9,6 +9,10 @@
 #
 #   bench/instructions.sh [OUT_DIR]     (after ./dev.sh build; default OUT_DIR: a temporary one)
 #
+# REAL_HEADS=1: the POSTs carry Claude Code's request head (bench/claude_request_head.txt, 21
+# fields with Host, length and key) and the upstream answers with a provider's (24 fields)
+# instead of the minimal heads wrk and the sink use by default.
+#
 # Prints "shape requests Ir/request"; OUT_DIR keeps the profiles (callgrind.out.get, .post, .post-76k) for
 # `callgrind_annotate --inclusive=yes`. Needs valgrind and wrk. Loopback only, bounded in time.
 set -euo pipefail
@@ -27,7 +31,10 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$BUILD/tests/sink-upstream" >"$work/sink.port" & pids+=($!)
+head_file=""
+sink_args=()
+if [ "${REAL_HEADS:-0}" = 1 ]; then head_file=bench/claude_request_head.txt; sink_args=(--provider-head); fi
+"$BUILD/tests/sink-upstream" "${sink_args[@]}" >"$work/sink.port" & pids+=($!)
 while [ ! -s "$work/sink.port" ]; do sleep 0.05; done
 bench/claude_body.sh 300 >"$work/body.json"  # the 649-byte POST of bench/run.sh
 bench/claude_body.sh 78000 >"$work/body-76k.json"  # its 76 KB POST (a Claude Code turn)
@@ -45,6 +52,7 @@ token=$(awk '{print $2}' "$work/broker")
 
 measure() {  # measure NAME PATH [wrk args...]: zeroes the counts, loads, dumps; prints the ratio
   local name=$1 path=$2; shift 2
+  export HEAD_FILE=$head_file
   BODY_FILE=${BODY_FILE:-$work/body.json} wrk -t1 -c1 -d2s "$@" -H "x-api-key: $token" "$base$path" >/dev/null  # warm-up
   callgrind_control -z "$valgrind_pid" >/dev/null 2>&1
   local report
