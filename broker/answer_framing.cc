@@ -1,33 +1,10 @@
 #include "broker/answer_framing.h"
 
-#include <boost/beast/http/status.hpp>
 #include <charconv>
 
 namespace saferun::broker {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
-
-void append_status_and_fields(std::string& out, const http::response_header<ArenaFields>& head) {
-  const unsigned code = head.result_int();
-  const unsigned version = head.version();
-  const char line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
-                       static_cast<char>('0' + version % 10), ' ', static_cast<char>('0' + code / 100 % 10),
-                       static_cast<char>('0' + code / 10 % 10), static_cast<char>('0' + code % 10), ' '};
-  out.append(line, sizeof line);
-  auto reason = head.reason();
-  if (reason.empty()) reason = http::obsolete_reason(static_cast<http::status>(code));
-  out.append(reason.data(), reason.size());
-  out += "\r\n";
-  for (const auto& field : head) {
-    auto name = field.name_string();
-    auto value = field.value();
-    out.append(name.data(), name.size());
-    out += ": ";
-    out.append(value.data(), value.size());
-    out += "\r\n";
-  }
-}
 
 AnswerShape shape_for(const UpstreamAnswer& answer, bool keep_alive) {
   AnswerShape shape;
@@ -41,10 +18,12 @@ AnswerShape shape_for(const UpstreamAnswer& answer, bool keep_alive) {
   return shape;
 }
 
-void AnswerFraming::start(const http::response_header<ArenaFields>& head, const AnswerShape& shape) {
+void AnswerFraming::begin_head() {
   head_.clear();
   head_.reserve(kHeadReserve);  // one allocation where growing field by field took three
-  append_status_and_fields(head_, head);
+}
+
+void AnswerFraming::end_head(const AnswerShape& shape) {
   if (!shape.keep_alive) head_ += "Connection: close\r\n";
   if (shape.content_length) {
     char digits[20];

@@ -1,25 +1,19 @@
 #pragma once
-// How a relayed answer goes on the client's wire: the head written from its (cleaned) fields,
-// then each piece of body as it is under a Content-Length, or as one chunk when chunked, the
-// last piece followed by the last chunk. The bytes Beast's serializer would write, without its
+// How a relayed answer goes on the client's wire: the head (status line and cleaned fields,
+// broker/response_head.h) with the framing's own fields, then each piece of body as it is
+// under a Content-Length, or as one chunk when chunked, the last piece followed by the last
+// chunk. The bytes Beast's serializer would write, without its
 // buffer-sequence machinery per piece (7.6 % of the broker's user time on a small answer).
 // Pure: it builds bytes and buffer lists; the exchange writes them.
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/http/message.hpp>
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "broker/head_arena.h"
-
 namespace saferun::broker {
-
-// "HTTP/1.1 <code> <reason>\r\n" then "<name>: <value>\r\n" per field, in order (no blank line).
-// An empty reason is written as the status's usual one, as Beast does.
-void append_status_and_fields(std::string& out, const boost::beast::http::response_header<ArenaFields>& head);
 
 // How the answer is framed: written after the head's own fields (which carry none of these),
 // in the order Beast's keep_alive(), content_length() and chunked() would add them.
@@ -49,7 +43,14 @@ class AnswerFraming {
   using Buffers = std::array<boost::asio::const_buffer, 4>;
 
   // Starts an answer: its head, then the shape's fields, go out with the first piece.
-  void start(const boost::beast::http::response_header<ArenaFields>& head, const AnswerShape& shape);
+  // `write_head(std::string&)` appends the status line and fields, each ending in CRLF, without
+  // the blank line (broker/response_head.h), straight into the head this writes.
+  template <class WriteHead>
+  void start(WriteHead&& write_head, const AnswerShape& shape) {
+    begin_head();
+    write_head(head_);
+    end_head(shape);
+  }
   // The buffers for the next piece of body; `last` ends the answer. They point into this object
   // and into `body`, both of which must stay unchanged until the buffers are written.
   Buffers next(std::string_view body, bool last);
@@ -57,8 +58,11 @@ class AnswerFraming {
   bool head_pending() const { return !head_sent_; }
 
  private:
+  void begin_head();
+  void end_head(const AnswerShape& shape);
+
   // A provider's answer head, rate-limit fields and all, fits in one allocation of this.
-  static constexpr std::size_t kHeadReserve = 1024;
+  static constexpr std::size_t kHeadReserve = 2048;
 
   std::string head_;
   bool head_sent_ = false;

@@ -14,10 +14,10 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
-std::string_view lower_into(std::string_view text, std::string& scratch) {
-  if (scratch.size() < text.size()) scratch.resize(text.size());
-  std::transform(text.begin(), text.end(), scratch.begin(), lower);
-  return {scratch.data(), text.size()};
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](char x, char y) { return lower(x) < lower(y); });
 }
 
 bool starts_with_ci(std::string_view text, std::string_view lower_prefix) {

@@ -13,11 +13,15 @@ inline std::string_view view(boost::beast::string_view text) { return {text.data
 
 std::string to_lower(std::string_view text);
 
-// The same into `scratch` (reused from call to call: no allocation once it is large enough),
-// as a view of its first text.size() bytes; scratch itself is not resized down to the text.
-std::string_view lower_into(std::string_view text, std::string& scratch);
 
 // `lower_prefix` is given in lower case.
 bool starts_with_ci(std::string_view text, std::string_view lower_prefix);
+
+// Orders ASCII text ignoring case, and looks up by any string_view (transparent): a set of
+// lower-case names can be asked about a name as it came, without a lower-case copy of it.
+struct CaseInsensitiveLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
 
 }  // namespace saferun::broker

@@ -2,9 +2,7 @@
 
 #include "broker/ascii.h"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace saferun::broker {
 namespace {
@@ -29,11 +27,6 @@ constexpr std::array<std::string_view, 11> kOverrides = {
     "true-client-ip"};
 constexpr std::string_view kForwardedPrefix = "x-forwarded-";
 
-template <std::size_t N>
-bool listed(const std::array<std::string_view, N>& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 // Every name above, filed by length: a request's field is compared with the few names of its
 // own length rather than all 29 (a request carries a dozen fields or more, each one checked).
 constexpr std::size_t kLongestName = 22;  // x-http-method-override
@@ -55,6 +48,12 @@ struct NamesByLength {
   }
 };
 
+constexpr NamesByLength kHopByHopByLength = [] {
+  NamesByLength table;
+  table.add(kHopByHop);
+  return table;
+}();
+
 constexpr NamesByLength kNotForwardedUpstream = [] {
   NamesByLength table;
   table.add(kHopByHop);
@@ -72,8 +71,8 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-std::set<std::string> connection_tokens(std::string_view value) {
-  std::set<std::string> tokens;
+ConnectionTokens connection_tokens(std::string_view value) {
+  ConnectionTokens tokens;
   while (!value.empty()) {
     auto comma = value.find(',');
     auto token = trim(value.substr(0, comma));
@@ -84,19 +83,19 @@ std::set<std::string> connection_tokens(std::string_view value) {
   return tokens;
 }
 
-bool is_hop_by_hop(std::string_view lower_name) { return listed(kHopByHop, lower_name); }
+bool is_hop_by_hop(std::string_view name) { return kHopByHopByLength.holds(name); }
 
 // Compared without case, so that a request's fields need no lower-case copy of their names.
-bool forwards_request_header(std::string_view name, const std::set<std::string>& connection_listed,
+bool forwards_request_header(std::string_view name, const ConnectionTokens& connection_listed,
                              std::string_view credential_header) {
   if (name.empty() || (name.size() == credential_header.size() && starts_with_ci(name, credential_header))) return false;
   if (kNotForwardedUpstream.holds(name) || starts_with_ci(name, kForwardedPrefix)) return false;
-  return connection_listed.empty() || connection_listed.count(to_lower(name)) == 0;
+  return connection_listed.empty() || !connection_listed.contains(name);
 }
 
-bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed) {
-  if (lower_name.empty() || is_hop_by_hop(lower_name)) return false;
-  return connection_listed.empty() || connection_listed.count(std::string(lower_name)) == 0;
+bool forwards_response_header(std::string_view name, const ConnectionTokens& connection_listed) {
+  if (name.empty() || is_hop_by_hop(name)) return false;
+  return connection_listed.empty() || !connection_listed.contains(name);
 }
 
 }  // namespace saferun::broker

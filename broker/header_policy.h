@@ -11,28 +11,33 @@
 #include <string>
 #include <string_view>
 
+#include "broker/ascii.h"
 #include "broker/field_lookup.h"
 
 namespace saferun::broker {
 
+// The names a Connection field lists, lower-cased; looked up in any case.
+using ConnectionTokens = std::set<std::string, CaseInsensitiveLess>;
+
 // Lower-cased tokens of a Connection header value ("keep-alive, X-Foo" -> {keep-alive, x-foo}).
-std::set<std::string> connection_tokens(std::string_view connection_value);
+ConnectionTokens connection_tokens(std::string_view connection_value);
 
 // The tokens of every Connection field of a message's fields: a message may carry several.
 template <class Fields>
-std::set<std::string> connection_tokens_of(const Fields& fields) {
-  std::set<std::string> tokens;
+ConnectionTokens connection_tokens_of(const Fields& fields) {
+  ConnectionTokens tokens;
   for_each_field_value(fields, boost::beast::http::field::connection,
                        [&](std::string_view value) { tokens.merge(connection_tokens(value)); });
   return tokens;
 }
 
-bool is_hop_by_hop(std::string_view lower_name);
+// Names in any case: each field is checked as it came, with no lower-case copy made.
+bool is_hop_by_hop(std::string_view name);
 
-// `name` in any case; `credential_header` is the route's own credential header (lower case).
-bool forwards_request_header(std::string_view name, const std::set<std::string>& connection_listed,
+// `credential_header` is the route's own credential header (lower case).
+bool forwards_request_header(std::string_view name, const ConnectionTokens& connection_listed,
                              std::string_view credential_header);
 
-bool forwards_response_header(std::string_view lower_name, const std::set<std::string>& connection_listed);
+bool forwards_response_header(std::string_view name, const ConnectionTokens& connection_listed);
 
 }  // namespace saferun::broker

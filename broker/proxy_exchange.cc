@@ -3,13 +3,12 @@
 #include <array>
 #include <limits>
 #include <boost/beast/core/buffers_suffix.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/error.hpp>
 #include <optional>
 
 #include "broker/answer_body_filter.h"
 #include "broker/answer_framing.h"
-#include "broker/field_lookup.h"
+#include "broker/answer_parser.h"
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
 #include "broker/io_now.h"
@@ -25,7 +24,6 @@ namespace {
 
 constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
 
-using ResponseParser = http::response_parser<http::buffer_body, HeadAllocator<char>>;
 constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
 
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
@@ -126,7 +124,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   }
 
   void read_response_head() {
-    parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(HeadAllocator<char>(answer_arena_)));
+    parser_.emplace(HeadAllocator<char>(answer_arena_));
     // Unlimited, but spelled as the largest value: Boost 1.74 compares Content-Length against
     // an empty optional as "over the limit" (basic_parser.ipp finish_header).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -161,8 +159,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   }
 
   void on_response_head() {
-    if (parser_->get().result_int() / 100 != 1) return start_response();
-    if (parser_->get().result_int() == 101) {  // WebSocket upgrades take another path (broker/websocket)
+    if (parser_->head().status() / 100 != 1) return start_response();
+    if (parser_->head().status() == 101) {  // WebSocket upgrades take another path (broker/websocket)
       upstream_->close();
       return fail(502, "the upstream switched protocols for a request that did not ask it to");
     }
@@ -216,21 +214,20 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   // The upstream's head, cleaned for the client, then the body relayed as it comes.
   void start_response() {
     request_.body.release();  // the upstream answers: no retry will need the body again
-    auto& response = parser_->get();
-    if (filter_.redactor().active() && is_encoded(response)) {
+    const auto& head = parser_->head();
+    if (filter_.redactor().active() && is_encoded(head)) {
       upstream_->close();
       return fail(502, "the upstream sent an encoded (compressed) answer, which the broker cannot scan for "
                        "secrets; it asks for identity encoding");
     }
     // The parser's view, not the head's: a body that runs to the close ends the connection too.
     upstream_keep_alive_ = parser_->keep_alive() && !write_error_;
-    clean_response_head(response, filter_.redactor());
     if (auto* meter = filter_.meter()) {  // policy hook: the meter learns the answer's format before any byte passes
-      meter->on_answer(response.result_int(), first_field_value(response, http::field::content_type).value_or(""),
-                       first_field_value(response, http::field::content_encoding).value_or(""));
+      meter->on_answer(head.status(), head.first(http::field::content_type).value_or(""),
+                       head.first(http::field::content_encoding).value_or(""));
     }
-    response.version(11);
-    framing_.start(response, answer_shape(response.result_int()));
+    framing_.start([&](std::string& out) { append_client_head(out, head, filter_.redactor()); },
+                   answer_shape(head.status()));
     parser_->eager(true);  // from here each parse takes all the buffered body it can, chunk heads included
     response_started_ = true;
     // Body bytes already here (a small JSON answer) go out with the head in one write; when
@@ -250,9 +247,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 
   void relay_next() {
     if (parser_->is_done()) return write_chunk(true);
-    auto& body = parser_->get().body();
-    body.data = read_buffer_.get();
-    body.size = RelayBuffers::kBytes;
+    parser_->body_buffer(read_buffer_.get(), RelayBuffers::kBytes);
     if (parse_buffered()) return;
     // The parser took all it could and gave nothing: a chunk's size line, say, not whole yet.
     if (upstream_->buffer.size() >= kUpstreamHeaderLimit) return on_body_read(http::error::header_limit);
@@ -274,7 +269,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     beast::error_code ec;
     upstream_->buffer.consume(parser_->put(upstream_->buffer.data(), ec));
     if (ec == http::error::need_more || ec == http::error::need_buffer) ec = {};
-    if (!ec && !parser_->is_done() && parser_->get().body().size == RelayBuffers::kBytes) return false;
+    if (!ec && !parser_->is_done() && parser_->body_room() == RelayBuffers::kBytes) return false;
     on_body_read(ec);
     return true;
   }
@@ -284,7 +279,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     // Nothing sent to the client yet: a clear 502 rather than silence.
     if (ec && bytes_out_ == 0) return fail_upstream(ec, "the upstream's answer broke off");
     if (ec) return abort();
-    auto got = RelayBuffers::kBytes - parser_->get().body().size;
+    auto got = RelayBuffers::kBytes - parser_->body_room();
     pending_.clear();
     filter_.pass(std::string_view(read_buffer_.get(), got), pending_);
     write_chunk(parser_->is_done());
@@ -330,7 +325,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       upstream_->close();
     }
     end_meter(policy::Ending::answered);
-    finish({true, static_cast<int>(parser_->get().result_int()), {}, client_keep_alive_, bytes_out_});
+    finish({true, static_cast<int>(parser_->head().status()), {}, client_keep_alive_, bytes_out_});
   }
 
   // After the response started, the only honest signal left is to cut both connections.
@@ -340,7 +335,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     if (upstream_) upstream_->close();
     end_meter(policy::Ending::cut);
     if (!response_started_) return finish({true, 499, "the client went away before the answer", false, 0});
-    finish({true, static_cast<int>(parser_->get().result_int()), "stream cut", false, bytes_out_});
+    finish({true, static_cast<int>(parser_->head().status()), "stream cut", false, bytes_out_});
   }
 
   void fail(int status, std::string why) {
@@ -371,7 +366,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   AnswerBodyFilter filter_;
   ExchangeDone done_;
   std::unique_ptr<UpstreamConnection> upstream_;
-  std::optional<ResponseParser> parser_;
+  std::optional<AnswerParser> parser_;
   RelayBuffers::Buffer read_buffer_;  // RelayBuffers::kBytes, not zeroed: only bytes read are used
   AnswerFraming framing_;
   std::string pending_;

@@ -1,11 +1,9 @@
 #include "broker/response_head.h"
 
-#include <string>
-#include <utility>
-#include <vector>
+#include <boost/beast/http/status.hpp>
+#include <string_view>
 
 #include "broker/ascii.h"
-#include "broker/field_lookup.h"
 #include "broker/header_policy.h"
 
 namespace saferun::broker {
@@ -14,45 +12,53 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// Rare (an upstream echoing a key): every name and value masked, the head rebuilt in order.
-void mask_fields(UpstreamResponse& response, const SecretRedactor& redactor) {
-  std::vector<std::pair<std::string, std::string>> masked;
-  for (const auto& field : response)
-    masked.emplace_back(redactor.redact(view(field.name_string())), redactor.redact(view(field.value())));
-  response.clear();
-  for (const auto& [name, value] : masked) response.insert(name, value);
+ConnectionTokens connection_tokens_of(const AnswerHead& head) {
+  ConnectionTokens tokens;
+  head.for_each([&](const AnswerHead::Field& field) {
+    if (field.name == http::field::connection) tokens.merge(connection_tokens(field.value));
+  });
+  return tokens;
+}
+
+void append_status_line(std::string& out, unsigned status, std::string_view reason, const SecretRedactor& redactor) {
+  const char line[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', static_cast<char>('0' + status / 100 % 10),
+                       static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10), ' '};
+  out.append(line, sizeof line);
+  if (reason.empty()) reason = view(http::obsolete_reason(static_cast<http::status>(status)));
+  redactor.finds_secret(reason) ? out.append(redactor.redact(reason)) : out.append(reason);
+  out += "\r\n";
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out += ": ";
+  out.append(value);
+  out += "\r\n";
 }
 
 }  // namespace
 
-// Fields are erased as they are met — erase() hands back the next one, so nothing is read
-// after it is freed; the common head (no secret in it) is cleaned without a copy.
-void clean_response_head(UpstreamResponse& response, const SecretRedactor& redactor) {
-  auto listed = connection_tokens_of(response.base());
-  std::string lower;
-  bool holds_secret = false;
-  for (auto field = response.begin(); field != response.end();) {
-    auto name = view(field->name_string());
-    auto lower_name = lower_into(name, lower);
-    if (!forwards_response_header(lower_name, listed) || lower_name == "content-length") {
-      field = response.erase(field);
-      continue;
-    }
-    holds_secret = holds_secret || redactor.finds_secret(name) || redactor.finds_secret(view(field->value()));
-    ++field;
-  }
-  if (holds_secret) mask_fields(response, redactor);
-  auto reason = view(response.reason());
-  if (redactor.finds_secret(reason)) response.reason(redactor.redact(reason));
+// Masked field by field: redact() changes only text that holds a secret (rare: an upstream
+// echoing a key), so the common head is copied as it came.
+void append_client_head(std::string& out, const AnswerHead& head, const SecretRedactor& redactor) {
+  append_status_line(out, head.status(), head.reason(), redactor);
+  const auto listed = connection_tokens_of(head);
+  head.for_each([&](const AnswerHead::Field& field) {
+    if (!forwards_response_header(field.name_text, listed) || field.name == http::field::content_length) return;
+    if (redactor.finds_secret(field.name_text) || redactor.finds_secret(field.value))
+      return append_field(out, redactor.redact(field.name_text), redactor.redact(field.value));
+    append_field(out, field.name_text, field.value);
+  });
 }
 
-bool is_encoded(const ArenaFields& fields) {
-  auto coding = to_lower(first_field_value(fields, http::field::content_encoding).value_or(""));
+bool is_encoded(const AnswerHead& head) {
+  auto coding = to_lower(head.first(http::field::content_encoding).value_or(""));
   if (!coding.empty() && coding != "identity") return true;
   // A transfer coding under the chunks ("gzip, chunked") hides the body as well.
   bool encoded = false;
-  for_each_field_value(fields, http::field::transfer_encoding, [&](std::string_view value) {
-    for (const auto& token : connection_tokens(value))
+  head.for_each([&](const AnswerHead::Field& field) {
+    if (field.name != http::field::transfer_encoding) return;
+    for (const auto& token : connection_tokens(field.value))
       encoded = encoded || (token != "chunked" && token != "identity");
   });
   return encoded;

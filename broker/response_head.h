@@ -1,22 +1,23 @@
 #pragma once
 // The upstream's answer head as the client may see it: hop-by-hop fields and those its
-// Connection header names are dropped, Content-Length too (the relay frames the body itself),
-// and any secret the broker holds is masked in field names, values and the reason phrase.
+// Connection fields name stop at the broker, as does Content-Length (the framing states its
+// own); every other field passes in its order, and a secret in a field's name or value, or in
+// the reason phrase, is masked. Pure.
 
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/message.hpp>
+#include <string>
 
-#include "broker/head_arena.h"
+#include "broker/answer_head.h"
 #include "broker/secret_redactor.h"
 
 namespace saferun::broker {
 
-using UpstreamResponse = boost::beast::http::response<boost::beast::http::buffer_body, ArenaFields>;
+// "HTTP/1.1 <status> <reason>\r\n" and the fields that pass, each "name: value\r\n", appended to
+// `out` (no blank line: the framing adds its own fields first). The broker speaks HTTP/1.1 to
+// its client whatever the upstream spoke; a missing reason is the status's usual one.
+void append_client_head(std::string& out, const AnswerHead& head, const SecretRedactor& redactor);
 
-void clean_response_head(UpstreamResponse& response, const SecretRedactor& redactor);
-
-// A Content-Encoding other than identity, or a transfer coding besides chunked: a body the
-// redactor cannot read.
-bool is_encoded(const ArenaFields& fields);
+// The body is encoded in a way the broker cannot scan for secrets: a Content-Encoding other
+// than identity, or a transfer coding besides chunked.
+bool is_encoded(const AnswerHead& head);
 
 }  // namespace saferun::broker

@@ -50,3 +50,26 @@ TEST_CASE("request header names are refused or let through whatever their case",
     CHECK(forwards_request_header(name, {"x-foo"}, "x-custom-key"));
   }
 }
+
+TEST_CASE("answer header names are stopped or let through whatever their case", "[header_policy]") {
+  const ConnectionTokens listed = connection_tokens("Keep-Alive, X-Private");
+  for (const char* name : {"Connection", "KEEP-ALIVE", "Transfer-Encoding", "Upgrade", "TE", "Trailer",
+                           "Proxy-Authenticate", "X-PRIVATE", "x-private"}) {
+    INFO(name);
+    CHECK_FALSE(forwards_response_header(name, listed));
+  }
+  for (const char* name : {"Request-Id", "Retry-After", "anthropic-ratelimit-requests-remaining", "X-Privat",
+                           "X-Private-", "Content-Encoding", "Tee"}) {
+    INFO(name);
+    CHECK(forwards_response_header(name, listed));
+  }
+}
+
+TEST_CASE("a Connection field's tokens are lower-cased once and looked up in any case", "[header_policy]") {
+  const ConnectionTokens tokens = connection_tokens(" Keep-Alive ,X-Foo,, x-foo ");
+  CHECK(tokens == ConnectionTokens{"keep-alive", "x-foo"});
+  CHECK(tokens.contains("KEEP-alive"));
+  CHECK(tokens.contains("X-FOO"));
+  CHECK_FALSE(tokens.contains("x-fo"));
+  CHECK_FALSE(tokens.contains("x-fooo"));
+}

@@ -1,0 +1,39 @@
+#include "broker/answer_head.h"
+
+namespace saferun::broker {
+
+AnswerHead::AnswerHead(HeadAllocator<char> allocator) : text_(allocator), entries_(allocator) {
+  text_.reserve(kTextReserve);
+  entries_.reserve(kFieldsReserve);
+}
+
+// Called once, before any field (the status line comes first).
+void AnswerHead::set_status(unsigned status, std::string_view reason, unsigned version) {
+  status_ = status;
+  version_ = version;
+  text_.assign(reason);
+  reason_size_ = static_cast<std::uint32_t>(reason.size());
+  entries_.clear();
+}
+
+// Sizes fit 32 bits: the parser's header limit (256 KiB) bounds the whole head.
+void AnswerHead::add(boost::beast::http::field name, std::string_view name_text, std::string_view value) {
+  entries_.push_back({name, static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(name_text.size()),
+                      static_cast<std::uint32_t>(value.size())});
+  text_.append(name_text);
+  text_.append(value);
+}
+
+AnswerHead::Field AnswerHead::operator[](std::size_t i) const {
+  const auto& entry = entries_[i];
+  const std::string_view text(text_);
+  return {entry.name, text.substr(entry.at, entry.name_size), text.substr(entry.at + entry.name_size, entry.value_size)};
+}
+
+std::optional<std::string_view> AnswerHead::first(boost::beast::http::field name) const {
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].name == name) return (*this)[i].value;
+  return std::nullopt;
+}
+
+}  // namespace saferun::broker

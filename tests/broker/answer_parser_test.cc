@@ -1,0 +1,114 @@
+#include "broker/answer_parser.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using namespace saferun::broker;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kProviderHead =
+    "HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 16:00:00 GMT\r\nContent-Type: application/json\r\n"
+    "Content-Length: 11\r\nConnection: keep-alive\r\nanthropic-ratelimit-requests-remaining: 3999\r\n"
+    "request-id: req_011CVhB9s4mWxZkQeYJb2TfP\r\nCF-RAY: 9a1b2c3d4e5f6a7b-FRA\r\n\r\n";
+
+// Puts `bytes` until the parser stops; returns what it consumed.
+std::size_t put(AnswerParser& parser, std::string_view bytes, boost::beast::error_code& ec) {
+  std::size_t used = 0;
+  while (used < bytes.size() && !parser.is_done()) {
+    auto n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    used += n;
+    if (ec || n == 0) break;
+  }
+  return used;
+}
+
+}  // namespace
+
+TEST_CASE("an answer's status, reason and fields are kept in order, as received, with Beast's names for them",
+          "[answer_parser]") {
+  HeadArena arena;
+  AnswerParser parser{HeadAllocator<char>(arena)};
+  boost::beast::error_code ec;
+  parser.put(boost::asio::buffer(kProviderHead.data(), kProviderHead.size()), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(parser.is_header_done());
+  const auto& head = parser.head();
+  CHECK(head.status() == 200);
+  CHECK(head.reason() == "OK");
+  CHECK(head.version() == 11);
+  REQUIRE(head.size() == 7);
+  CHECK(head[0].name == http::field::date);
+  CHECK(head[4].name == http::field::unknown);
+  CHECK(head[4].name_text == "anthropic-ratelimit-requests-remaining");
+  CHECK(head[4].value == "3999");
+  CHECK(head[6].name_text == "CF-RAY");
+  CHECK(head[6].value == "9a1b2c3d4e5f6a7b-FRA");
+  CHECK(head.first(http::field::content_type) == "application/json");
+  CHECK_FALSE(head.first(http::field::content_encoding));
+  CHECK(parser.content_length().value_or(0) == 11);
+  CHECK(arena.owns(head[6].value.data()));  // no field on the heap
+}
+
+TEST_CASE("body bytes fill the buffer given and wait, unread, for the next one", "[answer_parser]") {
+  AnswerParser parser;
+  const std::string answer = std::string(kProviderHead) + "hello world";
+  boost::beast::error_code ec;
+  auto used = put(parser, answer, ec);
+  REQUIRE(parser.is_header_done());
+  CHECK(ec == http::error::need_buffer);  // no buffer yet
+  char first[4];
+  parser.body_buffer(first, sizeof first);
+  ec = {};
+  used += put(parser, std::string_view(answer).substr(used), ec);
+  CHECK(ec == http::error::need_buffer);
+  CHECK(parser.body_room() == 0);
+  CHECK(std::string(first, 4) == "hell");
+  char rest[32];
+  parser.body_buffer(rest, sizeof rest);
+  ec = {};
+  used += put(parser, std::string_view(answer).substr(used), ec);
+  CHECK_FALSE(ec);
+  CHECK(parser.is_done());
+  CHECK(used == answer.size());
+  CHECK(std::string(rest, sizeof rest - parser.body_room()) == "o world");
+}
+
+TEST_CASE("a chunked body arrives without its chunk framing", "[answer_parser]") {
+  AnswerParser parser;
+  parser.eager(true);
+  const std::string answer =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "6\r\nevent:\r\n3;x=1\r\n ok\r\n0\r\n\r\n";
+  char body[64];
+  parser.body_buffer(body, sizeof body);
+  boost::beast::error_code ec;
+  auto used = put(parser, answer, ec);
+  CHECK_FALSE(ec);
+  CHECK(parser.is_done());
+  CHECK(parser.chunked());
+  CHECK(used == answer.size());
+  CHECK(std::string(body, sizeof body - parser.body_room()) == "event: ok");
+}
+
+TEST_CASE("a head larger than the arena's block is kept whole", "[answer_parser]") {
+  HeadArena arena;
+  AnswerParser parser{HeadAllocator<char>(arena)};
+  parser.header_limit(256 * 1024);
+  std::string head = "HTTP/1.1 429 Too Many Requests\r\n";
+  for (int i = 0; i < 100; ++i) head += "x-field-" + std::to_string(i) + ": " + std::string(90, 'a' + i % 26) + "\r\n";
+  head += "Content-Length: 0\r\n\r\n";
+  boost::beast::error_code ec;
+  put(parser, head, ec);
+  CHECK_FALSE(ec);
+  REQUIRE(parser.head().size() == 101);
+  for (int i = 0; i < 100; ++i) {
+    CHECK(parser.head()[i].name_text == "x-field-" + std::to_string(i));
+    CHECK(parser.head()[i].value == std::string(90, 'a' + i % 26));
+  }
+  CHECK(parser.head().reason() == "Too Many Requests");
+}
