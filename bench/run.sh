@@ -12,7 +12,10 @@
 # client connection counts, ROUNDS (default 3) how many times each cell is measured: the
 # direct upstream, safe-run and nginx take turns (safe-run first in odd rounds, nginx first in
 # even ones) and each column reports its median round, so a burst of load from other users
-# of the machine lands on one round of one column rather than on the result.
+# of the machine lands on one round of one column rather than on the result. REAL_HEADS=1:
+# the POSTs carry Claude Code's request head (bench/claude_request_head.txt, 21 fields with
+# Host, length and key) and the sink answers with a provider's head (24 fields) instead of the
+# minimal heads wrk and the sink use by default.
 #
 # Loopback only; every load is bounded in time.
 set -euo pipefail
@@ -44,7 +47,9 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 exec 7< <(sleep 100000); pids+=($!)  # holds the fakes' stdin open; killed on exit
 "$FAKE" --tls "$work" <&7 >"$work/fake-tls.port" & pids+=($!)
 "$FAKE" <&7 >"$work/fake.port" & pids+=($!)
-"$SINK" >"$work/sink.port" & pids+=($!); SINK_PID=$!
+sink_args=()
+if [ "${REAL_HEADS:-0}" = 1 ]; then sink_args=(--provider-head); export HEAD_FILE=bench/claude_request_head.txt; fi
+"$SINK" "${sink_args[@]}" >"$work/sink.port" & pids+=($!); SINK_PID=$!
 sleep 1
 FAKE_PORT=$(awk '{print $2}' "$work/fake.port")
 UP=$(awk '{print $2}' "$work/sink.port")
@@ -106,6 +111,11 @@ echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr)"
 echo "- safe-run $($SAFE_RUN --version | awk '{print $2}') ($(git rev-parse --short HEAD 2>/dev/null || echo unknown), $BUILD), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
 echo "- upstream: bench/sink_upstream.cc (1 thread, epoll) reading each request whole and answering 64 bytes of JSON"
+if [ "${REAL_HEADS:-0}" = 1 ]; then
+  echo "- heads: real ones — each POST carries Claude Code's 21 request fields (bench/claude_request_head.txt), each answer a provider's 24 (GETs: wrk's own 2-field request head)"
+else
+  echo "- heads: minimal — wrk's (Host, key; POSTs add Content-Type and length) and a 2-field answer"
+fi
 echo "- proxies, both adding x-api-key: safe-run (1 thread) and nginx (worker_processes 1, request bodies ${NGINX_BODY:-buffered} in memory, keepalive 256 upstream)"
 echo "- load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the first cell; the machine is shared"
 echo

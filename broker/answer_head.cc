@@ -24,12 +24,6 @@ void AnswerHead::add(boost::beast::http::field name, std::string_view name_text,
   text_.append(value);
 }
 
-AnswerHead::Field AnswerHead::operator[](std::size_t i) const {
-  const auto& entry = entries_[i];
-  const std::string_view text(text_);
-  return {entry.name, text.substr(entry.at, entry.name_size), text.substr(entry.at + entry.name_size, entry.value_size)};
-}
-
 std::optional<std::string_view> AnswerHead::first(boost::beast::http::field name) const {
   for (std::size_t i = 0; i < entries_.size(); ++i)
     if (entries_[i].name == name) return (*this)[i].value;

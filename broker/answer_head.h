@@ -35,7 +35,14 @@ class AnswerHead {
   unsigned version() const { return version_; }  // 10 or 11
   std::string_view reason() const { return std::string_view(text_).substr(0, reason_size_); }
   std::size_t size() const { return entries_.size(); }
-  Field operator[](std::size_t i) const;
+  Field operator[](std::size_t i) const {
+    const auto& entry = entries_[i];
+    const char* at = text_.data() + entry.at;
+    return {entry.name, {at, entry.name_size}, {at + entry.name_size, entry.value_size}};
+  }
+  // The reason and every name and value back to back: a secret in none of them is not in this
+  // either (one scan of the whole head rather than two per field).
+  std::string_view text() const { return text_; }
   std::optional<std::string_view> first(boost::beast::http::field name) const;
 
   template <class Visit>  // visit(Field) for each field, in order

@@ -153,7 +153,7 @@ void Connection::on_body(beast::error_code ec) {
   if (is_client_gone(ec) || closed_) return close();
   if (ec) return answer_refusal(400, "bad_request", "malformed HTTP request: " + ec.message());
   body_bytes_ = parser_->get().body().size();  // counted now: a forward moves the body away
-  const bool keep_alive = parser_->get().keep_alive();
+  const bool keep_alive = parser_->keep_alive();
   switch (dispatch_.action) {
     case Action::preflight: {
       Response response{http::status::ok, 11};
@@ -209,7 +209,8 @@ void Connection::admit_by_policy() {
 // While the answer is relayed, a read stays pending on the client's socket (connection_head.cc):
 // end of stream there means the client is gone, and the exchange lets the upstream go.
 void Connection::start_exchange() {
-  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, answer_arena_, dispatch_, parser_->get(), meter_,
+  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, answer_arena_, dispatch_, parser_->get(),
+                                      parser_->keep_alive(), meter_,
                                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
                                         self.on_exchange_done(outcome);
                                       }));
@@ -242,7 +243,7 @@ void Connection::answer_dry_run() {
   response.set(http::field::content_type, "application/json");
   response.body() = dry_run_body(dispatch_, std::string_view(method.data(), method.size()),
                                  request.body().view());
-  answer(std::move(response), request.keep_alive());
+  answer(std::move(response), parser_->keep_alive());
 }
 
 void Connection::answer_refusal(int status, std::string decision, std::string reason, const policy::Refusal* limits) {
@@ -257,7 +258,7 @@ void Connection::answer_refusal(int status, std::string decision, std::string re
   response.body() = error_body(dispatch_.provider, status, dispatch_.reason);
   // Once a request is refused before its body was read, the stream cannot be trusted to be
   // at a message boundary: answer and close.
-  bool keep_alive = at_message_end() && parser_->get().keep_alive() && !close_after_answer_;
+  bool keep_alive = at_message_end() && parser_->keep_alive() && !close_after_answer_;
   answer(std::move(response), keep_alive);
 }
 

@@ -30,14 +30,14 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
            UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch, ClientRequest& request,
-           std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done)
+           bool client_keep_alive, std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done)
       : context_(std::move(context)),
         client_(client),
         client_owner_(std::move(client_owner)),
         watch_(watch),
         answer_arena_(answer_arena),
         route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
-        client_keep_alive_(request.keep_alive()),
+        client_keep_alive_(client_keep_alive),
         head_request_(request.method() == http::verb::head),
         request_(make_upstream_request(request, dispatch.route->route, dispatch.route->credential_line,
                                        dispatch.upstream_target)),
@@ -387,10 +387,10 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
                                                    std::shared_ptr<void> client_owner, UpstreamWatch& watch,
                                                    HeadArena& answer_arena, const Dispatch& dispatch,
-                                                   ClientRequest& request, std::shared_ptr<policy::RequestMeter> meter,
-                                                   ExchangeDone done) {
+                                                   ClientRequest& request, bool client_keep_alive,
+                                                   std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done) {
   return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), watch, answer_arena, dispatch,
-                                    request, std::move(meter), std::move(done));
+                                    request, client_keep_alive, std::move(meter), std::move(done));
 }
 
 }  // namespace saferun::broker

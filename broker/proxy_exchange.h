@@ -47,12 +47,13 @@ class ProxyExchange {
 
 // `client`, `watch` and `answer_arena` (where the upstream's answer head is parsed into) belong
 // to `client_owner`, which the exchange keeps alive until its last handler has run — even after
-// `done` was called. Upstream reads are timed through `watch`. `meter` (may be null) sees the answer's bytes as they
+// `done` was called. Upstream reads are timed through `watch`. `client_keep_alive`: the request
+// asked for it (its parser's reading: a flag, where the message's own walks its Connection fields). `meter` (may be null) sees the answer's bytes as they
 // are relayed and is ended before `done` runs. Nothing happens until start().
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context,
                                                    boost::beast::tcp_stream& client, std::shared_ptr<void> client_owner,
                                                    UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch,
-                                                   ClientRequest& request,
+                                                   ClientRequest& request, bool client_keep_alive,
                                                    std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
 
 }  // namespace saferun::broker

@@ -20,12 +20,12 @@ ConnectionTokens connection_tokens_of(const AnswerHead& head) {
   return tokens;
 }
 
-void append_status_line(std::string& out, unsigned status, std::string_view reason, const SecretRedactor& redactor) {
+void append_status_line(std::string& out, unsigned status, std::string_view reason, const SecretRedactor* redactor) {
   const char line[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', static_cast<char>('0' + status / 100 % 10),
                        static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10), ' '};
   out.append(line, sizeof line);
   if (reason.empty()) reason = view(http::obsolete_reason(static_cast<http::status>(status)));
-  redactor.finds_secret(reason) ? out.append(redactor.redact(reason)) : out.append(reason);
+  redactor && redactor->finds_secret(reason) ? out.append(redactor->redact(reason)) : out.append(reason);
   out += "\r\n";
 }
 
@@ -38,15 +38,16 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-// Masked field by field: redact() changes only text that holds a secret (rare: an upstream
-// echoing a key), so the common head is copied as it came.
+// Masked field by field, and only when the head as a whole holds a secret (rare: an upstream
+// echoing a key); redact() changes only text that holds one.
 void append_client_head(std::string& out, const AnswerHead& head, const SecretRedactor& redactor) {
-  append_status_line(out, head.status(), head.reason(), redactor);
+  const SecretRedactor* masking = redactor.finds_secret(head.text()) ? &redactor : nullptr;
+  append_status_line(out, head.status(), head.reason(), masking);
   const auto listed = connection_tokens_of(head);
   head.for_each([&](const AnswerHead::Field& field) {
     if (!forwards_response_header(field.name_text, listed) || field.name == http::field::content_length) return;
-    if (redactor.finds_secret(field.name_text) || redactor.finds_secret(field.value))
-      return append_field(out, redactor.redact(field.name_text), redactor.redact(field.value));
+    if (masking && (masking->finds_secret(field.name_text) || masking->finds_secret(field.value)))
+      return append_field(out, masking->redact(field.name_text), masking->redact(field.value));
     append_field(out, field.name_text, field.value);
   });
 }
