@@ -16,9 +16,19 @@
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
+#define SAFE_RUN_HEAD_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // clang's spelling
+#define SAFE_RUN_HEAD_ARENA_ASAN 1
+#endif
+#endif
+
+#if defined(SAFE_RUN_HEAD_ARENA_ASAN)
 #include <sanitizer/asan_interface.h>
 #define SAFE_RUN_HEAD_ARENA_POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
 #define SAFE_RUN_HEAD_ARENA_UNPOISON(address, size) ASAN_UNPOISON_MEMORY_REGION(address, size)
@@ -42,7 +52,8 @@ class HeadArena {
 
   void* allocate(std::size_t bytes) {
     const std::size_t start = (used_ + kAlign - 1) & ~(kAlign - 1);
-    if (bytes > kBytes - start) return ::operator new(bytes);  // start <= kBytes: checked on each bump
+    // Past the block (a full block leaves no address inside it, even for 0 bytes): the heap.
+    if (start >= kBytes || bytes > kBytes - start) return ::operator new(bytes);
     used_ = start + bytes;
     ++live_;
     SAFE_RUN_HEAD_ARENA_UNPOISON(block_ + start, bytes);
@@ -57,8 +68,9 @@ class HeadArena {
 
   // Whether `pointer` is in the block (rather than from the heap).
   bool owns(const void* pointer) const {
-    auto* at = static_cast<const std::byte*>(pointer);
-    return at >= block_ && at < block_ + kBytes;
+    const auto at = reinterpret_cast<std::uintptr_t>(pointer);  // unrelated pointers compared as integers
+    const auto first = reinterpret_cast<std::uintptr_t>(block_);
+    return at >= first && at - first < kBytes;
   }
 
   // Bytes of the block in use; 0 once every field handed out was freed.
@@ -87,6 +99,7 @@ class HeadAllocator {
 
   T* allocate(std::size_t n) {
     static_assert(alignof(T) <= alignof(std::max_align_t));
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
     if (arena_ == nullptr) return static_cast<T*>(::operator new(n * sizeof(T)));
     return static_cast<T*>(arena_->allocate(n * sizeof(T)));
   }

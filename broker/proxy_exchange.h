@@ -48,7 +48,8 @@ class ProxyExchange {
 // `client`, `watch` and `answer_arena` (where the upstream's answer head is parsed into) belong
 // to `client_owner`, which the exchange keeps alive until its last handler has run — even after
 // `done` was called. Upstream reads are timed through `watch`. `client_keep_alive`: the request
-// asked for it (its parser's reading: a flag, where the message's own walks its Connection fields). `meter` (may be null) sees the answer's bytes as they
+// asked for it, as its parser read it: no "close" in any Connection field (HTTP/1.1), or a
+// "keep-alive" in one, or in Proxy-Connection (HTTP/1.0). `meter` (may be null) sees the answer's bytes as they
 // are relayed and is ended before `done` runs. Nothing happens until start().
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context,
                                                    boost::beast::tcp_stream& client, std::shared_ptr<void> client_owner,

@@ -52,15 +52,15 @@ void append_client_head(std::string& out, const AnswerHead& head, const SecretRe
   });
 }
 
+// Every Content-Encoding field counts ("identity" then "gzip" is gzip), and a transfer coding
+// under the chunks ("gzip, chunked") hides the body as well.
 bool is_encoded(const AnswerHead& head) {
-  auto coding = to_lower(head.first(http::field::content_encoding).value_or(""));
-  if (!coding.empty() && coding != "identity") return true;
-  // A transfer coding under the chunks ("gzip, chunked") hides the body as well.
   bool encoded = false;
   head.for_each([&](const AnswerHead::Field& field) {
-    if (field.name != http::field::transfer_encoding) return;
+    if (field.name != http::field::content_encoding && field.name != http::field::transfer_encoding) return;
+    const std::string_view plain = field.name == http::field::content_encoding ? "identity" : "chunked";
     for (const auto& token : connection_tokens(field.value))
-      encoded = encoded || (token != "chunked" && token != "identity");
+      encoded = encoded || (token != plain && token != "identity");
   });
   return encoded;
 }

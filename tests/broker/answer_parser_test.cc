@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,7 +98,8 @@ TEST_CASE("a chunked body arrives without its chunk framing", "[answer_parser]")
 
 TEST_CASE("a head larger than the arena's block is kept whole", "[answer_parser]") {
   HeadArena arena;
-  AnswerParser parser{HeadAllocator<char>(arena)};
+  std::optional<AnswerParser> held{HeadAllocator<char>(arena)};
+  auto& parser = *held;
   parser.header_limit(256 * 1024);
   std::string head = "HTTP/1.1 429 Too Many Requests\r\n";
   for (int i = 0; i < 100; ++i) head += "x-field-" + std::to_string(i) + ": " + std::string(90, 'a' + i % 26) + "\r\n";
@@ -106,9 +108,58 @@ TEST_CASE("a head larger than the arena's block is kept whole", "[answer_parser]
   put(parser, head, ec);
   CHECK_FALSE(ec);
   REQUIRE(parser.head().size() == 101);
+  // The text outgrew the block and moved, whole, to the heap (one allocation, not one per field).
+  CHECK_FALSE(arena.owns(parser.head()[0].value.data()));
+  CHECK_FALSE(arena.owns(parser.head()[100].value.data()));
   for (int i = 0; i < 100; ++i) {
     CHECK(parser.head()[i].name_text == "x-field-" + std::to_string(i));
     CHECK(parser.head()[i].value == std::string(90, 'a' + i % 26));
   }
   CHECK(parser.head().reason() == "Too Many Requests");
+  held.reset();
+  CHECK(arena.live() == 0);
+}
+
+TEST_CASE("an answer without a body is done at its head: to a HEAD request, and a 204", "[answer_parser]") {
+  const std::string with_length = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";
+  AnswerParser head_answer;
+  head_answer.skip(true);  // the exchange's setting for a HEAD request
+  boost::beast::error_code ec;
+  CHECK(put(head_answer, with_length, ec) == with_length.size());
+  CHECK_FALSE(ec);
+  CHECK(head_answer.is_done());
+  const std::string no_content = "HTTP/1.1 204 No Content\r\nrequest-id: r\r\n\r\n";
+  AnswerParser empty;
+  CHECK(put(empty, no_content, ec) == no_content.size());
+  CHECK_FALSE(ec);
+  CHECK(empty.is_done());
+  CHECK(empty.head().status() == 204);
+}
+
+TEST_CASE("a body with neither length nor chunks runs to the close, and put_eof ends it", "[answer_parser]") {
+  AnswerParser parser;
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end";
+  char body[64];
+  parser.body_buffer(body, sizeof body);
+  boost::beast::error_code ec;
+  put(parser, answer, ec);
+  CHECK_FALSE(ec);
+  CHECK_FALSE(parser.is_done());
+  CHECK_FALSE(parser.keep_alive());  // the close is the end of the body
+  parser.put_eof(ec);
+  CHECK_FALSE(ec);
+  CHECK(parser.is_done());
+  CHECK(std::string(body, sizeof body - parser.body_room()) == "until the end");
+}
+
+TEST_CASE("an answer cut before its length is reached is a partial message", "[answer_parser]") {
+  AnswerParser parser;
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort";
+  char body[64];
+  parser.body_buffer(body, sizeof body);
+  boost::beast::error_code ec;
+  put(parser, answer, ec);
+  CHECK_FALSE(ec);
+  parser.put_eof(ec);
+  CHECK(ec == http::error::partial_message);
 }

@@ -77,6 +77,15 @@ TEST_CASE("only identity or no Content-Encoding counts as readable", "[response_
   CHECK_FALSE(is_encoded(answer_with({{"Content-Encoding", "Identity"}})));
   CHECK(is_encoded(answer_with({{"Content-Encoding", "gzip"}})));
   CHECK(is_encoded(answer_with({{"Content-Encoding", "br"}})));
+  CHECK(is_encoded(answer_with({{"Content-Encoding", "identity, gzip"}})));
+  CHECK_FALSE(is_encoded(answer_with({{"Content-Encoding", "identity"}, {"Content-Encoding", " Identity "}})));
+}
+
+TEST_CASE("a compressed answer is seen whichever of its Content-Encoding fields says so", "[response_head]") {
+  // An upstream (or whatever sits between it and the broker) naming identity first and gzip
+  // after would otherwise have its body relayed unscanned for secrets.
+  CHECK(is_encoded(answer_with({{"Content-Encoding", "identity"}, {"Content-Encoding", "gzip"}})));
+  CHECK(is_encoded(answer_with({{"content-encoding", "identity"}, {"X-Other", "1"}, {"CONTENT-ENCODING", "br"}})));
 }
 
 TEST_CASE("a transfer coding besides chunked counts as unreadable, chunked alone as readable", "[response_head]") {

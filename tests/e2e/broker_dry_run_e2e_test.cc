@@ -172,6 +172,22 @@ TEST_CASE("pipelined keep-alive requests are all answered in order", "[e2e][brok
   CHECK(json::parse(responses[2].body)["requests"]["served"] == 2);
 }
 
+TEST_CASE("a close in any of a request's Connection fields ends the connection after its answer", "[e2e][broker]") {
+  // RFC 9112 §9.6: "close" in the Connection field. Beast's message reads only the first such
+  // field; the broker reads its parser's, which sees every one.
+  DryRun run;
+  REQUIRE(run.session.ready());
+  auto headers = run.with_key();
+  headers.push_back({"Connection", "keep-alive"});
+  headers.push_back({"Connection", "close"});
+  auto first = request_bytes("POST", "/anthropic/v1/messages", headers, R"({"n":1})", false);
+  auto second = request_bytes("POST", "/anthropic/v1/messages", run.with_key(), R"({"n":2})", false);
+  auto responses = parse_responses(http_exchange(run.session.port(), first + second, std::chrono::seconds(3)));
+  REQUIRE(responses.size() == 1);
+  CHECK(json::parse(responses[0].body)["request"]["n"] == 1);
+  CHECK(responses[0].header("connection") == "close");
+}
+
 TEST_CASE("the status endpoint reports the session and needs the token", "[e2e][broker]") {
   DryRun run;
   REQUIRE(run.session.ready());

@@ -212,6 +212,19 @@ TEST_CASE("an upstream that compresses anyway is refused rather than passed unsc
   CHECK(contains(response.body, "encoded"));
 }
 
+TEST_CASE("an upstream naming identity first and gzip after is refused too, not passed unscanned",
+          "[e2e][robustness][secrets]") {
+  RawRouteSession raw([](const RawUpstreamRequest& request) {
+    return RawUpstreamAnswer{raw_response(200, "OK", "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n",
+                                          gzip(key_in(request.head)))};
+  });
+  REQUIRE(raw.session.ready());
+  auto response = raw.post();
+  CHECK(response.status == 502);
+  CHECK(contains(response.body, "encoded"));
+  CHECK_FALSE(contains(response.body, gzip(raw.key)));
+}
+
 // The same under a transfer coding: "gzip, chunked" is dechunked by the parser, and the gzip
 // underneath would reach the client unlabelled and unscanned.
 TEST_CASE("an upstream that compresses under its chunks is refused rather than passed unscanned",
