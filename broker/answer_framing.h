@@ -61,8 +61,9 @@ class AnswerFraming {
   void begin_head();
   void end_head(const AnswerShape& shape);
 
-  // A provider's answer head, rate-limit fields and all, fits in one allocation of this.
-  static constexpr std::size_t kHeadReserve = 2048;
+  // A usual answer head fits in one allocation of this, one glibc still caches per thread
+  // (larger ones: broker/response_head.cc reserves what the head needs).
+  static constexpr std::size_t kHeadReserve = 1024;
 
   std::string head_;
   bool head_sent_ = false;

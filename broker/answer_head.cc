@@ -30,10 +30,4 @@ void AnswerHead::add(boost::beast::http::field name, std::string_view name_text,
   text_.append(value);
 }
 
-std::optional<std::string_view> AnswerHead::first(boost::beast::http::field name) const {
-  for (std::size_t i = 0; i < entries_.size(); ++i)
-    if (entries_[i].name == name) return (*this)[i].value;
-  return std::nullopt;
-}
-
 }  // namespace saferun::broker

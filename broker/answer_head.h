@@ -1,6 +1,8 @@
 #pragma once
 // The upstream's answer head as the exchange keeps it: status, reason and fields in arrival
-// order, their text back to back in one string and an index of where each field is.
+// order, their text back to back in one string and an index of where each field is. A range of
+// fields read as Beast's are (name(), name_string(), value()), so the lookups of
+// broker/field_lookup.h and broker/header_policy.h serve it too.
 //
 // Beast's basic_fields keeps each field in its own allocation, linked into a list and into a
 // case-insensitive tree (some 600 instructions per field to insert); a provider's answer
@@ -9,7 +11,7 @@
 
 #include <boost/beast/http/field.hpp>
 #include <cstdint>
-#include <optional>
+#include <boost/beast/core/string.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,10 +22,30 @@ namespace saferun::broker {
 
 class AnswerHead {
  public:
-  struct Field {
-    boost::beast::http::field name;  // field::unknown for a name Beast has no enum for
-    std::string_view name_text;      // as received
-    std::string_view value;
+  class Field {
+   public:
+    Field(boost::beast::http::field name, std::string_view name_string, std::string_view value)
+        : name_(name), name_string_(name_string), value_(value) {}
+    boost::beast::http::field name() const { return name_; }  // field::unknown for a name Beast has no enum for
+    boost::beast::string_view name_string() const { return {name_string_.data(), name_string_.size()}; }  // as received
+    boost::beast::string_view value() const { return {value_.data(), value_.size()}; }
+
+   private:
+    boost::beast::http::field name_;
+    std::string_view name_string_;
+    std::string_view value_;
+  };
+
+  class const_iterator {
+   public:
+    const_iterator(const AnswerHead& head, std::size_t at) : head_(&head), at_(at) {}
+    Field operator*() const { return (*head_)[at_]; }
+    const_iterator& operator++() { return ++at_, *this; }
+    bool operator==(const const_iterator& other) const { return at_ == other.at_; }
+
+   private:
+    const AnswerHead* head_;
+    std::size_t at_;
   };
 
   explicit AnswerHead(HeadAllocator<char> allocator = {});
@@ -43,12 +65,8 @@ class AnswerHead {
   // The reason and every name and value back to back: a secret in none of them is not in this
   // either (one scan of the whole head rather than two per field).
   std::string_view text() const { return text_; }
-  std::optional<std::string_view> first(boost::beast::http::field name) const;
-
-  template <class Visit>  // visit(Field) for each field, in order
-  void for_each(Visit&& visit) const {
-    for (std::size_t i = 0; i < entries_.size(); ++i) visit((*this)[i]);
-  }
+  const_iterator begin() const { return {*this, 0}; }
+  const_iterator end() const { return {*this, entries_.size()}; }
 
  private:
   // A head's worth: a provider's answer head (~1.4 KB, 24 fields) without growing.

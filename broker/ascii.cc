@@ -14,7 +14,6 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
-
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
                                       [](char x, char y) { return lower(x) < lower(y); });

@@ -13,7 +13,6 @@ inline std::string_view view(boost::beast::string_view text) { return {text.data
 
 std::string to_lower(std::string_view text);
 
-
 // `lower_prefix` is given in lower case.
 bool starts_with_ci(std::string_view text, std::string_view lower_prefix);
 

@@ -14,7 +14,6 @@
 // head was let go is reported as it would be on the heap.
 
 #include <boost/beast/http/fields.hpp>
-#include <boost/beast/http/message.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <limits>

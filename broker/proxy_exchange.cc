@@ -9,6 +9,7 @@
 #include "broker/answer_body_filter.h"
 #include "broker/answer_framing.h"
 #include "broker/answer_parser.h"
+#include "broker/field_lookup.h"
 #include "broker/guarded_handler.h"
 #include "broker/response_head.h"
 #include "broker/io_now.h"
@@ -223,8 +224,8 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     // The parser's view, not the head's: a body that runs to the close ends the connection too.
     upstream_keep_alive_ = parser_->keep_alive() && !write_error_;
     if (auto* meter = filter_.meter()) {  // policy hook: the meter learns the answer's format before any byte passes
-      meter->on_answer(head.status(), head.first(http::field::content_type).value_or(""),
-                       head.first(http::field::content_encoding).value_or(""));
+      meter->on_answer(head.status(), first_field_value(head, http::field::content_type).value_or(""),
+                       first_field_value(head, http::field::content_encoding).value_or(""));
     }
     framing_.start([&](std::string& out) { append_client_head(out, head, filter_.redactor()); },
                    answer_shape(head.status()));

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "broker/ascii.h"
+#include "broker/field_lookup.h"
 #include "broker/header_policy.h"
 
 namespace saferun::broker {
@@ -11,14 +12,6 @@ namespace saferun::broker {
 namespace http = boost::beast::http;
 
 namespace {
-
-ConnectionTokens connection_tokens_of(const AnswerHead& head) {
-  ConnectionTokens tokens;
-  head.for_each([&](const AnswerHead::Field& field) {
-    if (field.name == http::field::connection) tokens.merge(connection_tokens(field.value));
-  });
-  return tokens;
-}
 
 void append_status_line(std::string& out, unsigned status, std::string_view reason, const SecretRedactor* redactor) {
   const char line[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', static_cast<char>('0' + status / 100 % 10),
@@ -36,32 +29,44 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out += "\r\n";
 }
 
+// A coding in `value` other than identity and `plain` (the one the broker reads through).
+bool names_other_coding(std::string_view value, std::string_view plain) {
+  for (const auto& token : connection_tokens(value))
+    if (token != plain && token != "identity") return true;
+  return false;
+}
+
 }  // namespace
 
 // Masked field by field, and only when the head as a whole holds a secret (rare: an upstream
 // echoing a key); redact() changes only text that holds one.
 void append_client_head(std::string& out, const AnswerHead& head, const SecretRedactor& redactor) {
+  // Room for it all at once: the text, ": " and CRLF per field, the status line's start and
+  // end, and the fields the framing adds after (at most ~90 bytes).
+  out.reserve(out.size() + head.text().size() + 4 * head.size() + 128);
   const SecretRedactor* masking = redactor.finds_secret(head.text()) ? &redactor : nullptr;
   append_status_line(out, head.status(), head.reason(), masking);
   const auto listed = connection_tokens_of(head);
-  head.for_each([&](const AnswerHead::Field& field) {
-    if (!forwards_response_header(field.name_text, listed) || field.name == http::field::content_length) return;
-    if (masking && (masking->finds_secret(field.name_text) || masking->finds_secret(field.value)))
-      return append_field(out, masking->redact(field.name_text), masking->redact(field.value));
-    append_field(out, field.name_text, field.value);
-  });
+  for (const auto& field : head) {
+    const auto name = view(field.name_string());
+    const auto value = view(field.value());
+    if (!forwards_response_header(name, listed) || field.name() == http::field::content_length) continue;
+    if (masking && (masking->finds_secret(name) || masking->finds_secret(value))) {
+      append_field(out, masking->redact(name), masking->redact(value));
+    } else {
+      append_field(out, name, value);
+    }
+  }
 }
 
 // Every Content-Encoding field counts ("identity" then "gzip" is gzip), and a transfer coding
 // under the chunks ("gzip, chunked") hides the body as well.
 bool is_encoded(const AnswerHead& head) {
   bool encoded = false;
-  head.for_each([&](const AnswerHead::Field& field) {
-    if (field.name != http::field::content_encoding && field.name != http::field::transfer_encoding) return;
-    const std::string_view plain = field.name == http::field::content_encoding ? "identity" : "chunked";
-    for (const auto& token : connection_tokens(field.value))
-      encoded = encoded || (token != plain && token != "identity");
-  });
+  for_each_field_value(head, http::field::content_encoding,
+                       [&](std::string_view value) { encoded = encoded || names_other_coding(value, "identity"); });
+  for_each_field_value(head, http::field::transfer_encoding,
+                       [&](std::string_view value) { encoded = encoded || names_other_coding(value, "chunked"); });
   return encoded;
 }
 

@@ -1,7 +1,5 @@
 #include "broker/websocket/relay.h"
 
-#include <boost/beast/http/empty_body.hpp>
-
 #include <algorithm>
 #include <array>
 #include <boost/asio/steady_timer.hpp>
@@ -21,10 +19,6 @@
 
 namespace saferun::broker::websocket {
 namespace {
-
-// The client's upgrade request, head only: what the relay keeps to accept it and copy headers.
-using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
-
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -368,17 +362,6 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
   bool closing_ = false;
   bool finished_ = false;
 };
-
-// The client's head copied out of the connection's HeadArena: the relay keeps it past the
-// connection's next request, which reuses the arena.
-UpgradeRequest copy_of_head(const ClientRequest& request) {
-  UpgradeRequest copy;
-  copy.version(request.version());
-  copy.method_string(request.method_string());
-  copy.target(request.target());
-  for (const auto& field : request) copy.insert(field.name_string(), field.value());
-  return copy;
-}
 
 }  // namespace
 

@@ -47,4 +47,13 @@ bool forwards_handshake_response_header(std::string_view lower_name) {
   return lower_name == "request-id" || lower_name.starts_with("x-") || lower_name.starts_with("openai-");
 }
 
+UpgradeRequest copy_of_head(const ClientRequest& request) {
+  UpgradeRequest copy;
+  copy.version(request.version());
+  copy.method_string(request.method_string());
+  copy.target(request.target());
+  for (const auto& field : request) copy.insert(field.name_string(), field.value());
+  return copy;
+}
+
 }  // namespace saferun::broker::websocket

@@ -6,6 +6,7 @@
 // GET: a config allows WebSockets only by saying so, and a `GET /responses` rule does not
 // open a relay.
 
+#include <boost/beast/http/empty_body.hpp>
 #include <string_view>
 
 #include "broker/upstream_request.h"
@@ -13,6 +14,13 @@
 namespace saferun::broker::websocket {
 
 inline constexpr std::string_view kUpgradeMethod = "WS";
+
+// The client's upgrade request, head only: what the relay keeps to accept it and copy headers.
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
+
+// The client's head copied out of the connection's HeadArena (broker/head_arena.h): the relay
+// keeps it past the connection's next request, which reuses the arena.
+UpgradeRequest copy_of_head(const ClientRequest& request);
 
 // GET with `Upgrade: websocket` and `Connection: upgrade` (RFC 6455 §4.2.1).
 bool is_websocket_upgrade(const ClientRequest& request);

@@ -1,0 +1,48 @@
+#include "broker/websocket/upgrade.h"
+
+#include <boost/beast/http/parser.hpp>
+#include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+using namespace saferun::broker;
+namespace http = boost::beast::http;
+
+namespace {
+
+using Parser = http::request_parser<HeldBody, HeadAllocator<char>>;
+
+void parse_into(std::optional<Parser>& parser, HeadArena& arena, const std::string& head) {
+  parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(HeadAllocator<char>(arena)));
+  boost::beast::error_code ec;
+  parser->put(boost::asio::buffer(head), ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(parser->is_header_done());
+}
+
+}  // namespace
+
+TEST_CASE("an upgrade head copied for the relay survives the connection's next head in the same arena",
+          "[websocket_upgrade]") {
+  HeadArena arena;
+  std::optional<Parser> parser;
+  parse_into(parser, arena,
+             "GET /openai/v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOpenAI-Beta: responses=v1\r\n\r\n");
+  REQUIRE(websocket::is_websocket_upgrade(parser->get()));
+  auto copy = websocket::copy_of_head(parser->get());
+  parser.reset();  // the arena's block is reused from its start by the next head
+  parse_into(parser, arena, "POST /anthropic/v1/messages HTTP/1.1\r\nHost: xxxxxxxxx\r\nX-Filler: " +
+                                std::string(300, 'z') + "\r\nContent-Length: 0\r\n\r\n");
+  CHECK(copy.method() == http::verb::get);
+  CHECK(copy.target() == "/openai/v1/responses");
+  CHECK(copy.version() == 11);
+  std::vector<std::string> fields;
+  for (const auto& field : copy) fields.push_back(std::string(field.name_string()) + ": " + std::string(field.value()));
+  CHECK(fields == std::vector<std::string>{"Host: 127.0.0.1", "Upgrade: websocket", "Connection: Upgrade",
+                                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
+                                           "OpenAI-Beta: responses=v1"});
+  CHECK(copy[http::field::upgrade] == "websocket");  // the tree Beast's own handshake searches is built too
+}
