@@ -63,23 +63,11 @@ constexpr NamesByLength kNotForwardedUpstream = [] {
   return table;
 }();
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 }  // namespace
 
 ConnectionTokens connection_tokens(std::string_view value) {
   ConnectionTokens tokens;
-  while (!value.empty()) {
-    auto comma = value.find(',');
-    auto token = trim(value.substr(0, comma));
-    if (!token.empty()) tokens.insert(to_lower(token));
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
+  for_each_list_token(value, [&](std::string_view token) { tokens.insert(to_lower(token)); });
   return tokens;
 }
 

@@ -46,7 +46,7 @@ void append_client_head(std::string& out, const AnswerHead& head, const SecretRe
   out.reserve(out.size() + head.text().size() + 4 * head.size() + 128);
   const SecretRedactor* masking = redactor.finds_secret(head.text()) ? &redactor : nullptr;
   append_status_line(out, head.status(), head.reason(), masking);
-  const auto listed = connection_tokens_of(head);
+  const auto listed = connection_listed_names(head);
   for (const auto& field : head) {
     const auto name = view(field.name_string());
     const auto value = view(field.value());

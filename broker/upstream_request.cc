@@ -62,7 +62,7 @@ UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route,
   head += ' ';
   head.append(upstream_target);
   head += " HTTP/1.1\r\n";
-  auto listed = connection_tokens_of(client.base());
+  auto listed = connection_listed_names(client.base());
   for (const auto& field : client) {
     auto name = view(field.name_string());
     if (forwards_request_header(name, listed, route.credential.name)) append_field(head, name, view(field.value()));

@@ -73,3 +73,11 @@ TEST_CASE("a Connection field's tokens are lower-cased once and looked up in any
   CHECK_FALSE(tokens.contains("x-fo"));
   CHECK_FALSE(tokens.contains("x-fooo"));
 }
+
+TEST_CASE("the names Connection fields list are gathered from every field, hop-by-hop ones left out", "[header_policy]") {
+  boost::beast::http::fields fields;
+  fields.insert(boost::beast::http::field::connection, "Keep-Alive, Upgrade");
+  CHECK(connection_listed_names(fields).empty());  // what real clients and providers send
+  fields.insert(boost::beast::http::field::connection, " close,X-Private ,, TE");
+  CHECK(connection_listed_names(fields) == ConnectionTokens{"close", "x-private"});  // a field called Close is dropped too
+}
