@@ -1,88 +1,29 @@
 #pragma once
-// The upstream's answer head as the exchange keeps it: status, reason and fields in arrival
-// order, their text back to back in one string and an index of where each field is. A range of
-// fields read as Beast's are (name(), name_string(), value()), so the lookups of
-// broker/field_lookup.h and broker/header_policy.h serve it too.
-//
-// Beast's basic_fields keeps each field in its own allocation, linked into a list and into a
-// case-insensitive tree (some 600 instructions per field to insert); a provider's answer
-// carries two dozen fields, of which the broker only ever walks the list or looks up two or
-// three. Both containers here draw from the connection's HeadArena (broker/head_arena.h).
+// The upstream's answer head as the exchange keeps it: status, version, and the reason and
+// fields as broker/flat_fields.h keeps them (the reason is the lead, so text() covers it).
 
-#include <boost/beast/http/field.hpp>
-#include <cstdint>
-#include <boost/beast/core/string.hpp>
-#include <string>
 #include <string_view>
-#include <vector>
 
-#include "broker/head_arena.h"
+#include "broker/flat_fields.h"
 
 namespace saferun::broker {
 
-class AnswerHead {
+class AnswerHead : public FlatFields {
  public:
-  class Field {
-   public:
-    Field(boost::beast::http::field name, std::string_view name_string, std::string_view value)
-        : name_(name), name_string_(name_string), value_(value) {}
-    boost::beast::http::field name() const { return name_; }  // field::unknown for a name Beast has no enum for
-    boost::beast::string_view name_string() const { return {name_string_.data(), name_string_.size()}; }  // as received
-    boost::beast::string_view value() const { return {value_.data(), value_.size()}; }
+  explicit AnswerHead(HeadAllocator<char> allocator = {}) : FlatFields(allocator) {}
 
-   private:
-    boost::beast::http::field name_;
-    std::string_view name_string_;
-    std::string_view value_;
-  };
-
-  class const_iterator {
-   public:
-    const_iterator(const AnswerHead& head, std::size_t at) : head_(&head), at_(at) {}
-    Field operator*() const { return (*head_)[at_]; }
-    const_iterator& operator++() { return ++at_, *this; }
-    bool operator==(const const_iterator& other) const { return at_ == other.at_; }
-
-   private:
-    const AnswerHead* head_;
-    std::size_t at_;
-  };
-
-  explicit AnswerHead(HeadAllocator<char> allocator = {});
-
-  void set_status(unsigned status, std::string_view reason, unsigned version);
-  void add(boost::beast::http::field name, std::string_view name_text, std::string_view value);
+  // Called once, before any field (the status line comes first).
+  void set_status(unsigned status, std::string_view reason, unsigned version) {
+    status_ = status;
+    version_ = version;
+    reset(reason);
+  }
 
   unsigned status() const { return status_; }
   unsigned version() const { return version_; }  // 10 or 11
-  std::string_view reason() const { return std::string_view(text_).substr(0, reason_size_); }
-  std::size_t size() const { return entries_.size(); }
-  Field operator[](std::size_t i) const {
-    const auto& entry = entries_[i];
-    const char* at = text_.data() + entry.at;
-    return {entry.name, {at, entry.name_size}, {at + entry.name_size, entry.value_size}};
-  }
-  // The reason and every name and value back to back: a secret in none of them is not in this
-  // either (one scan of the whole head rather than two per field).
-  std::string_view text() const { return text_; }
-  const_iterator begin() const { return {*this, 0}; }
-  const_iterator end() const { return {*this, entries_.size()}; }
+  std::string_view reason() const { return lead(); }
 
  private:
-  // A head's worth: a provider's answer head (~1.4 KB, 24 fields) without growing.
-  static constexpr std::size_t kTextReserve = 2048;
-  static constexpr std::size_t kFieldsReserve = 32;
-
-  struct Entry {
-    boost::beast::http::field name;
-    std::uint32_t at;  // the name's first byte in text_; the value follows it
-    std::uint32_t name_size;
-    std::uint32_t value_size;
-  };
-
-  std::basic_string<char, std::char_traits<char>, HeadAllocator<char>> text_;  // reason, then each name and value
-  std::vector<Entry, HeadAllocator<Entry>> entries_;
-  std::uint32_t reason_size_ = 0;
   unsigned status_ = 0;
   unsigned version_ = 11;
 };

@@ -10,6 +10,8 @@ namespace saferun::broker {
 
 // Beast's string_view (boost::string_view in 1.74) as a std::string_view.
 inline std::string_view view(boost::beast::string_view text) { return {text.data(), text.size()}; }
+// And back, for Beast's interfaces.
+inline boost::beast::string_view beast_view(std::string_view text) { return {text.data(), text.size()}; }
 
 inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 

@@ -24,10 +24,9 @@ namespace http = beast::http;
 
 namespace {
 
-RequestHead head_of(const ClientRequest& request) {
-  auto target = request.target();
+RequestHead head_of(const ClientHead& request) {
   return {websocket::allowlist_method(request),  // "WS" for an upgrade: allowed only by a WS rule
-          std::string_view(target.data(), target.size()),
+          request.target(),
           {first_field_value(request, "x-api-key"), first_field_value(request, http::field::authorization),
            first_field_value(request, "x-goog-api-key")}};
 }
@@ -103,10 +102,10 @@ void Connection::on_header(beast::error_code ec) {
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
   in_flight_ = true;
-  dispatch_ = dispatch_request(head_of(parser_->get()), context_->routes, context_->token);
+  dispatch_ = dispatch_request(head_of(parser_->head()), context_->routes, context_->token);
   if (context_->expired && dispatch_.action != Action::preflight)
     return answer_refusal(401, "denied_expired", "this safe-run session has expired (--ttl); its token no longer works");
-  if (auto problem = framing_problem(parser_->get()); problem && dispatch_.action != Action::refuse) {
+  if (auto problem = framing_problem(parser_->head()); problem && dispatch_.action != Action::refuse) {
     close_after_answer_ = true;
     return answer_refusal(400, "bad_request", "malformed HTTP request: " + *problem);
   }
@@ -128,8 +127,7 @@ void Connection::on_header_failed(beast::error_code ec) {
   started_ = std::chrono::steady_clock::now();
   request_id_ = "req_" + std::to_string(context_->next_request++);
   in_flight_ = true;
-  const auto& partial = parser_->get();
-  auto target = partial.target();
+  auto target = parser_->head().target();
   dispatch_ = Dispatch{};
   dispatch_.path = std::string(target.substr(0, target.find('?')));
   dispatch_.route = find_route(context_->routes, dispatch_.path);
@@ -152,7 +150,7 @@ void Connection::on_body(beast::error_code ec) {
   if (ec == beast::error::timeout) return answer_refusal(408, "timeout", "request body timed out");
   if (is_client_gone(ec) || closed_) return close();
   if (ec) return answer_refusal(400, "bad_request", "malformed HTTP request: " + ec.message());
-  body_bytes_ = parser_->get().body().size();  // counted now: a forward moves the body away
+  body_bytes_ = parser_->body().size();  // counted now: a forward moves the body away
   const bool keep_alive = parser_->keep_alive();
   switch (dispatch_.action) {
     case Action::preflight: {
@@ -173,12 +171,12 @@ void Connection::on_body(beast::error_code ec) {
 
 void Connection::answer_forward() {
   if (context_->settings.dry_run) return answer_dry_run();
-  if (websocket::asks_for_upgrade(parser_->get())) {
+  if (websocket::asks_for_upgrade(parser_->head())) {
     // The connection is the relay's from here on; whatever its answer, it is not reused.
     close_after_answer_ = true;
-    if (!websocket::is_websocket_upgrade(parser_->get()))
+    if (!websocket::is_websocket_upgrade(parser_->head()))
       return answer_refusal(501, "not_implemented", "the broker relays only WebSocket upgrades; use HTTP");
-    return websocket::start_relay(context_, stream_, shared_from_this(), dispatch_, parser_->get(), request_id_,
+    return websocket::start_relay(context_, stream_, shared_from_this(), dispatch_, parser_->head(), request_id_,
                                   [self = shared_from_this()](ExchangeOutcome outcome) { self->on_exchange_done(outcome); });
   }
   if (!check_before_forward()) return;
@@ -187,15 +185,14 @@ void Connection::answer_forward() {
 
 // Policy hook 1: plan (model, ceiling, price; may edit the body), then reserve in the ledger.
 void Connection::admit_by_policy() {
-  auto& request = parser_->get();
-  auto method = request.method_string();
+  auto& body = parser_->body();
   policy::Refusal refusal;
-  meter_ = context_->policy->plan(dispatch_.route->route.name, std::string_view(method.data(), method.size()),
-                                  dispatch_.policy_path, request.body().view(), request_id_, refusal);
+  meter_ = context_->policy->plan(dispatch_.route->route.name, parser_->head().method_string(), dispatch_.policy_path,
+                                  body.view(), request_id_, refusal);
   if (!meter_) return answer_policy_refusal(refusal);
   // Spliced into what is forwarded: the received bytes neither move nor are copied.
   for (auto& splice : meter_->body_edited() ? meter_->take_body_splices() : std::vector<BodySplice>{}) {
-    if (request.body().splice(std::move(splice))) continue;
+    if (body.splice(std::move(splice))) continue;
     meter_.reset();
     return answer_refusal(500, "internal_error", "the broker's policy edit collides with another edit of the body");
   }
@@ -209,8 +206,8 @@ void Connection::admit_by_policy() {
 // While the answer is relayed, a read stays pending on the client's socket (connection_head.cc):
 // end of stream there means the client is gone, and the exchange lets the upstream go.
 void Connection::start_exchange() {
-  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, answer_arena_, dispatch_, parser_->get(),
-                                      parser_->keep_alive(), meter_,
+  auto exchange = make_proxy_exchange(context_, stream_, shared_from_this(), *this, answer_arena_, dispatch_, parser_->head(),
+                                      parser_->body(), parser_->keep_alive(), meter_,
                                       guarded(shared_from_this(), [](Connection& self, ExchangeOutcome outcome) {
                                         self.on_exchange_done(outcome);
                                       }));
@@ -237,12 +234,9 @@ void Connection::on_exchange_done(const ExchangeOutcome& outcome) {
 }
 
 void Connection::answer_dry_run() {
-  const auto& request = parser_->get();
-  auto method = request.method_string();
   Response response{http::status::ok, 11};
   response.set(http::field::content_type, "application/json");
-  response.body() = dry_run_body(dispatch_, std::string_view(method.data(), method.size()),
-                                 request.body().view());
+  response.body() = dry_run_body(dispatch_, parser_->head().method_string(), parser_->body().view());
   answer(std::move(response), parser_->keep_alive());
 }
 
@@ -268,7 +262,7 @@ void Connection::answer(Response response, bool keep_alive) {
   response.keep_alive(keep_alive);
   if (response.body().size() > 0 || response.result() != http::status::ok) response.prepare_payload();
   response_ = std::move(response);
-  if (parser_) parser_->get().body().release();  // answered here: the body is not needed any more
+  if (parser_) parser_->body().release();  // answered here: the body is not needed any more
   record(response_.result_int(), response_.body().size());
   stream_.expires_after(context_->settings.limits.write_timeout);
   writing_answer_ = true;
@@ -296,7 +290,7 @@ void Connection::record(int status, std::size_t bytes_out) {
   event.time = rfc3339_now();
   event.request_id = request_id_;
   event.route = dispatch_.route ? dispatch_.route->route.name : "";
-  event.method = std::string(parser_ ? parser_->get().method_string() : "");
+  event.method = std::string(parser_ ? parser_->head().method_string() : "");
   event.path = dispatch_.path;
   event.status = status;
   event.decision = dispatch_.decision;
@@ -320,9 +314,8 @@ void Connection::record(int status, std::size_t bytes_out) {
 // One write per line: stderr is unbuffered, and the agent writes to the same terminal.
 void Connection::log_line(int status) const {
   if (context_->settings.log == nullptr) return;
-  auto method = parser_->get().method_string();
   std::string line = "safe-run: ";
-  line.append(method.data(), method.size());
+  line.append(parser_->head().method_string());
   line += ' ';
   line += dispatch_.path;
   line += " -> ";

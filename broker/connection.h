@@ -8,7 +8,7 @@
 // Bodies: a request's body is read only once the broker-wide BodyBudget has room for it
 // (until then it waits unread, in arrival order). A body with a Content-Length is read
 // straight into storage of exactly that size, each read taking all the socket holds; a
-// chunked body goes through Beast's parser. Then the PreForwardHook, if any, sees it whole.
+// chunked body goes through the parser (broker/request_parser.h). Then the PreForwardHook, if any, sees it whole.
 // (Those steps live in connection_body.cc; how a head is waited for and read, in
 // connection_head.cc.)
 
@@ -16,10 +16,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "broker/body/held_body.h"
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -28,6 +26,7 @@
 #include "broker/broker_context.h"
 #include "broker/dispatch.h"
 #include "broker/head_arena.h"
+#include "broker/request_parser.h"
 #include "broker/policy/request_meter.h"
 #include "broker/policy/session_policy.h"
 #include "broker/upstream_watch.h"
@@ -56,7 +55,6 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   void upstream_read() override;
 
  private:
-  using Parser = boost::beast::http::request_parser<HeldBody, HeadAllocator<char>>;
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
   using Clock = std::chrono::steady_clock;
   enum class DeadlineFor { nothing, head, upstream };
@@ -100,7 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
   std::shared_ptr<BrokerContext> context_;
   HeadArena head_arena_;    // the request head's fields; declared before parser_, which frees into it
   HeadArena answer_arena_;  // the relayed answer's head (an exchange holds this connection while it parses)
-  std::optional<Parser> parser_;
+  std::optional<RequestParser> parser_;
   Response response_;
   Dispatch dispatch_;
   std::shared_ptr<policy::RequestMeter> meter_;  // the policy's view of a forwarded request

@@ -1,6 +1,6 @@
 // How a connection reads a request's body and lets the policy see it: a reservation from the
 // broker-wide BodyBudget first, then the bytes — straight into storage of the body's
-// Content-Length, or through Beast's parser when chunked — then the PreForwardHook.
+// Content-Length, or through the request parser when chunked — then the PreForwardHook.
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "broker/connection.h"
+#include "broker/field_lookup.h"
 #include "broker/guarded_handler.h"
 #include "broker/io_now.h"
 
@@ -50,9 +51,9 @@ void Connection::read_body() {
 
 void Connection::on_budget(BodyReservation reservation) {
   if (closed_) return;
-  parser_->get().body().hold(std::move(reservation));
-  auto expect = parser_->get().find(http::field::expect);
-  if (expect != parser_->get().end() && beast::iequals(expect->value(), "100-continue")) return send_continue_then_read();
+  parser_->body().hold(std::move(reservation));
+  auto expect = first_field_value(parser_->head(), http::field::expect);
+  if (expect && beast::iequals(beast_view(*expect), "100-continue")) return send_continue_then_read();
   read_body_bytes();
 }
 
@@ -80,7 +81,7 @@ void Connection::read_body_bytes() {
 // is read at once in one receive (a 76 KB body is usually all there with its head; of a 1 MB
 // one, a part): no round through the event loop. The rest is read asynchronously.
 void Connection::read_sized_body(std::size_t length) {
-  auto& body = parser_->get().body();
+  auto& body = parser_->body();
   body.allocate(length);
   auto have = std::min(buffer_.size(), length);
   asio::buffer_copy(asio::buffer(body.data(), have), buffer_.data());
@@ -127,7 +128,7 @@ std::size_t Connection::receive_body_now(asio::mutable_buffer rest, bool& draine
 
 void Connection::read_chunked_body() {
   http::async_read(stream_, buffer_, *parser_, guarded(shared_from_this(), [](Connection& self, beast::error_code ec, std::size_t) {
-    if (!ec) self.parser_->get().body().fit_reservation();
+    if (!ec) self.parser_->body().fit_reservation();
     self.on_body(ec);
   }));
 }
@@ -136,7 +137,7 @@ void Connection::read_chunked_body() {
 // forwarded body. False when the request was answered here.
 bool Connection::check_before_forward() {
   if (!context_->pre_forward) return true;
-  auto& body = parser_->get().body();
+  auto& body = parser_->body();
   PreForwardVerdict verdict;
   try {
     verdict = context_->pre_forward(dispatch_, body.view());

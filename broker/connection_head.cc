@@ -34,7 +34,7 @@ void Connection::read_header() {
   if (closed_) return;
   body_bytes_ = 0;
   body_read_ = false;
-  parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(HeadAllocator<char>(head_arena_)));
+  parser_.emplace(HeadAllocator<char>(head_arena_));
   parser_->header_limit(static_cast<std::uint32_t>(context_->settings.limits.max_header_bytes));
   parser_->body_limit(context_->settings.limits.max_body_bytes);
   waiting_for_head_ = true;

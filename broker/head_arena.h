@@ -117,6 +117,4 @@ class HeadAllocator {
   HeadArena* arena_ = nullptr;
 };
 
-using ArenaFields = boost::beast::http::basic_fields<HeadAllocator<char>>;
-
 }  // namespace saferun::broker

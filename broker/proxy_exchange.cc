@@ -30,8 +30,8 @@ constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final ans
 class Exchange final : public ProxyExchange, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-           UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch, ClientRequest& request,
-           bool client_keep_alive, std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done)
+           UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch, const ClientHead& request,
+           RequestBody& body, bool client_keep_alive, std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done)
       : context_(std::move(context)),
         client_(client),
         client_owner_(std::move(client_owner)),
@@ -40,7 +40,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
         route_index_(static_cast<std::size_t>(dispatch.route - context_->routes.data())),
         client_keep_alive_(client_keep_alive),
         head_request_(request.method() == http::verb::head),
-        request_(make_upstream_request(request, dispatch.route->route, dispatch.route->credential_line,
+        request_(make_upstream_request(request, std::move(body), dispatch.route->route, dispatch.route->credential_line,
                                        dispatch.upstream_target)),
         filter_(context_->held_secrets(), std::move(meter)),
         done_(std::move(done)),
@@ -388,10 +388,10 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client,
                                                    std::shared_ptr<void> client_owner, UpstreamWatch& watch,
                                                    HeadArena& answer_arena, const Dispatch& dispatch,
-                                                   ClientRequest& request, bool client_keep_alive,
+                                                   const ClientHead& request, RequestBody& body, bool client_keep_alive,
                                                    std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done) {
   return std::make_shared<Exchange>(std::move(context), client, std::move(client_owner), watch, answer_arena, dispatch,
-                                    request, client_keep_alive, std::move(meter), std::move(done));
+                                    request, body, client_keep_alive, std::move(meter), std::move(done));
 }
 
 }  // namespace saferun::broker

@@ -54,7 +54,7 @@ class ProxyExchange {
 std::shared_ptr<ProxyExchange> make_proxy_exchange(std::shared_ptr<BrokerContext> context,
                                                    boost::beast::tcp_stream& client, std::shared_ptr<void> client_owner,
                                                    UpstreamWatch& watch, HeadArena& answer_arena, const Dispatch& dispatch,
-                                                   ClientRequest& request, bool client_keep_alive,
+                                                   const ClientHead& request, RequestBody& body, bool client_keep_alive,
                                                    std::shared_ptr<policy::RequestMeter> meter, ExchangeDone done);
 
 }  // namespace saferun::broker

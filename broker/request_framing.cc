@@ -17,7 +17,7 @@ std::string_view trim(std::string_view text) {
 }
 
 // Every coding of every Transfer-Encoding field, in order, lower case.
-std::vector<std::string> transfer_codings(const ArenaFields& fields) {
+std::vector<std::string> transfer_codings(const FlatFields& fields) {
   std::vector<std::string> codings;
   for_each_field_value(fields, http::field::transfer_encoding, [&](std::string_view value) {
     while (true) {
@@ -32,7 +32,7 @@ std::vector<std::string> transfer_codings(const ArenaFields& fields) {
 
 }  // namespace
 
-std::optional<std::string> framing_problem(const ArenaFields& fields) {
+std::optional<std::string> framing_problem(const FlatFields& fields) {
   auto codings = transfer_codings(fields);
   if (codings.empty()) return std::nullopt;
   if (codings.size() != 1 || codings.front() != "chunked")

@@ -53,16 +53,16 @@ Secret credential_line(const Route& route, const Secret& secret) {
 
 // The head is written straight from the client's parsed fields (field names and values were
 // checked by the parser: no CR, LF or NUL), with no intermediate message to build.
-UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route, const Secret& line,
-                                      std::string_view upstream_target) {
+UpstreamRequest make_upstream_request(const ClientHead& client, RequestBody body, const Route& route,
+                                      const Secret& line, std::string_view upstream_target) {
   UpstreamRequest upstream;
   auto& head = upstream.head;
   head.reserve(512);
-  head.append(view(client.method_string()));
+  head.append(client.method_string());
   head += ' ';
   head.append(upstream_target);
   head += " HTTP/1.1\r\n";
-  auto listed = connection_listed_names(client.base());
+  auto listed = connection_listed_names(client);
   for (const auto& field : client) {
     auto name = view(field.name_string());
     if (forwards_request_header(name, listed, route.credential.name)) append_field(head, name, view(field.value()));
@@ -71,7 +71,7 @@ UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route,
   append_host(head, route.upstream);
   head += "\r\n";
   append_field(head, "Accept-Encoding", "identity");  // only a plain body can be scanned for secrets
-  upstream.body = std::move(client.body());
+  upstream.body = std::move(body);
   const auto size = upstream.body.forwarded_size();
   if (states_length(client.method(), size)) {
     char digits[24];

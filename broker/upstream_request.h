@@ -17,14 +17,12 @@
 #include <string>
 #include <string_view>
 
-#include "broker/body/held_body.h"
-#include "broker/head_arena.h"
+#include "broker/body/request_body.h"
+#include "broker/client_head.h"
 #include "broker/route.h"
 #include "broker/io_now.h"
 
 namespace saferun::broker {
-
-using ClientRequest = boost::beast::http::request<HeldBody, ArenaFields>;  // fields in the connection's HeadArena
 
 struct UpstreamRequest {
   std::string head;                  // request line and fields but the credential, without the blank line
@@ -36,10 +34,10 @@ struct UpstreamRequest {
 // attaches. Made once per route when the broker starts.
 Secret credential_line(const Route& route, const Secret& secret);
 
-// Moves the client's body into the result. `upstream_target` is the path and query to send.
-// `line` (from credential_line) must outlive the result.
-UpstreamRequest make_upstream_request(ClientRequest& client, const Route& route, const Secret& line,
-                                      std::string_view upstream_target);
+// `body` is the client's, moved into the result. `upstream_target` is the path and query to
+// send. `line` (from credential_line) must outlive the result.
+UpstreamRequest make_upstream_request(const ClientHead& client, RequestBody body, const Route& route,
+                                      const Secret& line, std::string_view upstream_target);
 
 // The request as the buffers it is written from: head, credential line, blank line, body.
 using RequestBuffers = std::array<boost::asio::const_buffer, 3 + 2 * RequestBody::kMaxSplices + 1>;

@@ -366,7 +366,7 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
 }  // namespace
 
 void start_relay(std::shared_ptr<BrokerContext> context, beast::tcp_stream& client, std::shared_ptr<void> client_owner,
-                 const Dispatch& dispatch, const ClientRequest& request, const std::string& request_id,
+                 const Dispatch& dispatch, const ClientHead& request, const std::string& request_id,
                  ExchangeDone done) {
   const auto route_index = static_cast<std::size_t>(dispatch.route - context->routes.data());
   auto& pool = *context->pool;

@@ -30,6 +30,7 @@
 #include "broker/broker_context.h"
 #include "broker/dispatch.h"
 #include "broker/proxy_exchange.h"
+#include "broker/client_head.h"
 #include "broker/upstream_request.h"
 
 namespace saferun::broker::websocket {
@@ -38,7 +39,7 @@ namespace saferun::broker::websocket {
 // `done` is called once: response_started false (nothing sent; answer `status`) when the
 // upstream could not be reached or refused the upgrade; true when the relay ran and ended.
 void start_relay(std::shared_ptr<BrokerContext> context, boost::beast::tcp_stream& client,
-                 std::shared_ptr<void> client_owner, const Dispatch& dispatch, const ClientRequest& request,
+                 std::shared_ptr<void> client_owner, const Dispatch& dispatch, const ClientHead& request,
                  const std::string& request_id, ExchangeDone done);
 
 }  // namespace saferun::broker::websocket

@@ -1,7 +1,7 @@
 #include "broker/websocket/upgrade.h"
 
 #include <array>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 #include "broker/field_lookup.h"
 #include "broker/header_policy.h"
@@ -23,17 +23,20 @@ bool is_handshake_own(std::string_view lower_name) {
 
 }  // namespace
 
-// Beast's test looks Connection and Upgrade up; most requests have no Upgrade field at all.
-bool is_websocket_upgrade(const ClientRequest& request) {
-  return asks_for_upgrade(request) && boost::beast::websocket::is_upgrade(request);
+// Most requests have no Upgrade field at all.
+bool is_websocket_upgrade(const ClientHead& request) {
+  if (request.version() < 11 || request.method() != http::verb::get) return false;
+  auto upgrade = first_field_value(request, http::field::upgrade);
+  auto connection = first_field_value(request, http::field::connection);
+  return upgrade && connection && http::token_list{beast_view(*upgrade)}.exists("websocket") &&
+         http::token_list{beast_view(*connection)}.exists("upgrade");
 }
 
-bool asks_for_upgrade(const ClientRequest& request) { return has_field(request, http::field::upgrade); }
+bool asks_for_upgrade(const ClientHead& request) { return has_field(request, http::field::upgrade); }
 
-std::string_view allowlist_method(const ClientRequest& request) {
+std::string_view allowlist_method(const ClientHead& request) {
   if (is_websocket_upgrade(request)) return kUpgradeMethod;
-  auto method = request.method_string();
-  return {method.data(), method.size()};
+  return request.method_string();
 }
 
 bool forwards_handshake_header(std::string_view lower_name, std::string_view credential_header) {
@@ -47,11 +50,11 @@ bool forwards_handshake_response_header(std::string_view lower_name) {
   return lower_name == "request-id" || lower_name.starts_with("x-") || lower_name.starts_with("openai-");
 }
 
-UpgradeRequest copy_of_head(const ClientRequest& request) {
+UpgradeRequest copy_of_head(const ClientHead& request) {
   UpgradeRequest copy;
   copy.version(request.version());
-  copy.method_string(request.method_string());
-  copy.target(request.target());
+  copy.method_string(beast_view(request.method_string()));
+  copy.target(beast_view(request.target()));
   for (const auto& field : request) copy.insert(field.name_string(), field.value());
   return copy;
 }

@@ -9,7 +9,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <string_view>
 
-#include "broker/upstream_request.h"
+#include "broker/client_head.h"
 
 namespace saferun::broker::websocket {
 
@@ -20,16 +20,17 @@ using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_bod
 
 // The client's head copied out of the connection's HeadArena (broker/head_arena.h): the relay
 // keeps it past the connection's next request, which reuses the arena.
-UpgradeRequest copy_of_head(const ClientRequest& request);
+UpgradeRequest copy_of_head(const ClientHead& request);
 
-// GET with `Upgrade: websocket` and `Connection: upgrade` (RFC 6455 §4.2.1).
-bool is_websocket_upgrade(const ClientRequest& request);
+// GET with `Upgrade: websocket` and `Connection: upgrade` (RFC 6455 §4.2.1), HTTP/1.1 or later;
+// as Beast's websocket::is_upgrade, each read from the first field of its name.
+bool is_websocket_upgrade(const ClientHead& request);
 
 // Any Upgrade header at all (h2c, websocket, ...).
-bool asks_for_upgrade(const ClientRequest& request);
+bool asks_for_upgrade(const ClientHead& request);
 
 // "WS" for a WebSocket upgrade, else the request's method.
-std::string_view allowlist_method(const ClientRequest& request);
+std::string_view allowlist_method(const ClientHead& request);
 
 // The client's handshake headers that the broker's own handshake upstream carries: what
 // header_policy forwards for HTTP, minus the handshake's own (key, version, extensions —

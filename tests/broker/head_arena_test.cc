@@ -110,7 +110,7 @@ TEST_CASE("what the arena hands out is aligned as operator new's would be", "[he
 }
 
 TEST_CASE("an allocator made without an arena is the heap", "[head_arena]") {
-  http::response<http::string_body, ArenaFields> response{http::status::ok, 11};
+  http::response<http::string_body, http::basic_fields<HeadAllocator<char>>> response{http::status::ok, 11};
   response.set("x-request-id", std::string(300, 'r'));
   CHECK(response["x-request-id"].size() == 300);
   CHECK(HeadAllocator<char>() == HeadAllocator<int>());

@@ -1,21 +1,19 @@
 #include "broker/websocket/upgrade.h"
 
-#include <boost/beast/http/parser.hpp>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
+
+#include "broker/request_parser.h"
 
 using namespace saferun::broker;
 namespace http = boost::beast::http;
 
 namespace {
 
-using Parser = http::request_parser<HeldBody, HeadAllocator<char>>;
-
-void parse_into(std::optional<Parser>& parser, HeadArena& arena, const std::string& head) {
-  parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(HeadAllocator<char>(arena)));
+void parse_into(std::optional<RequestParser>& parser, HeadArena& arena, const std::string& head) {
+  parser.emplace(HeadAllocator<char>(arena));
   boost::beast::error_code ec;
   parser->put(boost::asio::buffer(head), ec);
   REQUIRE_FALSE(ec);
@@ -27,12 +25,12 @@ void parse_into(std::optional<Parser>& parser, HeadArena& arena, const std::stri
 TEST_CASE("an upgrade head copied for the relay survives the connection's next head in the same arena",
           "[websocket_upgrade]") {
   HeadArena arena;
-  std::optional<Parser> parser;
+  std::optional<RequestParser> parser;
   parse_into(parser, arena,
              "GET /openai/v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOpenAI-Beta: responses=v1\r\n\r\n");
-  REQUIRE(websocket::is_websocket_upgrade(parser->get()));
-  auto copy = websocket::copy_of_head(parser->get());
+  REQUIRE(websocket::is_websocket_upgrade(parser->head()));
+  auto copy = websocket::copy_of_head(parser->head());
   parser.reset();  // the arena's block is reused from its start by the next head
   parse_into(parser, arena, "POST /anthropic/v1/messages HTTP/1.1\r\nHost: xxxxxxxxx\r\nX-Filler: " +
                                 std::string(300, 'z') + "\r\nContent-Length: 0\r\n\r\n");
@@ -45,4 +43,27 @@ TEST_CASE("an upgrade head copied for the relay survives the connection's next h
                                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
                                            "OpenAI-Beta: responses=v1"});
   CHECK(copy[http::field::upgrade] == "websocket");  // the tree Beast's own handshake searches is built too
+}
+
+TEST_CASE("a WebSocket upgrade is a GET of HTTP/1.1 naming websocket in Upgrade and upgrade in Connection",
+          "[websocket_upgrade]") {
+  HeadArena arena;
+  std::optional<RequestParser> parser;
+  auto is_upgrade = [&](const std::string& request_line, const std::string& fields) {
+    parse_into(parser, arena, request_line + "\r\nHost: x\r\n" + fields + "\r\n");
+    return websocket::is_websocket_upgrade(parser->head());
+  };
+  CHECK(is_upgrade("GET /r HTTP/1.1", "Upgrade: websocket\r\nConnection: Upgrade\r\n"));
+  CHECK(is_upgrade("GET /r HTTP/1.1", "upgrade: WebSocket\r\nconnection: keep-alive, upgrade\r\n"));
+  CHECK_FALSE(is_upgrade("POST /r HTTP/1.1", "Upgrade: websocket\r\nConnection: Upgrade\r\n"));
+  CHECK_FALSE(is_upgrade("GET /r HTTP/1.0", "Upgrade: websocket\r\nConnection: Upgrade\r\n"));
+  CHECK_FALSE(is_upgrade("GET /r HTTP/1.1", "Upgrade: h2c\r\nConnection: Upgrade\r\n"));
+  CHECK_FALSE(is_upgrade("GET /r HTTP/1.1", "Upgrade: websocket\r\nConnection: keep-alive\r\n"));
+  CHECK_FALSE(is_upgrade("GET /r HTTP/1.1", "Upgrade: websocket\r\n"));
+  CHECK(websocket::asks_for_upgrade(parser->head()));
+  CHECK(websocket::allowlist_method(parser->head()) == "GET");
+  CHECK(is_upgrade("GET /r HTTP/1.1", "Upgrade: websocket\r\nConnection: upgrade\r\n"));
+  CHECK(websocket::allowlist_method(parser->head()) == "WS");
+  parse_into(parser, arena, "GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK_FALSE(websocket::asks_for_upgrade(parser->head()));
 }

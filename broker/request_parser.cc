@@ -1,0 +1,21 @@
+#include "broker/request_parser.h"
+
+#include "broker/ascii.h"
+
+namespace saferun::broker {
+
+void RequestParser::on_request_impl(boost::beast::http::verb method, string_view method_text, string_view target,
+                                    int version, error_code&) {
+  head_.set_request_line(method, view(method_text), view(target), static_cast<unsigned>(version));
+}
+
+void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code&) {
+  head_.add(name, view(name_text), view(value));
+}
+
+std::size_t RequestParser::take_body(string_view body, error_code&) {
+  body_.append(body.data(), body.size());
+  return body.size();
+}
+
+}  // namespace saferun::broker
