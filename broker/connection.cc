@@ -50,6 +50,7 @@ Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<BrokerConte
     : stream_(std::move(socket)), deadline_timer_(stream_.get_executor()), context_(std::move(context)) {
   context_->connections.insert(this);
   buffer_.reserve(kReadAheadBytes);
+  buffer_.max_size(context_->settings.limits.max_header_bytes + kReadAheadBytes);
 }
 
 Connection::~Connection() {
@@ -149,6 +150,11 @@ void Connection::on_body(beast::error_code ec) {
   }
   if (ec == beast::error::timeout) return answer_refusal(408, "timeout", "request body timed out");
   if (is_client_gone(ec) || closed_) return close();
+  if (parser_->refused_trailer()) return answer_refusal(400, "bad_request", "request trailer fields are not accepted");
+  if (ec == http::error::buffer_overflow) {
+    return answer_refusal(400, "bad_request", "chunk line or trailer longer than the broker's limit of " +
+                                                  std::to_string(context_->settings.limits.max_header_bytes) + " bytes");
+  }
   if (ec) return answer_refusal(400, "bad_request", "malformed HTTP request: " + ec.message());
   body_bytes_ = parser_->body().size();  // counted now: a forward moves the body away
   const bool keep_alive = parser_->keep_alive();

@@ -94,6 +94,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public Upstr
 
   boost::beast::tcp_stream stream_;
   boost::asio::steady_timer deadline_timer_;  // see connection_deadline.cc
+  // Bounded (max_size): a head at the header limit and a read-ahead behind it. A chunk-size
+  // line or trailer that would not fit ends the read with buffer_overflow (400) rather than
+  // growing it until the body deadline.
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<BrokerContext> context_;
   HeadArena head_arena_;    // the request head's fields; declared before parser_, which frees into it

@@ -1,19 +1,17 @@
 #pragma once
 // The memory a parsed HTTP head's fields live in, reused from one request to the next.
 //
-// Beast's basic_fields allocates every field (name and value) on its own, and the request
-// target too: a request head from an agent (some twenty fields) and the upstream's answer head
-// (as many) each cost as many malloc/free pairs, about 140 instructions each, and at a few
-// hundred connections more, since glibc's per-size caches hold only seven chunks. A HeadArena
-// hands out its fields from one block it owns, by bumping an offset; freeing counts down, and
-// when the last field of a head is freed (the parser is reset for the next request) the block
-// is reused from its start. A head larger than the block takes the rest from the heap as
-// before. One event loop: no locking.
+// A head's FlatFields (broker/flat_fields.h) hold its text in one string and an index of its
+// fields in one vector; allocated from the heap, each head would cost a few malloc/free pairs,
+// and at a few hundred connections more, since glibc's per-size caches hold only seven
+// chunks. A HeadArena hands them out from one block it owns, by bumping an offset; freeing
+// counts down, and when the last allocation of a head is freed (the parser is replaced for the
+// next request) the block is reused from its start. A head larger than the block takes the
+// rest from the heap. One event loop: no locking.
 //
 // Under AddressSanitizer the unused part of the block is poisoned, so a field read after its
 // head was let go is reported as it would be on the heap.
 
-#include <boost/beast/http/fields.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -40,8 +38,8 @@ namespace saferun::broker {
 
 class HeadArena {
  public:
-  // An agent's request head, or a provider's answer head, as Beast stores it (each field with
-  // ~70 bytes of list and tree links) fits.
+  // An agent's request head, or a provider's answer head, fits: FlatFields reserve 2 KB of
+  // text and 32 index entries of 16 bytes up front.
   static constexpr std::size_t kBytes = 4096;
 
   HeadArena() { SAFE_RUN_HEAD_ARENA_POISON(block_, kBytes); }
@@ -84,7 +82,7 @@ class HeadArena {
   std::size_t live_ = 0;  // allocations from the block not yet freed
 };
 
-// The standard allocator interface over a HeadArena, as basic_fields takes it. Made without an
+// The standard allocator interface over a HeadArena, as the containers of FlatFields take it. Made without an
 // arena (a head built outside a connection: tests, a copy kept longer) it is the heap.
 template <class T>
 class HeadAllocator {

@@ -1,5 +1,7 @@
 #include "broker/request_parser.h"
 
+#include <boost/beast/http/error.hpp>
+
 #include "broker/ascii.h"
 
 namespace saferun::broker {
@@ -9,7 +11,13 @@ void RequestParser::on_request_impl(boost::beast::http::verb method, string_view
   head_.set_request_line(method, view(method_text), view(target), static_cast<unsigned>(version));
 }
 
-void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code&) {
+void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value,
+                                  error_code& ec) {
+  if (head_done_) {
+    refused_trailer_ = true;
+    ec = boost::beast::http::error::bad_field;
+    return;
+  }
   head_.add(name, view(name_text), view(value));
 }
 

@@ -4,6 +4,10 @@
 // body's bytes are appended to a RequestBody. A body with a Content-Length does not go through
 // the parser: the connection reads it straight into the body (connection_body.cc).
 //
+// A chunked body's trailer fields are refused (bad_field, refused_trailer()): Beast hands them
+// over as fields after the head, once the request has been routed and checked — kept, they
+// would add to a head the policy already passed (an Upgrade after a GET's rule matched).
+//
 // One parser per request; its head's storage comes from the connection's HeadArena.
 
 #include <boost/beast/http/basic_parser.hpp>
@@ -22,6 +26,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   const ClientHead& head() const { return head_; }
   RequestBody& body() { return body_; }
   const RequestBody& body() const { return body_; }
+  bool refused_trailer() const { return refused_trailer_; }
 
  private:
   using error_code = boost::beast::error_code;
@@ -31,7 +36,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                        error_code& ec) override;
   void on_response_impl(int, string_view, int, error_code&) override {}
   void on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code& ec) override;
-  void on_header_impl(error_code&) override {}
+  void on_header_impl(error_code&) override { head_done_ = true; }
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(string_view body, error_code& ec) override { return take_body(body, ec); }
   void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
@@ -42,6 +47,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   ClientHead head_;
   RequestBody body_;
+  bool head_done_ = false;
+  bool refused_trailer_ = false;
 };
 
 }  // namespace saferun::broker

@@ -83,9 +83,10 @@ class Relay : public std::enable_shared_from_this<Relay<Next>> {
 
   void decorate_upstream(ws::request_type& upgrade) {
     const Route& r = route();
+    const auto listed = connection_listed_names(request_);
     for (const auto& field : request_) {
       auto name = field.name_string();
-      if (forwards_handshake_header(to_lower(std::string_view(name.data(), name.size())), r.credential.name))
+      if (forwards_handshake_header(to_lower(std::string_view(name.data(), name.size())), listed, r.credential.name))
         upgrade.set(name, field.value());
     }
     const auto& secret = context_->routes[route_index_].secret;

@@ -39,9 +39,10 @@ std::string_view allowlist_method(const ClientHead& request) {
   return request.method_string();
 }
 
-bool forwards_handshake_header(std::string_view lower_name, std::string_view credential_header) {
+bool forwards_handshake_header(std::string_view lower_name, const ConnectionTokens& connection_listed,
+                               std::string_view credential_header) {
   if (is_handshake_own(lower_name)) return false;
-  return forwards_request_header(lower_name, {}, credential_header);
+  return forwards_request_header(lower_name, connection_listed, credential_header);
 }
 
 bool forwards_handshake_response_header(std::string_view lower_name) {

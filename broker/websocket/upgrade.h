@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "broker/client_head.h"
+#include "broker/header_policy.h"
 
 namespace saferun::broker::websocket {
 
@@ -34,8 +35,10 @@ std::string_view allowlist_method(const ClientHead& request);
 
 // The client's handshake headers that the broker's own handshake upstream carries: what
 // header_policy forwards for HTTP, minus the handshake's own (key, version, extensions —
-// permessage-deflate is not negotiated on either leg), which Beast sets per leg.
-bool forwards_handshake_header(std::string_view lower_name, std::string_view credential_header);
+// permessage-deflate is not negotiated on either leg), which Beast sets per leg. Fields the
+// client's Connection header lists (connection_listed_names) stop here, as for HTTP.
+bool forwards_handshake_header(std::string_view lower_name, const ConnectionTokens& connection_listed,
+                               std::string_view credential_header);
 
 // Headers of the upstream's 101 that the client's 101 repeats (request ids, rate limits,
 // openai-* and x-* headers the provider adds).

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "broker/flat_fields.h"
+
 using namespace saferun::broker;
 
 TEST_CASE("method and URL override headers never reach the upstream", "[header_policy]") {
@@ -80,4 +82,15 @@ TEST_CASE("the names Connection fields list are gathered from every field, hop-b
   CHECK(connection_listed_names(fields).empty());  // what real clients and providers send
   fields.insert(boost::beast::http::field::connection, " close,X-Private ,, TE");
   CHECK(connection_listed_names(fields) == ConnectionTokens{"close", "x-private"});  // a field called Close is dropped too
+}
+
+TEST_CASE("the names listed in a parsed head's Connection fields are gathered the same way", "[header_policy]") {
+  // The broker's own head storage (broker/flat_fields.h), as the request and answer parsers fill it.
+  FlatFields fields;
+  fields.reset("");
+  fields.add(boost::beast::http::field::connection, "Connection", "keep-alive");
+  fields.add(boost::beast::http::field::unknown, "X-Private", "p");
+  CHECK(connection_listed_names(fields).empty());
+  fields.add(boost::beast::http::field::connection, "connection", "X-Private, upgrade");
+  CHECK(connection_listed_names(fields) == ConnectionTokens{"x-private"});
 }

@@ -3,11 +3,13 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "broker/field_lookup.h"
+#include "broker/websocket/upgrade.h"
 
 using namespace saferun::broker;
 namespace http = boost::beast::http;
@@ -62,7 +64,7 @@ TEST_CASE("the request parser appends a chunked body's chunks to the request bod
   boost::beast::error_code ec;
   const std::string_view request =
       "POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-      "5\r\nhello\r\n1;ext=1\r\n,\r\n6\r\n world\r\n0\r\nTrailer-Field: t\r\n\r\n";
+      "5\r\nhello\r\n1;ext=1\r\n,\r\n6\r\n world\r\n0\r\n\r\n";
   CHECK(put(parser, request, ec) == request.size());
   REQUIRE_FALSE(ec);
   CHECK(parser.is_done());
@@ -100,4 +102,70 @@ TEST_CASE("a request head past the header limit is refused with header_limit", "
   boost::beast::error_code ec;
   put(parser, "GET / HTTP/1.1\r\nX-Filler: " + std::string(100, 'f') + "\r\n\r\n", ec);
   CHECK(ec == http::error::header_limit);
+}
+
+TEST_CASE("a chunked body's trailer fields are refused, never added to the head already checked", "[request_parser]") {
+  // Routed and checked on its head alone, a GET must not become an upgrade by its trailers.
+  RequestParser parser;
+  boost::beast::error_code ec;
+  put(parser,
+      "GET /openai/v1/responses HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+      ec);
+  CHECK(ec == http::error::bad_field);
+  CHECK(parser.refused_trailer());
+  CHECK(fields_of(parser.head()) == std::vector<std::string>{"Host: x", "Transfer-Encoding: chunked"});
+  CHECK_FALSE(websocket::is_websocket_upgrade(parser.head()));
+}
+
+TEST_CASE("a chunked body with an empty trailer section is whole and refuses nothing", "[request_parser]") {
+  RequestParser parser;
+  boost::beast::error_code ec;
+  put(parser, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(parser.is_done());
+  CHECK_FALSE(parser.refused_trailer());
+  CHECK(parser.body().view() == "{}");
+}
+
+TEST_CASE("obs-folded values are kept whole, each in the head, not in Beast's scratch space", "[request_parser]") {
+  // Beast unfolds a folded value into a buffer of its own that the next folded value reuses.
+  RequestParser parser;
+  boost::beast::error_code ec;
+  put(parser, "GET / HTTP/1.1\r\nX-First: one\r\n two\r\nX-Plain: p\r\nX-Second: three\r\n\tfour\r\n\r\n", ec);
+  REQUIRE_FALSE(ec);
+  const auto fields = fields_of(parser.head());
+  REQUIRE(fields.size() == 3);
+  CHECK(fields[0].starts_with("X-First: one"));
+  CHECK(fields[0].ends_with("two"));
+  CHECK(fields[1] == "X-Plain: p");
+  CHECK(fields[2].starts_with("X-Second: three"));
+  CHECK(fields[2].ends_with("four"));
+}
+
+TEST_CASE("a head past its reservation grows intact, and the arena is whole again for the next one", "[request_parser]") {
+  // FlatFields reserve 2 KB of text and 32 fields; this head has 40 fields and 4 KB of values.
+  HeadArena arena;
+  std::optional<RequestParser> parser;
+  parser.emplace(HeadAllocator<char>(arena));
+  std::string request = "POST /v1/messages HTTP/1.1\r\n";
+  for (int i = 0; i < 40; ++i) request += "x-field-" + std::to_string(i) + ": " + std::string(100, 'a' + i % 26) + "\r\n";
+  request += "Content-Length: 0\r\n\r\n";
+  boost::beast::error_code ec;
+  CHECK(put(*parser, request, ec) == request.size());
+  REQUIRE_FALSE(ec);
+  REQUIRE(parser->head().size() == 41);
+  for (int i = 0; i < 40; ++i) {
+    INFO(i);
+    CHECK(first_field_value(parser->head(), "x-field-" + std::to_string(i)) == std::string(100, 'a' + i % 26));
+  }
+  parser.reset();
+  CHECK(arena.live() == 0);
+  CHECK(arena.used() == 0);
+  parser.emplace(HeadAllocator<char>(arena));
+  put(*parser, "GET /next HTTP/1.1\r\nHost: h\r\n\r\n", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(parser->head().target() == "/next");
+  CHECK(fields_of(parser->head()) == std::vector<std::string>{"Host: h"});
+  CHECK(arena.owns(parser->head().text().data()));
 }

@@ -1,5 +1,6 @@
 #include "broker/websocket/upgrade.h"
 
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
@@ -66,4 +67,45 @@ TEST_CASE("a WebSocket upgrade is a GET of HTTP/1.1 naming websocket in Upgrade 
   CHECK(websocket::allowlist_method(parser->head()) == "WS");
   parse_into(parser, arena, "GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK_FALSE(websocket::asks_for_upgrade(parser->head()));
+}
+
+TEST_CASE("an upgrade is read as Beast's own handshake reads it: the first Upgrade and Connection fields count",
+          "[websocket_upgrade]") {
+  // The relay answers with Beast's handshake, which reads the copy: the two must agree on every head.
+  HeadArena arena;
+  std::optional<RequestParser> parser;
+  const std::vector<std::pair<std::string, bool>> heads = {
+      {"GET /r HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", true},
+      {"GET /r HTTP/1.1\r\nUpgrade: h2c\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", false},
+      {"GET /r HTTP/1.1\r\nUpgrade: websocket\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n", true},
+      {"GET /r HTTP/1.1\r\nUpgrade: websocket\r\nConnection: keep-alive\r\nConnection: Upgrade\r\n", false},
+      {"GET /r HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nConnection: close\r\n", true},
+      {"GET /r HTTP/1.1\r\nUpgrade: foo, WebSocket\r\nConnection: x, UPGRADE\r\n", true},
+      {"GET /r HTTP/1.1\r\nUpgrade: websockets\r\nConnection: Upgrade\r\n", false},
+      {"GET /r HTTP/1.1\r\nUpgrade: websocket\r\nConnection: upgrades\r\n", false},
+      {"GET /r HTTP/1.1\r\nConnection: Upgrade\r\n", false},
+      {"HEAD /r HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", false},
+  };
+  for (const auto& [head, expected] : heads) {
+    INFO(head);
+    parse_into(parser, arena, head + "\r\n");
+    CHECK(websocket::is_websocket_upgrade(parser->head()) == expected);
+    CHECK(boost::beast::websocket::is_upgrade(websocket::copy_of_head(parser->head())) == expected);
+  }
+}
+
+TEST_CASE("a handshake header the client's Connection field lists is not carried upstream", "[websocket_upgrade]") {
+  HeadArena arena;
+  std::optional<RequestParser> parser;
+  parse_into(parser, arena,
+             "GET /r HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade, X-Private\r\n"
+             "X-Private: p\r\nOpenAI-Beta: responses=v1\r\n\r\n");
+  const auto listed = connection_listed_names(websocket::copy_of_head(parser->head()));
+  CHECK(listed == ConnectionTokens{"x-private"});
+  CHECK_FALSE(websocket::forwards_handshake_header("x-private", listed, "authorization"));
+  CHECK(websocket::forwards_handshake_header("x-private", {}, "authorization"));  // the field itself is ordinary
+  CHECK(websocket::forwards_handshake_header("openai-beta", listed, "authorization"));
+  CHECK_FALSE(websocket::forwards_handshake_header("authorization", listed, "authorization"));
+  CHECK_FALSE(websocket::forwards_handshake_header("sec-websocket-key", listed, "authorization"));
+  CHECK_FALSE(websocket::forwards_handshake_header("upgrade", listed, "authorization"));
 }

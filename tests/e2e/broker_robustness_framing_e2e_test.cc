@@ -45,6 +45,28 @@ TEST_CASE("a Transfer-Encoding other than a final chunked is a 400 and the conne
   CHECK(raw.post().status == 200);
 }
 
+TEST_CASE("a chunk-size line or trailer longer than the header limit is a 400 at once, not buffered until the deadline",
+          "[e2e][robustness][framing]") {
+  // Neither is bounded by Beast: unbounded, the broker would hold it, growing, for the body's 60 s.
+  RawRouteSession raw([](const RawUpstreamRequest&) { return ok_answer(); }, R"({"max_header_bytes": 16384})");
+  REQUIRE(raw.session.ready());
+  const std::string head = "POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + raw.session.token() +
+                           "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string& endless : {"2;ext=" + std::string(100000, 'e'), "2\r\n{}\r\n0\r\nX-Long: " + std::string(100000, 't')}) {
+    INFO(endless.substr(0, 24));
+    RawConnection client(raw.session.port());
+    REQUIRE(client.connected());
+    client.send(head + endless);  // no line end: the line goes on
+    auto answer = client.read_all(std::chrono::seconds(10));
+    auto responses = parse_responses(answer);
+    REQUIRE(responses.size() == 1);
+    CHECK(responses[0].status == 400);
+    CHECK(contains(responses[0].body, "longer than the broker's limit of 16384 bytes"));
+  }
+  CHECK(raw.upstream.requests() == 0);
+  CHECK(raw.post().status == 200);
+}
+
 TEST_CASE("a POST the upstream may have received is never sent twice", "[e2e][robustness][framing]") {
   RawRouteSession raw([](const RawUpstreamRequest& request) {
     if (request.connection_request == 0) return ok_answer();
