@@ -152,8 +152,9 @@ void Connection::on_body(beast::error_code ec) {
   if (is_client_gone(ec) || closed_) return close();
   if (parser_->refused_trailer()) return answer_refusal(400, "bad_request", "request trailer fields are not accepted");
   if (ec == http::error::buffer_overflow) {
-    return answer_refusal(400, "bad_request", "chunk line or trailer longer than the broker's limit of " +
-                                                  std::to_string(context_->settings.limits.max_header_bytes) + " bytes");
+    return answer_refusal(400, "bad_request", "chunk-size line or trailer section over the broker's read buffer of " +
+                                                  std::to_string(buffer_.max_size()) + " bytes (max_header_bytes + " +
+                                                  std::to_string(kReadAheadBytes) + ")");
   }
   if (ec) return answer_refusal(400, "bad_request", "malformed HTTP request: " + ec.message());
   body_bytes_ = parser_->body().size();  // counted now: a forward moves the body away

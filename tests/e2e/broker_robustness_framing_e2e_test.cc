@@ -61,10 +61,24 @@ TEST_CASE("a chunk-size line or trailer longer than the header limit is a 400 at
     auto responses = parse_responses(answer);
     REQUIRE(responses.size() == 1);
     CHECK(responses[0].status == 400);
-    CHECK(contains(responses[0].body, "longer than the broker's limit of 16384 bytes"));
+    CHECK(contains(responses[0].body, "over the broker's read buffer of 24576 bytes"));
   }
   CHECK(raw.upstream.requests() == 0);
   CHECK(raw.post().status == 200);
+  // What the cap must not touch: heads near the limit, a long chunk extension, and pipelined
+  // requests adding up to more than the buffer holds, all in one write.
+  std::string pipelined;
+  for (int i = 0; i < 3; ++i) {
+    pipelined += "POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + raw.session.token() +
+                 "\r\nX-Filler: " + std::string(15000, 'f') + "\r\nTransfer-Encoding: chunked\r\n\r\n2;ext=" +
+                 std::string(4000, 'e') + "\r\n{}\r\n0\r\n\r\n";
+  }
+  pipelined += "POST /anthropic/v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: " + raw.session.token() +
+               "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  auto responses = parse_responses(http_exchange(raw.session.port(), pipelined, std::chrono::seconds(10)));
+  REQUIRE(responses.size() == 4);
+  for (const auto& response : responses) CHECK(response.status == 200);
+  CHECK(raw.upstream.requests() == 5);
 }
 
 TEST_CASE("a POST the upstream may have received is never sent twice", "[e2e][robustness][framing]") {
