@@ -82,8 +82,9 @@ class HeadArena {
   std::size_t live_ = 0;  // allocations from the block not yet freed
 };
 
-// The standard allocator interface over a HeadArena, as the containers of FlatFields take it. Made without an
-// arena (a head built outside a connection: tests, a copy kept longer) it is the heap.
+// The standard allocator interface over a HeadArena, as the containers of FlatFields take it.
+// Made without an arena (a head built outside a connection: tests, a copy kept longer) it is
+// the heap.
 template <class T>
 class HeadAllocator {
  public:
