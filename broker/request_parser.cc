@@ -13,7 +13,7 @@ void RequestParser::on_request_impl(boost::beast::http::verb method, string_view
 
 void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value,
                                   error_code& ec) {
-  if (head_done_) {
+  if (is_header_done()) {  // a trailer: the head it would join was already routed and checked
     refused_trailer_ = true;
     ec = boost::beast::http::error::bad_field;
     return;

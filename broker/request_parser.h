@@ -36,7 +36,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                        error_code& ec) override;
   void on_response_impl(int, string_view, int, error_code&) override {}
   void on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code& ec) override;
-  void on_header_impl(error_code&) override { head_done_ = true; }
+  void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(string_view body, error_code& ec) override { return take_body(body, ec); }
   void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
@@ -47,7 +47,6 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   ClientHead head_;
   RequestBody body_;
-  bool head_done_ = false;
   bool refused_trailer_ = false;
 };
 
