@@ -1,8 +1,6 @@
 #include "broker/answer_parser.h"
 
 #include <boost/beast/http/error.hpp>
-#include <algorithm>
-#include <cstring>
 
 #include "broker/ascii.h"
 
@@ -16,18 +14,14 @@ void AnswerParser::on_field_impl(boost::beast::http::field name, string_view nam
   head_.add(name, view(name_text), view(value));
 }
 
-// As Beast's buffer_body: all that fits, and need_buffer when not all did.
+// All of it to the sink; outside put_body() none (need_buffer), which ends a head's put().
 std::size_t AnswerParser::take_body(string_view body, error_code& ec) {
-  if (body_data_ == nullptr) {
+  if (sink_ == nullptr) {
     ec = boost::beast::http::error::need_buffer;
     return 0;
   }
-  const std::size_t taken = std::min(body.size(), body_room_);
-  if (taken > 0) std::memcpy(body_data_, body.data(), taken);
-  body_data_ += taken;
-  body_room_ -= taken;
-  if (taken < body.size()) ec = boost::beast::http::error::need_buffer;
-  return taken;
+  (*sink_)(view(body));
+  return body.size();
 }
 
 }  // namespace saferun::broker

@@ -1,35 +1,44 @@
 #pragma once
 // The upstream's answer, parsed by Beast's basic_parser (its grammar, limits and framing rules
-// — chunked, Content-Length, read to the close — unchanged) into an AnswerHead, with body bytes
-// copied into a buffer the caller gives, as Beast's buffer_body does: once it is full, put()
-// stops with error::need_buffer until the caller gives room again.
+// — chunked, Content-Length, read to the close — unchanged) into an AnswerHead. The body is not
+// copied here: put_body() hands each piece of it, chunk framing removed, to a sink as a view of
+// the bytes being parsed, for the sink to use before put_body() returns. A plain put() stops
+// at the body with error::need_buffer (the head is read with it).
 //
 // One parser per answer (an interim 1xx answer is followed by a fresh one).
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
+#include <string_view>
 
 #include "broker/answer_head.h"
 #include "broker/head_arena.h"
+#include "broker/policy/function_ref.h"
 
 namespace saferun::broker {
 
 class AnswerParser final : public boost::beast::http::basic_parser<false> {
  public:
+  using error_code = boost::beast::error_code;
   explicit AnswerParser(HeadAllocator<char> allocator = {}) : head_(allocator) {}
 
   const AnswerHead& head() const { return head_; }
 
-  // Where body bytes go next; `size` of room there.
-  void body_buffer(char* data, std::size_t size) {
-    body_data_ = data;
-    body_room_ = size;
+  using BodySink = policy::FunctionRef<void(std::string_view piece)>;
+
+  // put(), with each piece of body found in `buffers` handed to `sink`: a view valid only
+  // while the sink runs. Returns the bytes used, as put() does.
+  template <class ConstBuffers>
+  std::size_t put_body(const ConstBuffers& buffers, BodySink sink, error_code& ec) {
+    struct Scope {
+      AnswerParser& parser;
+      ~Scope() { parser.sink_ = nullptr; }
+    } scope{*this};
+    sink_ = &sink;
+    return put(buffers, ec);
   }
-  // Room left in the buffer given (so the bytes parsed into it are its size less this).
-  std::size_t body_room() const { return body_room_; }
 
  private:
-  using error_code = boost::beast::error_code;
   using string_view = boost::beast::string_view;
 
   void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) override {}
@@ -45,8 +54,7 @@ class AnswerParser final : public boost::beast::http::basic_parser<false> {
   std::size_t take_body(string_view body, error_code& ec);
 
   AnswerHead head_;
-  char* body_data_ = nullptr;
-  std::size_t body_room_ = 0;
+  const BodySink* sink_ = nullptr;  // set only inside put_body()
 };
 
 }  // namespace saferun::broker

@@ -17,7 +17,6 @@
 #include "broker/broker_settings.h"
 #include "broker/policy/session_policy.h"
 #include "broker/route.h"
-#include "broker/relay_buffers.h"
 #include "broker/secret.h"
 #include "broker/secret_redactor.h"
 #include "broker/slot_fairness.h"
@@ -50,7 +49,6 @@ struct BrokerContext {
   bool expired = false;                         // the session's TTL passed: the token no longer works
   std::shared_ptr<BodyBudget> body_budget;      // bounds request bodies held at once
   PreForwardHook pre_forward;                   // the policy's look at a body; empty = forward as is
-  RelayBuffers relay_buffers;                   // what exchanges relay answers through
   // Open WebSocket relays, each closing its two sockets when called (stop() calls them all).
   std::unordered_map<const void*, std::function<void()>> relay_closers;
 

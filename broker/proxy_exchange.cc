@@ -24,6 +24,9 @@ namespace http = beast::http;
 namespace {
 
 constexpr std::uint32_t kUpstreamHeaderLimit = 256 * 1024;
+// The most one read from the upstream asks for. A relay step passes on what is buffered: one
+// read's bytes, or after the head what its reads brought past it (under kUpstreamHeaderLimit).
+constexpr std::size_t kUpstreamReadBytes = 64 * 1024;
 
 constexpr int kMaxInterimAnswers = 8;  // 1xx heads skipped before the final answer
 
@@ -43,10 +46,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
         request_(make_upstream_request(request, std::move(body), dispatch.route->route, dispatch.route->credential_line,
                                        dispatch.upstream_target)),
         filter_(context_->held_secrets(), std::move(meter)),
-        done_(std::move(done)),
-        read_buffer_(context_->relay_buffers.take()) {}
-
-  ~Exchange() override { context_->relay_buffers.give_back(std::move(read_buffer_)); }
+        done_(std::move(done)) {}
 
   void start() override {
     upstream_ = context_->pool->take(route_index_);
@@ -178,7 +178,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   template <class Handler>
   void read_upstream(Handler&& handler) {
     watch_upstream();
-    auto space = upstream_->buffer.prepare(RelayBuffers::kBytes);
+    auto space = upstream_->buffer.prepare(kUpstreamReadBytes);
     if (std::exchange(request_sent_now_, false)) return upstream_->async_read_some_untried(space, std::forward<Handler>(handler));
     upstream_->async_read_some(space, std::forward<Handler>(handler));
   }
@@ -248,7 +248,6 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
 
   void relay_next() {
     if (parser_->is_done()) return write_chunk(true);
-    parser_->body_buffer(read_buffer_.get(), RelayBuffers::kBytes);
     if (parse_buffered()) return;
     // The parser took all it could and gave nothing: a chunk's size line, say, not whole yet.
     if (upstream_->buffer.size() >= kUpstreamHeaderLimit) return on_body_read(http::error::header_limit);
@@ -263,26 +262,29 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
     }));
   }
 
-  // Body bytes the head's read already brought (a small JSON answer comes whole with its head)
-  // are parsed here, without a round through the event loop. True when it took the step.
+  // The buffered bytes (a small JSON answer comes whole with its head) parsed here, without a
+  // round through the event loop: each piece of body goes through the filter into pending_
+  // straight from the upstream's read buffer. True when it took the step.
   bool parse_buffered() {
     if (upstream_->buffer.size() == 0) return false;
     beast::error_code ec;
-    upstream_->buffer.consume(parser_->put(upstream_->buffer.data(), ec));
-    if (ec == http::error::need_more || ec == http::error::need_buffer) ec = {};
-    if (!ec && !parser_->is_done() && parser_->body_room() == RelayBuffers::kBytes) return false;
+    std::size_t body_bytes = 0;
+    auto pass = [&](std::string_view piece) {
+      body_bytes += piece.size();
+      filter_.pass(piece, pending_);
+    };
+    upstream_->buffer.consume(parser_->put_body(upstream_->buffer.data(), pass, ec));
+    if (ec == http::error::need_more) ec = {};
+    if (!ec && !parser_->is_done() && body_bytes == 0) return false;
     on_body_read(ec);
     return true;
   }
 
+  // pending_ holds what the client may have of the body parsed so far.
   void on_body_read(beast::error_code ec) {
-    if (ec == http::error::need_buffer) ec = {};
     // Nothing sent to the client yet: a clear 502 rather than silence.
     if (ec && bytes_out_ == 0) return fail_upstream(ec, "the upstream's answer broke off");
     if (ec) return abort();
-    auto got = RelayBuffers::kBytes - parser_->body_room();
-    pending_.clear();
-    filter_.pass(std::string_view(read_buffer_.get(), got), pending_);
     write_chunk(parser_->is_done());
   }
 
@@ -368,7 +370,6 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
   ExchangeDone done_;
   std::unique_ptr<UpstreamConnection> upstream_;
   std::optional<AnswerParser> parser_;
-  RelayBuffers::Buffer read_buffer_;  // RelayBuffers::kBytes, not zeroed: only bytes read are used
   AnswerFraming framing_;
   std::string pending_;
   std::uint64_t bytes_out_ = 0;

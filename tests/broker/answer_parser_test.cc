@@ -2,7 +2,6 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <array>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
@@ -31,14 +30,18 @@ std::size_t put(AnswerParser& parser, std::string_view bytes, boost::beast::erro
   return used;
 }
 
-using BodyRoom = std::array<char, 64>;
-
-// `answer` put whole into `parser`, its body bytes into `body`; the parser asks for nothing more.
-void put_into(AnswerParser& parser, std::string_view answer, BodyRoom& body) {
-  parser.body_buffer(body.data(), body.size());
+// `answer` put whole into `parser`, its body pieces appended to `body`; the parser asks for
+// nothing more.
+void put_into(AnswerParser& parser, std::string_view answer, std::string& body) {
   boost::beast::error_code ec;
-  put(parser, answer, ec);
-  CHECK_FALSE(ec);
+  std::size_t used = 0;
+  auto sink = [&](std::string_view piece) { body += piece; };
+  while (used < answer.size() && !parser.is_done()) {
+    auto n = parser.put_body(boost::asio::buffer(answer.data() + used, answer.size() - used), sink, ec);
+    used += n;
+    if (ec || n == 0) break;
+  }
+  CHECK((!ec || ec == http::error::need_more));
 }
 
 }  // namespace
@@ -68,28 +71,46 @@ TEST_CASE("an answer's status, reason and fields are kept in order, as received,
   CHECK(arena.owns(head[6].value().data()));  // no field on the heap
 }
 
-TEST_CASE("body bytes fill the buffer given and wait, unread, for the next one", "[answer_parser]") {
+TEST_CASE("a plain put stops at the body; put_body hands the sink views of the bytes it parses", "[answer_parser]") {
   AnswerParser parser;
   const std::string answer = std::string(kProviderHead) + "hello world";
   boost::beast::error_code ec;
   auto used = put(parser, answer, ec);
   REQUIRE(parser.is_header_done());
-  CHECK(ec == http::error::need_buffer);  // no buffer yet
-  char first[4];
-  parser.body_buffer(first, sizeof first);
+  CHECK(ec == http::error::need_buffer);  // the head's read: no body taken
+  CHECK(used == kProviderHead.size());
+  std::vector<std::string_view> pieces;
+  auto sink = [&](std::string_view piece) { pieces.push_back(piece); };
   ec = {};
-  used += put(parser, std::string_view(answer).substr(used), ec);
-  CHECK(ec == http::error::need_buffer);
-  CHECK(parser.body_room() == 0);
-  CHECK(std::string(first, 4) == "hell");
-  char rest[32];
-  parser.body_buffer(rest, sizeof rest);
-  ec = {};
-  used += put(parser, std::string_view(answer).substr(used), ec);
+  auto rest = std::string_view(answer).substr(used);
+  CHECK(parser.put_body(boost::asio::buffer(rest.data(), 5), sink, ec) == 5);
+  CHECK_FALSE(ec);
+  CHECK(parser.put_body(boost::asio::buffer(rest.data() + 5, rest.size() - 5), sink, ec) == rest.size() - 5);
   CHECK_FALSE(ec);
   CHECK(parser.is_done());
-  CHECK(used == answer.size());
-  CHECK(std::string(rest, sizeof rest - parser.body_room()) == "o world");
+  REQUIRE(pieces.size() == 2);
+  // No copy: each piece lies inside the bytes given.
+  CHECK(pieces[0].data() == rest.data());
+  CHECK(pieces[0] == "hello");
+  CHECK(pieces[1].data() == rest.data() + 5);
+  CHECK(pieces[1] == " world");
+}
+
+TEST_CASE("after put_body the parser holds no sink: the next plain put takes no body", "[answer_parser]") {
+  AnswerParser parser;
+  parser.eager(true);
+  const std::string answer = std::string(kProviderHead) + "hello world";
+  boost::beast::error_code ec;
+  auto used = put(parser, answer, ec);
+  REQUIRE(parser.is_header_done());
+  std::string body;
+  ec = {};
+  used += parser.put_body(boost::asio::buffer(answer.data() + used, 4), [&](std::string_view piece) { body += piece; }, ec);
+  CHECK(body == "hell");
+  ec = {};
+  CHECK(parser.put(boost::asio::buffer(answer.data() + used, answer.size() - used), ec) == 0);
+  CHECK(ec == http::error::need_buffer);
+  CHECK(body == "hell");
 }
 
 TEST_CASE("a chunked body arrives without its chunk framing", "[answer_parser]") {
@@ -98,15 +119,11 @@ TEST_CASE("a chunked body arrives without its chunk framing", "[answer_parser]")
   const std::string answer =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
       "6\r\nevent:\r\n3;x=1\r\n ok\r\n0\r\n\r\n";
-  char body[64];
-  parser.body_buffer(body, sizeof body);
-  boost::beast::error_code ec;
-  auto used = put(parser, answer, ec);
-  CHECK_FALSE(ec);
+  std::string body;
+  put_into(parser, answer, body);
   CHECK(parser.is_done());
   CHECK(parser.chunked());
-  CHECK(used == answer.size());
-  CHECK(std::string(body, sizeof body - parser.body_room()) == "event: ok");
+  CHECK(body == "event: ok");
 }
 
 TEST_CASE("a head larger than the arena's block is kept whole", "[answer_parser]") {
@@ -151,7 +168,7 @@ TEST_CASE("an answer without a body is done at its head: to a HEAD request, and 
 
 TEST_CASE("a body with neither length nor chunks runs to the close, and put_eof ends it", "[answer_parser]") {
   AnswerParser parser;
-  BodyRoom body;
+  std::string body;
   put_into(parser, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", body);
   CHECK_FALSE(parser.is_done());
   CHECK_FALSE(parser.keep_alive());  // the close is the end of the body
@@ -159,12 +176,12 @@ TEST_CASE("a body with neither length nor chunks runs to the close, and put_eof 
   parser.put_eof(ec);
   CHECK_FALSE(ec);
   CHECK(parser.is_done());
-  CHECK(std::string(body.data(), body.size() - parser.body_room()) == "until the end");
+  CHECK(body == "until the end");
 }
 
 TEST_CASE("an answer cut before its length is reached is a partial message", "[answer_parser]") {
   AnswerParser parser;
-  BodyRoom body;
+  std::string body;
   put_into(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", body);
   boost::beast::error_code ec;
   parser.put_eof(ec);
