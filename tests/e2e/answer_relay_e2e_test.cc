@@ -68,11 +68,6 @@ std::optional<std::string> dechunked(const std::string& framed) {
   }
 }
 
-std::string key_in(const std::string& head) {
-  auto at = head.find("x-api-key: ");
-  return at == std::string::npos ? std::string() : head.substr(at + 11, head.find("\r\n", at) - at - 11);
-}
-
 std::string received_body(const HttpResponse& response) {
   if (response.header("transfer-encoding") != "chunked") return response.body;
   return dechunked(response.body).value_or("(malformed chunked framing)");
@@ -93,7 +88,7 @@ TEST_CASE("multi-step answers, sized and chunked, two at once, arrive byte for b
           "[e2e][proxy][relay]") {
   auto body_for = [](char seed, const std::string& key) { return answer_body(3 * 1024 * 1024 + 4321, seed, key); };
   RawRouteSession raw([&body_for](const RawUpstreamRequest& request) {
-    auto key = key_in(request.head);
+    auto key = attached_key(request.head);
     if (key.empty()) return RawUpstreamAnswer{raw_response(500, "No Key", "", "{}")};  // fails the test below
     // The script sees the head only: the answer's seed and framing come as header fields.
     auto seed_at = request.head.find("x-test-seed: ");

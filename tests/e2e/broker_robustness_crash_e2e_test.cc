@@ -49,8 +49,7 @@ TEST_CASE("a secret reflected in an upstream header value, name or reason phrase
           "[e2e][robustness][secrets]") {
   std::string key_seen;
   RawRouteSession raw([&](const RawUpstreamRequest& request) {
-    auto at = request.head.find("x-api-key: ");
-    auto key = request.head.substr(at + 11, request.head.find("\r\n", at) - at - 11);
+    auto key = attached_key(request.head);
     return RawUpstreamAnswer{"HTTP/1.1 302 Found " + key + "\r\nLocation: https://elsewhere.example/?k=" + key +
                              "\r\nLink: <https://x/" + key + ">; rel=preload\r\nX-" + key + ": 1\r\nX-Echo: " + key +
                              " " + key + "\r\nContent-Length: 2\r\n\r\nok"};

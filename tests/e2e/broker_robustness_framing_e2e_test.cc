@@ -15,12 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-
-std::string key_in(const std::string& head) {
-  auto at = head.find("x-api-key: ");
-  return at == std::string::npos ? std::string() : head.substr(at + 11, head.find("\r\n", at) - at - 11);
-}
-
 RawUpstreamAnswer ok_answer() { return {raw_response(200, "OK", "", "{\"ok\":true}")}; }
 
 }  // namespace
@@ -219,7 +213,7 @@ TEST_CASE("an upstream whose first chunk is malformed is a 502 JSON answer, not 
 
 TEST_CASE("an agent asking for gzip cannot get the key back compressed", "[e2e][robustness][secrets]") {
   RawRouteSession raw([](const RawUpstreamRequest& request) {
-    auto key = key_in(request.head);
+    auto key = attached_key(request.head);
     std::string body = "{\"echo\":\"" + key + "\"}";
     auto lower = request.head;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -240,7 +234,7 @@ TEST_CASE("an agent asking for gzip cannot get the key back compressed", "[e2e][
 
 TEST_CASE("an upstream that compresses anyway is refused rather than passed unscanned", "[e2e][robustness][secrets]") {
   RawRouteSession raw([](const RawUpstreamRequest& request) {
-    return RawUpstreamAnswer{raw_response(200, "OK", "Content-Encoding: gzip\r\n", gzip(key_in(request.head)))};
+    return RawUpstreamAnswer{raw_response(200, "OK", "Content-Encoding: gzip\r\n", gzip(attached_key(request.head)))};
   });
   REQUIRE(raw.session.ready());
   auto response = raw.post();
@@ -252,7 +246,7 @@ TEST_CASE("an upstream naming identity first and gzip after is refused too, not 
           "[e2e][robustness][secrets]") {
   RawRouteSession raw([](const RawUpstreamRequest& request) {
     return RawUpstreamAnswer{raw_response(200, "OK", "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n",
-                                          gzip(key_in(request.head)))};
+                                          gzip(attached_key(request.head)))};
   });
   REQUIRE(raw.session.ready());
   auto response = raw.post();
@@ -266,7 +260,7 @@ TEST_CASE("an upstream naming identity first and gzip after is refused too, not 
 TEST_CASE("an upstream that compresses under its chunks is refused rather than passed unscanned",
           "[e2e][robustness][secrets]") {
   RawRouteSession raw([](const RawUpstreamRequest& request) {
-    auto body = gzip(key_in(request.head));
+    auto body = gzip(attached_key(request.head));
     std::ostringstream size;
     size << std::hex << body.size();
     return RawUpstreamAnswer{"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + size.str() + "\r\n" + body +

@@ -75,6 +75,11 @@ std::string raw_response(int status, const std::string& reason, const std::strin
          "\r\n" + extra_headers + "\r\n" + body;
 }
 
+std::string attached_key(const std::string& head) {
+  auto at = head.find("x-api-key: ");
+  return at == std::string::npos ? std::string() : head.substr(at + 11, head.find("\r\n", at) - at - 11);
+}
+
 RawUpstream::RawUpstream(Script script) : script_(std::move(script)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};

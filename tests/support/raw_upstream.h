@@ -64,4 +64,7 @@ class RawUpstream {
 std::string raw_response(int status, const std::string& reason, const std::string& extra_headers,
                          const std::string& body);
 
+// The key the broker attached to a request (its x-api-key value); empty when there is none.
+std::string attached_key(const std::string& head);
+
 }  // namespace saferun::test
