@@ -3,6 +3,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "broker/ascii.h"
+#include "broker/plain_head_put.h"
 
 namespace saferun::broker {
 
@@ -10,7 +11,12 @@ void AnswerParser::on_response_impl(int code, string_view reason, int version, e
   head_.set_status(static_cast<unsigned>(code), view(reason), static_cast<unsigned>(version));
 }
 
+std::size_t AnswerParser::put_head(std::string_view bytes, std::size_t limit, error_code& ec) {
+  return put_plain_head(*this, head_, framing_only_, bytes, limit, ec);
+}
+
 void AnswerParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code&) {
+  if (framing_only_) return;
   head_.add(name, view(name_text), view(value));
 }
 

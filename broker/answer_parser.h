@@ -24,6 +24,10 @@ class AnswerParser final : public boost::beast::http::basic_parser<false> {
 
   const AnswerHead& head() const { return head_; }
 
+  // put(), for the first bytes of an answer: a head whole in them, at most `limit` bytes, and
+  // plain is taken by broker/plain_head_put.h's fast path; any other as put() takes it.
+  std::size_t put_head(std::string_view bytes, std::size_t limit, error_code& ec);
+
   using BodySink = policy::FunctionRef<void(std::string_view piece)>;
 
   // put(), with each piece of body found in `buffers` handed to `sink`: a view valid only
@@ -55,6 +59,7 @@ class AnswerParser final : public boost::beast::http::basic_parser<false> {
 
   AnswerHead head_;
   const BodySink* sink_ = nullptr;  // set only inside put_body()
+  bool framing_only_ = false;       // see put_plain_head()
 };
 
 }  // namespace saferun::broker

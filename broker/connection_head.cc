@@ -79,7 +79,9 @@ void Connection::on_client_readable(beast::error_code ec) {
 // partial one is read on by Beast within what is left of header_timeout.
 void Connection::parse_head() {
   beast::error_code ec;
-  auto used = parser_->put(buffer_.data(), ec);
+  const auto bytes = buffer_.data();
+  auto used = parser_->put_head({static_cast<const char*>(bytes.data()), bytes.size()},
+                                context_->settings.limits.max_header_bytes, ec);
   buffer_.consume(used);
   if (ec == http::error::need_more && !client_ended_) return read_rest_of_head();
   if (ec == http::error::need_more) ec = http::error::partial_message;

@@ -23,10 +23,18 @@ void FlatFields::reset(std::string_view lead, std::string_view lead_rest) {
 void FlatFields::add(boost::beast::http::field name, std::string_view name_text, std::string_view value) {
   if (text_.size() + name_text.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("a head past 4 GiB");
-  entries_.push_back({name, static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(name_text.size()),
-                      static_cast<std::uint32_t>(value.size())});
+  const auto at = static_cast<std::uint32_t>(text_.size());
+  const auto name_size = static_cast<std::uint32_t>(name_text.size());
+  entries_.push_back({name, at, name_size, at + name_size, static_cast<std::uint32_t>(value.size())});
   text_.append(name_text);
   text_.append(value);
+}
+
+std::uint32_t FlatFields::append_lines(std::string_view lines) {
+  if (text_.size() + lines.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("a head past 4 GiB");
+  const auto base = static_cast<std::uint32_t>(text_.size());
+  text_.append(lines);
+  return base;
 }
 
 }  // namespace saferun::broker

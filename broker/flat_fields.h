@@ -56,16 +56,29 @@ class FlatFields {
   void reset(std::string_view lead, std::string_view lead_rest = {});
   void add(boost::beast::http::field name, std::string_view name_text, std::string_view value);
 
+  // For a head whose fields came plain and back to back (broker/plain_head.h): the lines, as
+  // they came, copied at once; then each field indexed at its offsets in `lines` (spans[i] has
+  // name_at, name_size, value_at and value_size), its enum from name_of(name).
+  template <class Span, class NameOf>
+  void add_lines(std::string_view lines, const Span* spans, std::size_t count, NameOf&& name_of) {
+    const auto base = append_lines(lines);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& span = spans[i];
+      entries_.push_back({name_of(lines.substr(span.name_at, span.name_size)), base + span.name_at, span.name_size,
+                          base + span.value_at, span.value_size});
+    }
+  }
+
   std::size_t size() const { return entries_.size(); }
   Field operator[](std::size_t i) const {
     const auto& entry = entries_[i];
-    const char* at = text_.data() + entry.at;
-    return {entry.name, {at, entry.name_size}, {at + entry.name_size, entry.value_size}};
+    return {entry.name, {text_.data() + entry.name_at, entry.name_size}, {text_.data() + entry.value_at, entry.value_size}};
   }
   const_iterator begin() const { return {*this, 0}; }
   const_iterator end() const { return {*this, entries_.size()}; }
-  // The lead and every name and value back to back: a secret in none of them is not in this
-  // either (one scan of the whole head rather than two per field).
+  // The lead and every name and value, back to back or with the lines' separators between
+  // them (add_lines): a secret in any of them is in this too (one scan of the whole head rather
+  // than two per field).
   std::string_view text() const { return text_; }
 
  protected:
@@ -78,10 +91,13 @@ class FlatFields {
 
   struct Entry {
     boost::beast::http::field name;
-    std::uint32_t at;  // the name's first byte in text_; the value follows it
+    std::uint32_t name_at;  // in text_
     std::uint32_t name_size;
+    std::uint32_t value_at;
     std::uint32_t value_size;
   };
+
+  std::uint32_t append_lines(std::string_view lines);  // returns where they begin in text_
 
   std::basic_string<char, std::char_traits<char>, HeadAllocator<char>> text_;
   std::vector<Entry, HeadAllocator<Entry>> entries_;

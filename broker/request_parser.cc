@@ -3,6 +3,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "broker/ascii.h"
+#include "broker/plain_head_put.h"
 
 namespace saferun::broker {
 
@@ -11,8 +12,13 @@ void RequestParser::on_request_impl(boost::beast::http::verb method, string_view
   head_.set_request_line(method, view(method_text), view(target), static_cast<unsigned>(version));
 }
 
+std::size_t RequestParser::put_head(std::string_view bytes, std::size_t limit, error_code& ec) {
+  return put_plain_head(*this, head_, framing_only_, bytes, limit, ec);
+}
+
 void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value,
                                   error_code& ec) {
+  if (framing_only_) return;
   if (is_header_done()) {  // a trailer: the head it would join was already routed and checked
     refused_trailer_ = true;
     ec = boost::beast::http::error::bad_field;

@@ -12,6 +12,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
+#include <string_view>
 
 #include "broker/body/request_body.h"
 #include "broker/client_head.h"
@@ -21,6 +22,7 @@ namespace saferun::broker {
 
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
+  using error_code = boost::beast::error_code;
   explicit RequestParser(HeadAllocator<char> allocator = {}) : head_(allocator) {}
 
   const ClientHead& head() const { return head_; }
@@ -28,8 +30,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   const RequestBody& body() const { return body_; }
   bool refused_trailer() const { return refused_trailer_; }
 
+  // put(), for the first bytes of a message: a head whole in them, at most `limit` bytes, and
+  // plain is taken by broker/plain_head_put.h's fast path; any other as put() takes it.
+  std::size_t put_head(std::string_view bytes, std::size_t limit, error_code& ec);
+
  private:
-  using error_code = boost::beast::error_code;
   using string_view = boost::beast::string_view;
 
   void on_request_impl(boost::beast::http::verb method, string_view method_text, string_view target, int version,
@@ -48,6 +53,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   ClientHead head_;
   RequestBody body_;
   bool refused_trailer_ = false;
+  bool framing_only_ = false;  // see put_plain_head()
 };
 
 }  // namespace saferun::broker

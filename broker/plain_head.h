@@ -1,0 +1,53 @@
+#pragma once
+// A message head in the plain form real clients and providers send, recognised in one pass
+// with word-at-a-time checks instead of Beast's byte-by-byte field grammar (a quarter of the
+// broker's own instructions per request with real heads, bench/RESULTS.md fifteenth pass).
+//
+// It only ever says yes or "not plain": it accepts a strict subset of what Beast accepts, and
+// anything else — a head not whole yet, over the limit, with obs-fold, a bare LF, a control
+// byte, an empty or odd name, more fields than kMaxFields — is left for Beast to parse from
+// the same bytes as before, with the same result. For a plain head, Beast still parses the
+// start line and every field that decides framing (Content-Length, Transfer-Encoding,
+// Connection, Proxy-Connection, Upgrade): they are copied verbatim, in order, into a short
+// framing head that Beast parses, so the body's framing, keep-alive and upgrade are Beast's
+// own verdict. tests/broker/plain_head_test.cc checks, over mutated real heads, that a head
+// taken here yields what Beast yields from the original bytes.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace saferun::broker {
+
+struct PlainHead {
+  static constexpr std::size_t kMaxFields = 64;
+  static constexpr std::size_t kMaxFramingBytes = 2048;
+
+  struct Field {  // offsets in lines()
+    std::uint32_t name_at;
+    std::uint32_t name_size;
+    std::uint32_t value_at;  // leading and trailing spaces and tabs trimmed, as Beast does
+    std::uint32_t value_size;
+  };
+
+  std::size_t size = 0;       // the start line to the end of the blank line
+  std::size_t fields_at = 0;  // where the first field's line begins (the start line's end)
+  std::size_t field_count = 0;
+  std::array<Field, kMaxFields> fields;
+  // The start line, the framing fields as they came, and the blank line.
+  std::array<char, kMaxFramingBytes> framing;
+  std::size_t framing_size = 0;
+
+  std::string_view framing_head() const { return {framing.data(), framing_size}; }
+  // The field lines of the head in `bytes` (the one scanned), line ends included, without the
+  // blank line.
+  std::string_view lines(std::string_view bytes) const { return bytes.substr(fields_at, size - 2 - fields_at); }
+};
+
+// True when `bytes` begins with a whole head of at most `limit` bytes in the plain form
+// (filling `head`); false when Beast is to parse it. (Beast bounds the start line and the
+// fields each by its header limit, so whatever fits here fits there.)
+bool scan_plain_head(std::string_view bytes, std::size_t limit, PlainHead& head);
+
+}  // namespace saferun::broker

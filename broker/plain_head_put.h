@@ -1,0 +1,46 @@
+#pragma once
+// How the request and answer parsers (broker/request_parser.h, broker/answer_parser.h) take a
+// head: one whole in the buffer and plain (broker/plain_head.h) has its start line and framing
+// fields parsed by Beast from the short framing head, and every field added to the head's
+// flat fields from the scan; any other goes to Beast's put() as it is. Either way the parser
+// is left where Beast's own parse of the head would leave it. (A plain head's field lines go
+// into the flat fields in one copy, as they came.)
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <cstddef>
+#include <stdexcept>
+#include <string_view>
+
+#include "broker/plain_head.h"
+
+namespace saferun::broker {
+
+// Fewer bytes than this (a head of two or three fields, and a small body behind it, if any)
+// go to Beast, whose parse of them costs no more than a scan and a framing head would.
+constexpr std::size_t kPlainHeadWorthScanning = 256;
+
+// Returns the bytes of the head used, as put() does — but 0 with an error (the message is
+// refused whole either way). `framing_only` is the parser's flag for on_field_impl to let the
+// framing head's fields go: the scan adds them, with all the others, once Beast has taken the
+// start line (which starts the head over).
+
+template <class Parser, class Fields>
+std::size_t put_plain_head(Parser& parser, Fields& fields, bool& framing_only, std::string_view bytes,
+                           std::size_t limit, boost::beast::error_code& ec) {
+  PlainHead plain;
+  if (parser.got_some() || bytes.size() < kPlainHeadWorthScanning || !scan_plain_head(bytes, limit, plain))
+    return parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  const auto framing = plain.framing_head();
+  framing_only = true;
+  const auto used = parser.put(boost::asio::buffer(framing.data(), framing.size()), ec);
+  framing_only = false;
+  if (ec) return 0;
+  if (used != framing.size() || !parser.is_header_done()) throw std::logic_error("the framing head was not parsed whole");
+  fields.add_lines(plain.lines(bytes), plain.fields.data(), plain.field_count,
+                   [](std::string_view name) { return boost::beast::http::string_to_field({name.data(), name.size()}); });
+  return plain.size;
+}
+
+}  // namespace saferun::broker

@@ -1,0 +1,340 @@
+// The plain-head fast path (broker/plain_head.h) against Beast's own parse of the same bytes:
+// over real heads and many thousand mutations of them, a head the scan takes must leave the
+// parser — fields, start line, framing, keep-alive, upgrade, the body that follows — exactly
+// where Beast's byte-by-byte parse leaves it, and an error must be the same error.
+#include "broker/plain_head.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <catch2/catch.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/answer_parser.h"
+#include "broker/plain_head_put.h"
+#include "broker/request_parser.h"
+
+using namespace saferun::broker;
+using namespace std::string_view_literals;
+namespace http = boost::beast::http;
+
+namespace {
+
+// Claude Code's request head (bench/claude_request_head.txt) and a provider's answer head.
+constexpr std::string_view kClaudeRequest =
+    "POST /anthropic/v1/messages?beta=true HTTP/1.1\r\nHost: 127.0.0.1:41234\r\nAccept: application/json\r\n"
+    "User-Agent: claude-cli/2.1.332 (external, sdk-cli)\r\n"
+    "X-Claude-Code-Session-Id: 5b0e8f6a-2c47-4d19-9a3e-7f1c2d8e4b60\r\nX-Stainless-Arch: x64\r\n"
+    "X-Stainless-Lang: js\r\nX-Stainless-OS: Linux\r\nX-Stainless-Package-Version: 0.128.0\r\n"
+    "X-Stainless-Retry-Count: 0\r\nX-Stainless-Runtime: node\r\nX-Stainless-Runtime-Version: v26.12.1\r\n"
+    "X-Stainless-Timeout: 600\r\nanthropic-beta: claude-code-20250219,interleaved-thinking-2025-05-14\r\n"
+    "anthropic-dangerous-direct-browser-access: true\r\nanthropic-version: 2023-06-01\r\nx-app: cli\r\n"
+    "Connection: keep-alive\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nx-api-key: srt_token\r\n"
+    "content-type: application/json\r\nContent-Length: 17\r\n\r\n{\"model\":\"opus\"}\n";
+
+constexpr std::string_view kProviderAnswer =
+    "HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 16:00:00 GMT\r\nContent-Type: application/json\r\n"
+    "Content-Length: 11\r\nConnection: keep-alive\r\nanthropic-ratelimit-requests-remaining: 3999\r\n"
+    "anthropic-ratelimit-tokens-reset: 2026-12-02T16:00:01Z\r\nrequest-id: req_011CVhB9s4mWxZkQeYJb2TfP\r\n"
+    "strict-transport-security: max-age=31536000; includeSubDomains; preload\r\nvia: 1.1 google\r\n"
+    "X-Robots-Tag: none\r\nServer: cloudflare\r\nCF-RAY: 9a1b2c3d4e5f6a7b-FRA\r\n\r\n{\"id\":\"m\"}";
+
+const std::vector<std::string_view> kShortRequests = {
+    kClaudeRequest,
+    "GET /v1/models HTTP/1.1\r\nHost: localhost:8080\r\nx-api-key: t\r\n\r\n",
+    "POST /v1/responses HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "POST /v1/x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc",
+    "GET /v1/responses HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    "HEAD / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Spaces:   \t padded value \t \r\n\r\n",
+};
+
+const std::vector<std::string_view> kShortAnswers = {
+    kProviderAnswer,
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "6\r\ndata: \r\n0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"read\":\"to the close\"}",
+    "HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+    "HTTP/1.1 204 No Content\r\nrequest-id: r\r\n\r\n",
+    "HTTP/1.1 100 Continue\r\n\r\n",
+    "HTTP/1.1 429 Too Many Requests\r\nretry-after: 7\r\nContent-Length: 0\r\n\r\n",
+};
+
+// What a parser holds after a head and as much of the body as the bytes carry.
+struct Outcome {
+  boost::beast::error_code head_error;
+  std::size_t head_used = 0;
+  std::string head;  // start line's parts and every field, as the parser kept them
+  std::string framing;
+  boost::beast::error_code body_error;
+  std::string body;
+
+  bool operator==(const Outcome&) const = default;
+  std::string describe() const {
+    std::ostringstream out;
+    out << "head_error=" << head_error.message() << " used=" << head_used << " head=[" << head << "] framing=["
+        << framing << "] body_error=" << body_error.message() << " body=[" << body << "]";
+    return out.str();
+  }
+};
+
+template <class Fields>
+std::string fields_text(const Fields& fields) {
+  std::string text;
+  for (const auto& field : fields) {
+    text += std::to_string(static_cast<int>(field.name())) + "|";
+    text.append(field.name_string().data(), field.name_string().size());
+    text += "|";
+    text.append(field.value().data(), field.value().size());
+    text += "\n";
+  }
+  return text;
+}
+
+template <class Parser>
+std::string framing_text(const Parser& parser) {
+  std::string text = "done=" + std::to_string(parser.is_done()) + " keep_alive=" + std::to_string(parser.keep_alive()) +
+                     " upgrade=" + std::to_string(parser.upgrade()) + " chunked=" + std::to_string(parser.chunked()) +
+                     " need_eof=" + std::to_string(parser.need_eof());
+  if (auto length = parser.content_length()) text += " length=" + std::to_string(*length);
+  return text;
+}
+
+enum class Path { beast, fast };
+
+constexpr std::size_t kRequestHeadLimit = 8192;
+constexpr std::size_t kAnswerHeadLimit = 4096;
+
+// The head put by one path or the other; false when refused (how far a refused parse got is no
+// one's concern: the message is refused whole).
+template <class Parser>
+bool put_head_by(Path path, Parser& parser, std::string_view bytes, std::size_t limit, Outcome& outcome) {
+  parser.header_limit(static_cast<std::uint32_t>(limit));
+  parser.body_limit(1 << 20);
+  outcome.head_used = path == Path::fast ? parser.put_head(bytes, limit, outcome.head_error)
+                                         : parser.put(boost::asio::buffer(bytes.data(), bytes.size()), outcome.head_error);
+  if (outcome.head_error) outcome.head_used = 0;
+  return !outcome.head_error;
+}
+
+Outcome request_outcome(std::string_view bytes, Path path, std::size_t limit = kRequestHeadLimit) {
+  Outcome outcome;
+  RequestParser parser;
+  if (!put_head_by(path, parser, bytes, limit, outcome)) return outcome;
+  const auto& head = parser.head();
+  outcome.head = std::to_string(static_cast<int>(head.method())) + " " + std::string(head.method_string()) + " " +
+                 std::string(head.target()) + " " + std::to_string(head.version()) + "\n" + fields_text(head);
+  outcome.framing = framing_text(parser);
+  parser.eager(true);
+  std::size_t used = outcome.head_used;
+  while (used < bytes.size() && !parser.is_done()) {
+    const auto n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), outcome.body_error);
+    used += n;
+    if (outcome.body_error || n == 0) break;
+  }
+  outcome.body = std::string(parser.body().view());
+  return outcome;
+}
+
+Outcome answer_outcome(std::string_view bytes, Path path, std::size_t limit = kAnswerHeadLimit) {
+  Outcome outcome;
+  AnswerParser parser;
+  if (!put_head_by(path, parser, bytes, limit, outcome)) return outcome;
+  const auto& head = parser.head();
+  outcome.head = std::to_string(head.status()) + " " + std::string(head.reason()) + " " + std::to_string(head.version()) +
+                 "\n" + fields_text(head);
+  outcome.framing = framing_text(parser);
+  parser.eager(true);
+  std::size_t used = outcome.head_used;
+  auto sink = [&](std::string_view piece) { outcome.body += piece; };
+  while (used < bytes.size() && !parser.is_done()) {
+    const auto n = parser.put_body(boost::asio::buffer(bytes.data() + used, bytes.size() - used), sink, outcome.body_error);
+    used += n;
+    if (outcome.body_error || n == 0) break;
+  }
+  return outcome;
+}
+
+bool scan_takes(std::string_view bytes, std::size_t limit) {
+  PlainHead plain;
+  return scan_plain_head(bytes, limit, plain);
+}
+
+// Whether put_head() takes these bytes by the scan (fewer than kPlainHeadWorthScanning go to
+// Beast whole).
+bool fast_path_takes(std::string_view bytes, std::size_t limit) {
+  return bytes.size() >= kPlainHeadWorthScanning && scan_takes(bytes, limit);
+}
+
+// A short head grown past kPlainHeadWorthScanning by a field the size of a real User-Agent,
+// after its start line, so that put_head() scans it.
+std::string grown(std::string_view head) {
+  const auto start_end = head.find("\r\n") + 2;
+  return std::string(head.substr(0, start_end)) + "User-Agent: " + std::string(kPlainHeadWorthScanning, 'u') +
+         "\r\n" + std::string(head.substr(start_end));
+}
+
+std::vector<std::string> all_grown(const std::vector<std::string_view>& heads) {
+  std::vector<std::string> all;
+  for (auto head : heads) all.push_back(head.size() >= kPlainHeadWorthScanning ? std::string(head) : grown(head));
+  return all;
+}
+
+const std::vector<std::string> kRequests = all_grown(kShortRequests);
+const std::vector<std::string> kAnswers = all_grown(kShortAnswers);
+
+// Lines a mutation may insert: the framing fields Beast acts on, in forms it takes and refuses,
+// and the shapes of field a plain head must not have.
+const std::vector<std::string_view> kInsertedLines = {
+    "Content-Length: 5\r\n",       "content-length: 0\r\n",         "Content-Length: 5, 5\r\n",
+    "Content-Length: 3\r\n",       "Content-Length: -1\r\n",        "Content-Length: 99999999999999999999\r\n",
+    "Transfer-Encoding: chunked\r\n", "transfer-encoding: gzip, chunked\r\n", "Transfer-Encoding: chunked, gzip\r\n",
+    "Transfer-Encoding: identity\r\n", "Connection: close\r\n",     "Connection: keep-alive, Upgrade\r\n",
+    "Proxy-Connection: close\r\n", "Upgrade: websocket\r\n",        "CONTENT-LENGTH: 2\r\n",
+    "X-Folded: a\r\n b\r\n",       "X-Tab:\tv\r\n",                  " Leading: space\r\n",
+    "Bad Name: v\r\n",             ": no name\r\n",                  "NoColon\r\n",
+    "X-Bare-LF: v\n",              "X-Bare-CR: v\rw\r\n",             "X-Obs-Text: caf\xc3\xa9\r\n",
+    "X-Del: a\x7f\r\n",            "X-Nul: a\0b\r\n"sv,                "X-Trailing: v  \r\n",
+    "X-Colon-In-Value: a:b\r\n",   "x-api-key: second\r\n",          "Expect: 100-continue\r\n",
+};
+
+constexpr std::string_view kInterestingBytes = std::string_view("\r\n\t :,;\"()/\\\x7f\x80\xff\x01\0Aa0-=~", 25);
+
+class Mutator {
+ public:
+  explicit Mutator(std::uint32_t seed) : random_(seed) {}
+
+  std::string mutate(std::string_view original) {
+    std::string bytes(original);
+    const auto edits = 1 + pick(3);
+    for (std::size_t i = 0; i < edits; ++i) edit(bytes);
+    return bytes;
+  }
+
+ private:
+  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random_); }
+
+  // Mostly within the head, where the two paths differ.
+  std::size_t position(const std::string& bytes) {
+    const auto head_end = bytes.find("\r\n\r\n");
+    const auto span = head_end == std::string::npos ? bytes.size() : head_end + 4;
+    return pick(span + 1);
+  }
+
+  std::size_t line_start(const std::string& bytes) {
+    std::vector<std::size_t> starts;
+    for (std::size_t at = bytes.find("\r\n"); at != std::string::npos && at + 2 < bytes.size(); at = bytes.find("\r\n", at + 2)) {
+      starts.push_back(at + 2);
+      if (bytes.compare(at, 4, "\r\n\r\n") == 0) break;
+    }
+    return starts.empty() ? 0 : starts[pick(starts.size())];
+  }
+
+  void edit(std::string& bytes) {
+    switch (pick(7)) {
+      case 0: bytes.insert(position(bytes), 1, kInterestingBytes[pick(kInterestingBytes.size())]); break;
+      case 1:
+        if (auto at = position(bytes); at < bytes.size()) bytes[at] = kInterestingBytes[pick(kInterestingBytes.size())];
+        break;
+      case 2:
+        if (auto at = position(bytes); at < bytes.size()) bytes.erase(at, 1);
+        break;
+      case 3: bytes.insert(line_start(bytes), kInsertedLines[pick(kInsertedLines.size())]); break;
+      case 4: {  // a line repeated
+        const auto at = line_start(bytes);
+        const auto end = bytes.find("\r\n", at);
+        if (end != std::string::npos) bytes.insert(at, bytes.substr(at, end + 2 - at));
+        break;
+      }
+      case 5:
+        if (auto at = position(bytes); at < bytes.size()) bytes[at] = static_cast<char>(bytes[at] ^ 0x20);
+        break;
+      default:
+        if (auto at = position(bytes); at < bytes.size()) bytes.erase(at);  // cut short
+        break;
+    }
+  }
+
+  std::mt19937 random_;
+};
+
+struct Tally {
+  int taken = 0;
+  int taken_and_refused = 0;
+  int declined = 0;
+};
+
+template <class OutcomeOf>
+void compare_paths(std::string_view bytes, std::size_t limit, OutcomeOf outcome_of, Tally& tally) {
+  const bool taken = fast_path_takes(bytes, limit);
+  const auto beast = outcome_of(bytes, Path::beast, limit);
+  const auto fast = outcome_of(bytes, Path::fast, limit);
+  if (!taken) ++tally.declined;
+  if (taken) ++(beast.head_error ? tally.taken_and_refused : tally.taken);
+  INFO("bytes: " << std::string(bytes));
+  INFO("beast: " << beast.describe());
+  INFO("fast:  " << fast.describe());
+  REQUIRE(fast == beast);
+}
+
+// 30,000 mutants of `heads`. Not vacuous: many are taken by the scan (13,000 or so), some of
+// those refused by Beast on the framing head (1,600 or so) and many left to Beast.
+template <class OutcomeOf>
+void compare_mutants(const std::vector<std::string>& heads, std::size_t limit, OutcomeOf outcome_of, std::uint32_t seed) {
+  Mutator mutator(seed);
+  Tally tally;
+  for (std::size_t i = 0; i < 30000; ++i) compare_paths(mutator.mutate(heads[i % heads.size()]), limit, outcome_of, tally);
+  CHECK(tally.taken > 5000);
+  CHECK(tally.taken_and_refused > 500);
+  CHECK(tally.declined > 5000);
+}
+
+}  // namespace
+
+TEST_CASE("a plain head taken by the fast path leaves the parser where Beast's own parse does", "[plain_head]") {
+  Tally tally;
+  for (auto request : kRequests) compare_paths(request, kRequestHeadLimit, request_outcome, tally);
+  for (auto answer : kAnswers) compare_paths(answer, kAnswerHeadLimit, answer_outcome, tally);
+  CHECK(tally.taken == static_cast<int>(kRequests.size() + kAnswers.size()));  // every real head is plain
+}
+
+TEST_CASE("mutated request heads get the same verdict, fields, framing and body on both paths", "[plain_head]") {
+  compare_mutants(kRequests, kRequestHeadLimit, request_outcome, 20261203);
+}
+
+TEST_CASE("mutated answer heads get the same verdict, fields, framing and body on both paths", "[plain_head]") {
+  compare_mutants(kAnswers, kAnswerHeadLimit, answer_outcome, 3122026);
+}
+
+// Beast bounds the start line and the fields each by the limit; the scan takes a head only when
+// the whole of it is within the limit, and leaves the rest to Beast.
+TEST_CASE("around the header limit both paths agree, and a head over it is refused", "[plain_head]") {
+  const std::string start = "GET / HTTP/1.1\r\n";
+  const std::string head = start + "Host: h\r\nX-Pad: " + std::string(kPlainHeadWorthScanning, 'p') + "\r\n\r\n";
+  const auto fields_size = head.size() - start.size();
+  CHECK(fast_path_takes(head, head.size()));
+  CHECK_FALSE(fast_path_takes(head, head.size() - 1));
+  Tally tally;
+  for (auto limit : {fields_size - 1, fields_size, head.size() - 1, head.size(), head.size() + 1})
+    compare_paths(head, limit, request_outcome, tally);
+  CHECK(request_outcome(head, Path::fast, fields_size - 1).head_error == http::error::header_limit);
+}
+
+TEST_CASE("heads the scan leaves to Beast: obs-fold, bare LF, control bytes, odd names, too many fields", "[plain_head]") {
+  const std::string start = "GET / HTTP/1.1\r\n";
+  for (auto line : {"X-Folded: a\r\n b\r\n"sv, "X-Bare-LF: v\n"sv, "X-Nul: a\0b\r\n"sv, "Bad Name: v\r\n"sv, ": v\r\n"sv,
+                    "NoColon\r\n"sv, "X-Del: \x7f\r\n"sv, "X-CR: a\rb\r\n"sv}) {
+    const std::string head = start + std::string(line) + "\r\n";
+    INFO(head);
+    CHECK_FALSE(scan_takes(head, 8192));
+  }
+  std::string many = start;
+  for (std::size_t i = 0; i <= PlainHead::kMaxFields; ++i) many += "X-F" + std::to_string(i) + ": v\r\n";
+  CHECK_FALSE(scan_takes(many + "\r\n", 8192));
+  CHECK_FALSE(scan_takes(start + "Host: h\r\n", 8192));  // not whole yet
+  CHECK(scan_takes(start + "X-Obs-Text: caf\xc3\xa9\r\nX-Tab:\tv\r\n\r\n", 8192));  // Beast takes both
+}
