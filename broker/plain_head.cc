@@ -92,12 +92,20 @@ class StopBits {
   std::uint64_t cached_bits_ = 0;
 };
 
-bool start_line_ok(std::string_view line) {
-  if (line.empty()) return false;
-  return std::none_of(line.begin(), line.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "HTTP/d.d" at the start of `text`.
+bool is_version(std::string_view text) {
+  return text.size() >= 8 && text.substr(0, 5) == "HTTP/" && is_digit(text[5]) && text[6] == '.' && is_digit(text[7]);
+}
+
+// No control byte or DEL (a line_end() stop would have ended it; a tab would not), and the
+// plain shape of its kind.
+bool start_line_ok(std::string_view line, StartLine kind) {
+  if (std::any_of(line.begin(), line.end(), [](char c) { return c == '\t'; })) return false;
+  if (kind == StartLine::request) return line.size() >= 9 && line[line.size() - 9] == ' ' && is_version(line.substr(line.size() - 8));
+  return line.size() >= 13 && is_version(line) && line[8] == ' ' && is_digit(line[9]) && is_digit(line[10]) &&
+         is_digit(line[11]) && line[12] == ' ';
 }
 
 bool is_framing_name(std::string_view name) {
@@ -110,8 +118,11 @@ bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 class Scan {
  public:
-  Scan(std::string_view bytes, std::size_t limit, PlainHead& head)
-      : bytes_(bytes.substr(0, std::min(bytes.size(), limit))), stops_(bytes_.data(), bytes_.size()), head_(head) {}
+  Scan(std::string_view bytes, std::size_t limit, StartLine start_line, PlainHead& head)
+      : bytes_(bytes.substr(0, std::min(bytes.size(), limit))),
+        start_line_(start_line),
+        stops_(bytes_.data(), bytes_.size()),
+        head_(head) {}
 
   // Line by line to the blank line, which must end within the limit.
   bool run() {
@@ -142,7 +153,7 @@ class Scan {
   }
 
   bool take_start_line(std::size_t end) {
-    return start_line_ok(bytes_.substr(0, end)) && append_framing(bytes_.substr(0, end + 2));
+    return start_line_ok(bytes_.substr(0, end), start_line_) && append_framing(bytes_.substr(0, end + 2));
   }
 
   // The line [at, end), which holds no stop byte: a token, a colon, a value. The token's loop
@@ -171,14 +182,15 @@ class Scan {
   }
 
   std::string_view bytes_;  // up to the limit: a head not whole within it is not taken here
+  StartLine start_line_;
   StopBits stops_;
   PlainHead& head_;
 };
 
 }  // namespace
 
-bool scan_plain_head(std::string_view bytes, std::size_t limit, PlainHead& head) {
-  return Scan(bytes, limit, head).run();
+bool scan_plain_head(std::string_view bytes, std::size_t limit, StartLine start_line, PlainHead& head) {
+  return Scan(bytes, limit, start_line, head).run();
 }
 
 }  // namespace saferun::broker

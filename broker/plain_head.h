@@ -45,9 +45,15 @@ struct PlainHead {
   std::string_view lines(std::string_view bytes) const { return bytes.substr(fields_at, size - 2 - fields_at); }
 };
 
+// The plain start lines: a request line ending in " HTTP/d.d", a status line beginning with
+// "HTTP/d.d ddd ". Beast reads the version's 8 bytes (and a status's 4) before it looks at
+// them; in these shapes every such read lies inside the line, so the framing head — where
+// other bytes follow the line than in the original — cannot change Beast's verdict.
+enum class StartLine { request, status };
+
 // True when `bytes` begins with a whole head of at most `limit` bytes in the plain form
 // (filling `head`); false when Beast is to parse it. (Beast bounds the start line and the
 // fields each by its header limit, so whatever fits here fits there.)
-bool scan_plain_head(std::string_view bytes, std::size_t limit, PlainHead& head);
+bool scan_plain_head(std::string_view bytes, std::size_t limit, StartLine start_line, PlainHead& head);
 
 }  // namespace saferun::broker

@@ -30,7 +30,8 @@ template <class Parser, class Fields>
 std::size_t put_plain_head(Parser& parser, Fields& fields, bool& framing_only, std::string_view bytes,
                            std::size_t limit, boost::beast::error_code& ec) {
   PlainHead plain;
-  if (parser.got_some() || bytes.size() < kPlainHeadWorthScanning || !scan_plain_head(bytes, limit, plain))
+  constexpr auto kind = Parser::is_request::value ? StartLine::request : StartLine::status;
+  if (parser.got_some() || bytes.size() < kPlainHeadWorthScanning || !scan_plain_head(bytes, limit, kind, plain))
     return parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
   const auto framing = plain.framing_head();
   framing_only = true;
