@@ -15,9 +15,9 @@ std::size_t AnswerParser::put_head(std::string_view bytes, std::size_t limit, er
   return put_plain_head(*this, head_, framing_only_, bytes, limit, ec);
 }
 
-void AnswerParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value, error_code&) {
+void AnswerParser::on_field_impl(boost::beast::http::field, string_view name_text, string_view value, error_code&) {
   if (framing_only_) return;
-  head_.add(name, view(name_text), view(value));
+  head_.add(view(name_text), view(value));
 }
 
 // All of it to the sink; outside put_body() none (need_buffer), which ends a head's put().

@@ -1,6 +1,8 @@
 #pragma once
 // The upstream's answer, parsed by Beast's basic_parser (its grammar, limits and framing rules
-// — chunked, Content-Length, read to the close — unchanged) into an AnswerHead. The body is not
+// — chunked, Content-Length, read to the close — unchanged) into an AnswerHead; a plain head
+// whole in the first bytes is scanned instead, with Beast's verdict on its start line and
+// framing fields (put_head, broker/plain_head_put.h). The body is not
 // copied here: put_body() hands each piece of it, chunk framing removed, to a sink as a view of
 // the bytes being parsed, for the sink to use before put_body() returns. A plain put() stops
 // at the body with error::need_buffer (the head is read with it).

@@ -20,12 +20,12 @@ void FlatFields::reset(std::string_view lead, std::string_view lead_rest) {
 
 // Offsets are 32 bits: the parsers bound a head at most at a few hundred KiB, and a head past
 // 4 GiB is refused here rather than indexed wrong.
-void FlatFields::add(boost::beast::http::field name, std::string_view name_text, std::string_view value) {
+void FlatFields::add(std::string_view name_text, std::string_view value) {
   if (text_.size() + name_text.size() + value.size() > std::numeric_limits<std::uint32_t>::max())
     throw std::length_error("a head past 4 GiB");
   const auto at = static_cast<std::uint32_t>(text_.size());
   const auto name_size = static_cast<std::uint32_t>(name_text.size());
-  entries_.push_back({name, at, name_size, at + name_size, static_cast<std::uint32_t>(value.size())});
+  entries_.push_back({at, name_size, at + name_size, static_cast<std::uint32_t>(value.size())});
   text_.append(name_text);
   text_.append(value);
 }

@@ -1,7 +1,8 @@
 #pragma once
-// A message head's fields as the broker keeps them: in arrival order, their text back to back
-// in one string after a lead (the text the head keeps before its fields: an answer's reason, a
-// request's method and target), with an index of where each field is. A range of fields read
+// A message head's fields as the broker keeps them: in arrival order, their text in one string
+// after a lead (the text the head keeps before its fields: an answer's reason, a request's
+// method and target) — names and values back to back, or a plain head's lines as they came —
+// with an index of where each name and value is. A range of fields read
 // as Beast's are (name(), name_string(), value()), so the lookups of broker/field_lookup.h and
 // broker/header_policy.h serve it.
 //
@@ -26,14 +27,15 @@ class FlatFields {
  public:
   class Field {
    public:
-    Field(boost::beast::http::field name, std::string_view name_string, std::string_view value)
-        : name_(name), name_string_(name_string), value_(value) {}
-    boost::beast::http::field name() const { return name_; }  // field::unknown for a name Beast has no enum for
+    Field(std::string_view name_string, std::string_view value) : name_string_(name_string), value_(value) {}
+    // field::unknown for a name Beast has no enum for. Looked up when asked (a hash of the name):
+    // the broker's lookups compare names as text (broker/field_lookup.h), so a head's fields
+    // are not each hashed as they arrive.
+    boost::beast::http::field name() const { return boost::beast::http::string_to_field(name_string()); }
     boost::beast::string_view name_string() const { return {name_string_.data(), name_string_.size()}; }  // as received
     boost::beast::string_view value() const { return {value_.data(), value_.size()}; }
 
    private:
-    boost::beast::http::field name_;
     std::string_view name_string_;
     std::string_view value_;
   };
@@ -54,25 +56,24 @@ class FlatFields {
 
   // Starts over: no fields, `lead` then `lead_rest` kept before them.
   void reset(std::string_view lead, std::string_view lead_rest = {});
-  void add(boost::beast::http::field name, std::string_view name_text, std::string_view value);
+  void add(std::string_view name_text, std::string_view value);
 
   // For a head whose fields came plain and back to back (broker/plain_head.h): the lines, as
   // they came, copied at once; then each field indexed at its offsets in `lines` (spans[i] has
-  // name_at, name_size, value_at and value_size), its enum from name_of(name).
-  template <class Span, class NameOf>
-  void add_lines(std::string_view lines, const Span* spans, std::size_t count, NameOf&& name_of) {
+  // name_at, name_size, value_at and value_size).
+  template <class Span>
+  void add_lines(std::string_view lines, const Span* spans, std::size_t count) {
     const auto base = append_lines(lines);
     for (std::size_t i = 0; i < count; ++i) {
       const auto& span = spans[i];
-      entries_.push_back({name_of(lines.substr(span.name_at, span.name_size)), base + span.name_at, span.name_size,
-                          base + span.value_at, span.value_size});
+      entries_.push_back({base + span.name_at, span.name_size, base + span.value_at, span.value_size});
     }
   }
 
   std::size_t size() const { return entries_.size(); }
   Field operator[](std::size_t i) const {
     const auto& entry = entries_[i];
-    return {entry.name, {text_.data() + entry.name_at, entry.name_size}, {text_.data() + entry.value_at, entry.value_size}};
+    return {{text_.data() + entry.name_at, entry.name_size}, {text_.data() + entry.value_at, entry.value_size}};
   }
   const_iterator begin() const { return {*this, 0}; }
   const_iterator end() const { return {*this, entries_.size()}; }
@@ -90,7 +91,6 @@ class FlatFields {
   static constexpr std::size_t kFieldsReserve = 32;
 
   struct Entry {
-    boost::beast::http::field name;
     std::uint32_t name_at;  // in text_
     std::uint32_t name_size;
     std::uint32_t value_at;

@@ -8,7 +8,6 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/field.hpp>
 #include <cstddef>
 #include <stdexcept>
 #include <string_view>
@@ -39,8 +38,7 @@ std::size_t put_plain_head(Parser& parser, Fields& fields, bool& framing_only, s
   framing_only = false;
   if (ec) return 0;
   if (used != framing.size() || !parser.is_header_done()) throw std::logic_error("the framing head was not parsed whole");
-  fields.add_lines(plain.lines(bytes), plain.fields.data(), plain.field_count,
-                   [](std::string_view name) { return boost::beast::http::string_to_field({name.data(), name.size()}); });
+  fields.add_lines(plain.lines(bytes), plain.fields.data(), plain.field_count);
   return plain.size;
 }
 

@@ -16,7 +16,7 @@ std::size_t RequestParser::put_head(std::string_view bytes, std::size_t limit, e
   return put_plain_head(*this, head_, framing_only_, bytes, limit, ec);
 }
 
-void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_text, string_view value,
+void RequestParser::on_field_impl(boost::beast::http::field, string_view name_text, string_view value,
                                   error_code& ec) {
   if (framing_only_) return;
   if (is_header_done()) {  // a trailer: the head it would join was already routed and checked
@@ -24,7 +24,7 @@ void RequestParser::on_field_impl(boost::beast::http::field name, string_view na
     ec = boost::beast::http::error::bad_field;
     return;
   }
-  head_.add(name, view(name_text), view(value));
+  head_.add(view(name_text), view(value));
 }
 
 std::size_t RequestParser::take_body(string_view body, error_code&) {

@@ -1,6 +1,8 @@
 #pragma once
 // The client's request, parsed by Beast's basic_parser (its grammar, limits and framing rules
-// — Content-Length, chunked — unchanged) into a ClientHead (broker/client_head.h); a chunked
+// — Content-Length, chunked — unchanged) into a ClientHead (broker/client_head.h); a plain head
+// whole in the first bytes is scanned instead, with Beast's verdict on its request line and
+// framing fields (put_head, broker/plain_head_put.h). A chunked
 // body's bytes are appended to a RequestBody. A body with a Content-Length does not go through
 // the parser: the connection reads it straight into the body (connection_body.cc).
 //

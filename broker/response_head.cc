@@ -50,7 +50,7 @@ void append_client_head(std::string& out, const AnswerHead& head, const SecretRe
   for (const auto& field : head) {
     const auto name = view(field.name_string());
     const auto value = view(field.value());
-    if (!forwards_response_header(name, listed) || field.name() == http::field::content_length) continue;
+    if (!forwards_response_header(name, listed) || is_named(name, http::field::content_length)) continue;
     if (masking && (masking->finds_secret(name) || masking->finds_secret(value))) {
       append_field(out, masking->redact(name), masking->redact(value));
     } else {

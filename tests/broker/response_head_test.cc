@@ -17,7 +17,7 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 AnswerHead answer_with(const Fields& fields, unsigned status = 200, std::string_view reason = "OK") {
   AnswerHead head;
   head.set_status(status, reason, 11);
-  for (const auto& [name, value] : fields) head.add(http::string_to_field(name), name, value);
+  for (const auto& [name, value] : fields) head.add(name, value);
   return head;
 }
 

@@ -18,7 +18,7 @@ using FieldList = std::initializer_list<std::pair<std::string_view, std::string_
 ClientHead client_head(http::verb method, std::string_view target, FieldList fields = {}) {
   ClientHead head;
   head.set_request_line(method, view(http::to_string(method)), target, 11);
-  for (auto [name, value] : fields) head.add(http::string_to_field(beast_view(name)), name, value);
+  for (auto [name, value] : fields) head.add(name, value);
   return head;
 }
 
