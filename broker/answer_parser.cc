@@ -11,8 +11,8 @@ void AnswerParser::on_response_impl(int code, string_view reason, int version, e
   head_.set_status(static_cast<unsigned>(code), view(reason), static_cast<unsigned>(version));
 }
 
-std::size_t AnswerParser::put_head(std::string_view bytes, std::size_t limit, error_code& ec) {
-  return put_plain_head(*this, head_, framing_only_, bytes, limit, ec);
+std::size_t AnswerParser::put_head(std::string_view bytes, error_code& ec) {
+  return put_plain_head(*this, head_, framing_only_, bytes, head_limit_, ec);
 }
 
 void AnswerParser::on_field_impl(boost::beast::http::field, string_view name_text, string_view value, error_code&) {

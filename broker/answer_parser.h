@@ -26,9 +26,15 @@ class AnswerParser final : public boost::beast::http::basic_parser<false> {
 
   const AnswerHead& head() const { return head_; }
 
-  // put(), for the first bytes of an answer: a head whole in them, at most `limit` bytes, and
+  // put(), for the first bytes of a answer: a head whole in them, within the header limit, and
   // plain is taken by broker/plain_head_put.h's fast path; any other as put() takes it.
-  std::size_t put_head(std::string_view bytes, std::size_t limit, error_code& ec);
+  std::size_t put_head(std::string_view bytes, error_code& ec);
+  // Beast's, hidden: the same bound for put_head()'s scan, which must not take a head Beast
+  // would refuse as too long.
+  void header_limit(std::uint32_t bytes) {
+    basic_parser::header_limit(bytes);
+    head_limit_ = bytes;
+  }
 
   using BodySink = policy::FunctionRef<void(std::string_view piece)>;
 
@@ -61,6 +67,7 @@ class AnswerParser final : public boost::beast::http::basic_parser<false> {
 
   AnswerHead head_;
   const BodySink* sink_ = nullptr;  // set only inside put_body()
+  std::uint32_t head_limit_ = 8 * 1024;  // Beast's own default
   bool framing_only_ = false;       // see put_plain_head()
 };
 

@@ -80,8 +80,7 @@ void Connection::on_client_readable(beast::error_code ec) {
 void Connection::parse_head() {
   beast::error_code ec;
   const auto bytes = buffer_.data();
-  auto used = parser_->put_head({static_cast<const char*>(bytes.data()), bytes.size()},
-                                context_->settings.limits.max_header_bytes, ec);
+  auto used = parser_->put_head({static_cast<const char*>(bytes.data()), bytes.size()}, ec);
   buffer_.consume(used);
   if (ec == http::error::need_more && !client_ended_) return read_rest_of_head();
   if (ec == http::error::need_more) ec = http::error::partial_message;

@@ -29,8 +29,9 @@ constexpr std::array<std::string_view, 5> kFramingNames = {"content-length", "tr
 // so every other control byte and DEL; the line's CR is the first of them on a plain line.
 [[maybe_unused]] bool is_value_stop(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
 
-// Where value-stop bytes are in bytes_[0, size), 64 bytes at a time (16 with SSE2, which every
-// x86-64 has), each block computed when first asked for. Past `size` nothing stops.
+// Where value-stop bytes are in bytes_[0, size), in blocks of 64 bytes (each compared 16 bytes
+// at a time with SSE2, which every x86-64 has), each block computed when first asked for. Past
+// `size` nothing stops.
 class StopBits {
  public:
   static constexpr std::size_t kBlock = 64;

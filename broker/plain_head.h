@@ -10,8 +10,9 @@
 // start line and every field that decides framing (Content-Length, Transfer-Encoding,
 // Connection, Proxy-Connection, Upgrade): they are copied verbatim, in order, into a short
 // framing head that Beast parses, so the body's framing, keep-alive and upgrade are Beast's
-// own verdict. tests/broker/plain_head_test.cc checks, over mutated real heads, that a head
-// taken here yields what Beast yields from the original bytes.
+// own verdict. tests/broker/plain_head_test.cc (mutated real heads) and
+// plain_head_adversary_test.cc (a second reader's attacks) check that a head taken here yields
+// what Beast yields from the original bytes.
 
 #include <array>
 #include <cstddef>

@@ -141,7 +141,7 @@ class Exchange final : public ProxyExchange, public std::enable_shared_from_this
       request_sent_now_ = false;  // bytes already came: the reads that follow are Asio's
       beast::error_code ec;
       const auto bytes = upstream_->buffer.data();
-      upstream_->buffer.consume(parser_->put_head({static_cast<const char*>(bytes.data()), bytes.size()}, kUpstreamHeaderLimit, ec));
+      upstream_->buffer.consume(parser_->put_head({static_cast<const char*>(bytes.data()), bytes.size()}, ec));
       if (!ec && parser_->is_header_done()) return on_response_head();
       if (ec != http::error::need_more) return on_response_head_failed(ec);
     }

@@ -12,8 +12,8 @@ void RequestParser::on_request_impl(boost::beast::http::verb method, string_view
   head_.set_request_line(method, view(method_text), view(target), static_cast<unsigned>(version));
 }
 
-std::size_t RequestParser::put_head(std::string_view bytes, std::size_t limit, error_code& ec) {
-  return put_plain_head(*this, head_, framing_only_, bytes, limit, ec);
+std::size_t RequestParser::put_head(std::string_view bytes, error_code& ec) {
+  return put_plain_head(*this, head_, framing_only_, bytes, head_limit_, ec);
 }
 
 void RequestParser::on_field_impl(boost::beast::http::field, string_view name_text, string_view value,

@@ -32,9 +32,15 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   const RequestBody& body() const { return body_; }
   bool refused_trailer() const { return refused_trailer_; }
 
-  // put(), for the first bytes of a message: a head whole in them, at most `limit` bytes, and
+  // put(), for the first bytes of a message: a head whole in them, within the header limit, and
   // plain is taken by broker/plain_head_put.h's fast path; any other as put() takes it.
-  std::size_t put_head(std::string_view bytes, std::size_t limit, error_code& ec);
+  std::size_t put_head(std::string_view bytes, error_code& ec);
+  // Beast's, hidden: the same bound for put_head()'s scan, which must not take a head Beast
+  // would refuse as too long.
+  void header_limit(std::uint32_t bytes) {
+    basic_parser::header_limit(bytes);
+    head_limit_ = bytes;
+  }
 
  private:
   using string_view = boost::beast::string_view;
@@ -55,6 +61,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   ClientHead head_;
   RequestBody body_;
   bool refused_trailer_ = false;
+  std::uint32_t head_limit_ = 8 * 1024;  // Beast's own default
   bool framing_only_ = false;  // see put_plain_head()
 };
 

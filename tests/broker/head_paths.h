@@ -61,7 +61,7 @@ template <class Parser>
 bool put_head_by(Path path, Parser& parser, std::string_view bytes, std::size_t limit, Outcome& outcome) {
   parser.header_limit(static_cast<std::uint32_t>(limit));
   parser.body_limit(1 << 20);
-  outcome.head_used = path == Path::fast ? parser.put_head(bytes, limit, outcome.head_error)
+  outcome.head_used = path == Path::fast ? parser.put_head(bytes, outcome.head_error)
                                          : parser.put(boost::asio::buffer(bytes.data(), bytes.size()), outcome.head_error);
   if (outcome.head_error) outcome.head_used = 0;
   return !outcome.head_error;

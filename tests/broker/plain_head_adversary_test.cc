@@ -76,13 +76,11 @@ const std::string kSmuggled = "GET /smuggled HTTP/1.1\r\nHost: evil\r\n\r\n";
 
 }  // namespace
 
-// Found by this review: Beast reads the 8 bytes of "HTTP/x.y" before looking at them, so a
-// start line that ends within 3 bytes of where the version begins makes Beast read past its
-// CRLF. On the original bytes it reads into the field lines and refuses the version; on the
-// framing head (start line, CRLF, CRLF) there are fewer bytes, and it asks for more
-// (need_more): the client's connection waits on its read, the upstream's waits for bytes that
-// will not come. Fixed: the scan takes only start lines whose reads Beast gates by length lie
-// inside the line (broker/plain_head.h, StartLine).
+// Beast reads the 8 bytes of "HTTP/x.y" before looking at them, so for a start line that ends
+// within 3 bytes of where the version begins it reads past the CRLF: on the original bytes into
+// the field lines (and refuses the version), on a framing head (start line, CRLF, CRLF) past
+// its end (and would ask for more bytes, which never come). So the scan takes only start lines
+// whose reads Beast gates by length lie inside the line (broker/plain_head.h, StartLine).
 TEST_CASE("a start line too short to hold its version is refused by both paths alike", "[plain_head]") {
   for (auto start : {"GET / "sv, "GET / H"sv, "GET / HT"sv, "GET / HTT"sv}) same_request(head_of(start, "Host: h\r\n"));
   for (auto start : {"H"sv, "HT"sv, "HTT"sv}) same_answer(head_of(start, "Server: s\r\n"));
@@ -166,8 +164,8 @@ TEST_CASE("values with blanks, obs-text, DEL, NUL, bare CR or LF, and folds agre
   }
 }
 
-// The scan looks for stop bytes 64 (SSE2: 16) at a time: one control byte, or the line end,
-// at every offset across several blocks and the partial last block.
+// The scan looks for stop bytes in blocks of 64 (compared 16 at a time with SSE2): one control
+// byte, or the line end, at every offset across several blocks and the partial last block.
 TEST_CASE("a control byte or line end at any offset gets the same verdict on both paths", "[plain_head]") {
   const std::string base =
       head_of("POST /v1/x HTTP/1.1", "Host: h\r\nX-Long: " + std::string(200, 'v') + "\r\nContent-Length: 5\r\n", "hello");

@@ -17,6 +17,8 @@
 #include "broker/answer_parser.h"
 #include "broker/plain_head_put.h"
 #include "broker/request_parser.h"
+#include "broker/response_head.h"
+#include "broker/secret_redactor.h"
 #include "tests/broker/head_paths.h"
 
 using namespace saferun::broker;
@@ -248,4 +250,43 @@ TEST_CASE("heads the scan leaves to Beast: obs-fold, bare LF, control bytes, odd
   CHECK_FALSE(scan_takes(many + "\r\n", 8192));
   CHECK_FALSE(scan_takes(start + "Host: h\r\n", 8192));  // not whole yet
   CHECK(scan_takes(start + "X-Obs-Text: caf\xc3\xa9\r\nX-Tab:\tv\r\n\r\n", 8192));  // Beast takes both
+}
+
+// An interim answer and the final one in one read: the exchange puts the buffer into a fresh
+// parser for each (proxy_exchange.cc, read_response_head).
+TEST_CASE("an interim answer and the final one in one buffer are split where Beast splits them", "[plain_head]") {
+  const std::string bytes = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload; as=style\r\n\r\n" + kAnswers[0];
+  REQUIRE(fast_path_takes(bytes, kAnswerHeadLimit, StartLine::status));
+  std::size_t split[2] = {};
+  for (auto path : {Path::beast, Path::fast}) {
+    AnswerParser interim;
+    Outcome outcome;
+    REQUIRE(put_head_by(path, interim, bytes, kAnswerHeadLimit, outcome));
+    CHECK(interim.head().status() == 103);
+    CHECK(interim.is_done());
+    split[path == Path::fast] = outcome.head_used;
+  }
+  CHECK(split[0] == split[1]);
+  const auto final_answer = std::string_view(bytes).substr(split[1]);
+  CHECK(plain_answer_outcome(final_answer, Path::fast, kAnswerHeadLimit) ==
+        plain_answer_outcome(final_answer, Path::beast, kAnswerHeadLimit));
+}
+
+// A head taken by the scan keeps its lines as they came (separators included) for the one scan
+// that decides whether any field needs masking (response_head.cc).
+TEST_CASE("a secret in a scanned answer head is masked as in one Beast parsed", "[plain_head]") {
+  const std::string key = "sk-ant-api03-QWERTYUIOP";
+  const std::string bytes = grown("HTTP/1.1 400 Bad Request\r\nX-Echo: key=" + key + "\r\nX-" + key +
+                                  ": 1\r\nContent-Length: 0\r\n\r\n");
+  REQUIRE(fast_path_takes(bytes, kAnswerHeadLimit, StartLine::status));
+  std::string relayed[2];
+  for (auto path : {Path::beast, Path::fast}) {
+    AnswerParser parser;
+    Outcome outcome;
+    REQUIRE(put_head_by(path, parser, bytes, kAnswerHeadLimit, outcome));
+    append_client_head(relayed[path == Path::fast], parser.head(), SecretRedactor({key}));
+  }
+  CHECK(relayed[0] == relayed[1]);
+  CHECK(relayed[1].find(key) == std::string::npos);
+  CHECK(relayed[1].find("X-Echo: key=" + std::string(key.size(), '*')) != std::string::npos);
 }

@@ -13,7 +13,7 @@ namespace {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-// A head as the answer parser fills it: each field with Beast's enum for its name.
+// A head as the answer parser fills it from Beast's parse (field by field).
 AnswerHead answer_with(const Fields& fields, unsigned status = 200, std::string_view reason = "OK") {
   AnswerHead head;
   head.set_status(status, reason, 11);
