@@ -1,11 +1,13 @@
 #pragma once
 // A message head in the plain form real clients and providers send, recognised in one pass
-// with word-at-a-time checks instead of Beast's byte-by-byte field grammar (a quarter of the
-// broker's own instructions per request with real heads, bench/RESULTS.md fifteenth pass).
+// (control bytes found 16 at a time) instead of Beast's byte-by-byte field grammar (a quarter
+// of the broker's own instructions per request with real heads, bench/RESULTS.md fifteenth
+// pass).
 //
 // It only ever says yes or "not plain": it accepts a strict subset of what Beast accepts, and
-// anything else — a head not whole yet, over the limit, with obs-fold, a bare LF, a control
-// byte, an empty or odd name, more fields than kMaxFields — is left for Beast to parse from
+// anything else — a head not whole yet, over the limit, a start line not of the shape below,
+// obs-fold, a bare CR or LF, a control byte, an empty or odd name, more fields than
+// kMaxFields — is left for Beast to parse from
 // the same bytes as before, with the same result. For a plain head, Beast still parses the
 // start line and every field that decides framing (Content-Length, Transfer-Encoding,
 // Connection, Proxy-Connection, Upgrade): they are copied verbatim, in order, into a short
