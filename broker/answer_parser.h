@@ -2,39 +2,25 @@
 // The upstream's answer, parsed by Beast's basic_parser (its grammar, limits and framing rules
 // — chunked, Content-Length, read to the close — unchanged) into an AnswerHead; a plain head
 // whole in the first bytes is scanned instead, with Beast's verdict on its start line and
-// framing fields (put_head, broker/plain_head_put.h). The body is not
-// copied here: put_body() hands each piece of it, chunk framing removed, to a sink as a view of
-// the bytes being parsed, for the sink to use before put_body() returns. A plain put() stops
-// at the body with error::need_buffer (the head is read with it).
+// framing fields (put_head, broker/head_scanning_parser.h). The body is not copied here:
+// put_body() hands each piece of it, chunk framing removed, to a sink as a view of the bytes
+// being parsed, for the sink to use before put_body() returns. A plain put() stops at the body
+// with error::need_buffer (the head is read with it).
 //
 // One parser per answer (an interim 1xx answer is followed by a fresh one).
 
-#include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
 #include <string_view>
 
 #include "broker/answer_head.h"
-#include "broker/head_arena.h"
+#include "broker/head_scanning_parser.h"
 #include "broker/policy/function_ref.h"
 
 namespace saferun::broker {
 
-class AnswerParser final : public boost::beast::http::basic_parser<false> {
+class AnswerParser final : public HeadScanningParser<false, AnswerHead> {
  public:
-  using error_code = boost::beast::error_code;
-  explicit AnswerParser(HeadAllocator<char> allocator = {}) : head_(allocator) {}
-
-  const AnswerHead& head() const { return head_; }
-
-  // put(), for the first bytes of a answer: a head whole in them, within the header limit, and
-  // plain is taken by broker/plain_head_put.h's fast path; any other as put() takes it.
-  std::size_t put_head(std::string_view bytes, error_code& ec);
-  // Beast's, hidden: the same bound for put_head()'s scan, which must not take a head Beast
-  // would refuse as too long.
-  void header_limit(std::uint32_t bytes) {
-    basic_parser::header_limit(bytes);
-    head_limit_ = bytes;
-  }
+  explicit AnswerParser(HeadAllocator<char> allocator = {}) : HeadScanningParser(allocator) {}
 
   using BodySink = policy::FunctionRef<void(std::string_view piece)>;
 
@@ -65,10 +51,7 @@ class AnswerParser final : public boost::beast::http::basic_parser<false> {
 
   std::size_t take_body(string_view body, error_code& ec);
 
-  AnswerHead head_;
   const BodySink* sink_ = nullptr;  // set only inside put_body()
-  std::uint32_t head_limit_ = 8 * 1024;  // Beast's own default
-  bool framing_only_ = false;       // see put_plain_head()
 };
 
 }  // namespace saferun::broker

@@ -3,28 +3,23 @@
 #include <boost/beast/http/error.hpp>
 
 #include "broker/ascii.h"
-#include "broker/plain_head_put.h"
 
 namespace saferun::broker {
 
 void RequestParser::on_request_impl(boost::beast::http::verb method, string_view method_text, string_view target,
                                     int version, error_code&) {
-  head_.set_request_line(method, view(method_text), view(target), static_cast<unsigned>(version));
-}
-
-std::size_t RequestParser::put_head(std::string_view bytes, error_code& ec) {
-  return put_plain_head(*this, head_, framing_only_, bytes, head_limit_, ec);
+  building_head().set_request_line(method, view(method_text), view(target), static_cast<unsigned>(version));
 }
 
 void RequestParser::on_field_impl(boost::beast::http::field, string_view name_text, string_view value,
                                   error_code& ec) {
-  if (framing_only_) return;
+  if (framing_only()) return;
   if (is_header_done()) {  // a trailer: the head it would join was already routed and checked
     refused_trailer_ = true;
     ec = boost::beast::http::error::bad_field;
     return;
   }
-  head_.add(view(name_text), view(value));
+  building_head().add(view(name_text), view(value));
 }
 
 std::size_t RequestParser::take_body(string_view body, error_code&) {

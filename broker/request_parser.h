@@ -2,9 +2,9 @@
 // The client's request, parsed by Beast's basic_parser (its grammar, limits and framing rules
 // — Content-Length, chunked — unchanged) into a ClientHead (broker/client_head.h); a plain head
 // whole in the first bytes is scanned instead, with Beast's verdict on its request line and
-// framing fields (put_head, broker/plain_head_put.h). A chunked
-// body's bytes are appended to a RequestBody. A body with a Content-Length does not go through
-// the parser: the connection reads it straight into the body (connection_body.cc).
+// framing fields (put_head, broker/head_scanning_parser.h). A chunked body's bytes are
+// appended to a RequestBody. A body with a Content-Length does not go through the parser: the
+// connection reads it straight into the body (connection_body.cc).
 //
 // A chunked body's trailer fields are refused (bad_field, refused_trailer()): Beast hands them
 // over as fields after the head, once the request has been routed and checked — kept, they
@@ -12,35 +12,21 @@
 //
 // One parser per request; its head's storage comes from the connection's HeadArena.
 
-#include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
-#include <string_view>
 
 #include "broker/body/request_body.h"
 #include "broker/client_head.h"
-#include "broker/head_arena.h"
+#include "broker/head_scanning_parser.h"
 
 namespace saferun::broker {
 
-class RequestParser final : public boost::beast::http::basic_parser<true> {
+class RequestParser final : public HeadScanningParser<true, ClientHead> {
  public:
-  using error_code = boost::beast::error_code;
-  explicit RequestParser(HeadAllocator<char> allocator = {}) : head_(allocator) {}
+  explicit RequestParser(HeadAllocator<char> allocator = {}) : HeadScanningParser(allocator) {}
 
-  const ClientHead& head() const { return head_; }
   RequestBody& body() { return body_; }
   const RequestBody& body() const { return body_; }
   bool refused_trailer() const { return refused_trailer_; }
-
-  // put(), for the first bytes of a message: a head whole in them, within the header limit, and
-  // plain is taken by broker/plain_head_put.h's fast path; any other as put() takes it.
-  std::size_t put_head(std::string_view bytes, error_code& ec);
-  // Beast's, hidden: the same bound for put_head()'s scan, which must not take a head Beast
-  // would refuse as too long.
-  void header_limit(std::uint32_t bytes) {
-    basic_parser::header_limit(bytes);
-    head_limit_ = bytes;
-  }
 
  private:
   using string_view = boost::beast::string_view;
@@ -58,11 +44,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   std::size_t take_body(string_view body, error_code& ec);
 
-  ClientHead head_;
   RequestBody body_;
   bool refused_trailer_ = false;
-  std::uint32_t head_limit_ = 8 * 1024;  // Beast's own default
-  bool framing_only_ = false;  // see put_plain_head()
 };
 
 }  // namespace saferun::broker
