@@ -137,7 +137,9 @@ faults_per() { awk -v f="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? f / n : 
 to_us() { awk -v t="$1" 'BEGIN { v = t + 0; if (t ~ /us$/) print v; else if (t ~ /ms$/) print v * 1000; else print v * 1e6 }'; }
 added() { awk -v p="$(to_us "$1")" -v d="$(to_us "$2")" 'BEGIN { printf "%+.0f µs", p - d }'; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }'; }
+spread() {  # spread [PRINTF_FORMAT]: "lowest–highest" of the values on stdin (default %.2f)
+  tr ' ' '\n' | grep . | sort -g | awk -v f="${1:-%.2f}" 'NR == 1 { lo = $1 } { hi = $1 } END { printf f "–" f, lo, hi }'
+}
 measure() {  # measure WHO CONNECTIONS URL BODY [HEADER]: one round of one column, into WHO_* lists
   local who=$1 flt; flt=$(minflt "${pid_of[$who]}")
   local rps p50 p99 bad n
@@ -214,19 +216,28 @@ fi
 echo
 
 # --- streaming -----------------------------------------------------------------------------
-echo "## SSE: from the upstream sending an event to the client reading it (a 76 KB POST answered by 200 events, 5 ms apart)"
+echo "## SSE: from the upstream sending an event to the client reading it (a 76 KB POST answered by 200 events, 5 ms apart; median of $ROUNDS interleaved rounds)"
 echo
-echo "| path | events | first event µs | p50 µs | mean µs | max µs |"
+echo "| path | events per round | first event µs | p50 µs (rounds' range) | mean µs | max µs |"
 echo "| --- | --- | --- | --- | --- | --- |"
-sse() {  # sse LABEL PORT TARGET [HEADER...]
+declare -A sse_first sse_p50 sse_mean sse_max sse_events
+sse_round() {  # sse_round LABEL PORT TARGET [HEADER...]: one probe, into the sse_* lists
   local label=$1 port=$2 target=$3; shift 3
   local events first_us p50_us mean_us max_us
   eval "$("$PROBE" "$port" "$target" "@$work/body-78000.json" "$@" "x-fake:sse-slow" "x-fake-events:200" "x-fake-interval-ms:5")"
-  printf '| %s | %s | %.0f | %.0f | %.0f | %.0f |\n' "$label" "$events" "$first_us" "$p50_us" "$mean_us" "$max_us"
+  sse_events[$label]=$events; sse_first[$label]+=" $first_us"; sse_p50[$label]+=" $p50_us"
+  sse_mean[$label]+=" $mean_us"; sse_max[$label]+=" $max_us"
 }
-sse direct "$FAKE_PORT" /anthropic/v1/messages
-sse safe-run "$SR_SSE_PORT" /anthropic/v1/messages "x-api-key:$SR_SSE_TOKEN"
-sse "nginx (proxy_buffering off)" "$PX" /sse/anthropic/v1/messages
+for round in $(seq "$ROUNDS"); do  # interleaved, as the throughput cells are: a noisy spell hits all three
+  sse_round direct "$FAKE_PORT" /anthropic/v1/messages
+  sse_round safe-run "$SR_SSE_PORT" /anthropic/v1/messages "x-api-key:$SR_SSE_TOKEN"
+  sse_round "nginx (proxy_buffering off)" "$PX" /sse/anthropic/v1/messages
+done
+for label in direct safe-run "nginx (proxy_buffering off)"; do
+  printf '| %s | %s | %.0f | %.0f (%s) | %.0f | %.0f |\n' "$label" "${sse_events[$label]}" \
+    "$(median <<<"${sse_first[$label]}")" "$(median <<<"${sse_p50[$label]}")" "$(spread %.0f <<<"${sse_p50[$label]}")" \
+    "$(median <<<"${sse_mean[$label]}")" "$(median <<<"${sse_max[$label]}")"
+done
 echo
 
 # --- TLS handshakes ------------------------------------------------------------------------
