@@ -69,7 +69,121 @@ std::string claude_like_body(std::size_t tools) {
   return body.dump();
 }
 
+// A real-shaped object with its bytes changed at random: a structural byte put in, taken out or
+// replaced here and there, so that members break at every kind of place.
+std::string mutated(std::string text, std::mt19937& random) {
+  static const std::string_view kBytes = "\"\\{}[]:, a1\n";
+  auto edits = 1 + random() % 4;
+  for (unsigned i = 0; i < edits && !text.empty(); ++i) {
+    auto at = random() % text.size();
+    switch (random() % 3) {
+      case 0: text[at] = kBytes[random() % kBytes.size()]; break;
+      case 1: text.erase(at, 1); break;
+      default: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), kBytes[random() % kBytes.size()]);
+    }
+  }
+  return text;
+}
+
+// Small well-formed objects: every kind of value (numbers and literals ended by a comma, a
+// brace or a space), escapes in keys, spaces or none between tokens.
+std::string random_object(std::mt19937& random) {
+  static const std::string_view kValues[] = {"1", "-2.5e3", "true", "null", "\"s\"", "\"e\\\"q\"", "[]", "{}",
+                                             "[1,[2,{\"a\":\"]\"}]]", "{\"n\":{\"m\":[\"}\"]}}", "32000"};
+  static const std::string_view kKeys[] = {"\"model\"", "\"max_tokens\"", "\"m\\u006fdel\"", "\"\"", "\"a b\"",
+                                           "\"stream\"", "\"k\\\"q\""};
+  static const std::string_view kSpace[] = {"", " ", "\n  ", "\t"};
+  auto space = [&] { return std::string(kSpace[random() % std::size(kSpace)]); };
+  std::string text = space() + "{";
+  auto members = random() % 8;
+  for (unsigned i = 0; i < members; ++i) {
+    if (i > 0) text += space() + ",";
+    text += space() + std::string(kKeys[random() % std::size(kKeys)]) + space() + ":" + space() +
+            std::string(kValues[random() % std::size(kValues)]);
+  }
+  return text + space() + "}" + space();
+}
+
+// What a walk of an object handed over: whether it read one, its extent, and each member.
+struct WalkRecord {
+  bool read = false;
+  JsonObjectExtent extent;
+  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> members;
+
+  bool same_as(const WalkRecord& other) const {
+    if (read != other.read || members != other.members) return false;
+    return !read || (extent.object_begin == other.extent.object_begin && extent.empty == other.extent.empty);
+  }
+};
+
+// The object walk's definition, on end_by_bytes: spaces, a '{', then members — a key string
+// (decoded by a JSON parser when it holds escapes), a ':', a value — split by ',' up to a '}'.
+WalkRecord walk_by_bytes(std::string_view text) {
+  WalkRecord record;
+  std::size_t at = 0;
+  auto space = [&] {
+    while (at < text.size() && std::string_view(" \n\r\t").find(text[at]) != std::string_view::npos) ++at;
+  };
+  auto next_is = [&](char c) { return space(), at < text.size() && text[at] == c; };
+  space();
+  record.extent.object_begin = at;
+  if (!next_is('{')) return record;
+  ++at;
+  record.extent.empty = next_is('}');
+  if (record.extent.empty) return record.read = true, record;
+  for (;;) {
+    if (!next_is('"')) return record;
+    auto key_end = end_by_bytes(text, at);
+    if (!key_end) return record;
+    auto literal = text.substr(at, *key_end - at);
+    std::string key(literal.substr(1, literal.size() - 2));
+    if (literal.find('\\') != std::string_view::npos) {
+      auto decoded = nlohmann::json::parse(literal, nullptr, false);
+      if (!decoded.is_string()) return record;
+      key = decoded.get<std::string>();
+    }
+    at = *key_end;
+    if (!next_is(':')) return record;
+    ++at;
+    space();
+    auto value_end = end_by_bytes(text, at);
+    if (!value_end) return record;
+    record.members.emplace_back(key, std::make_pair(at, *value_end));
+    at = *value_end;
+    if (next_is(',')) {
+      ++at;
+      continue;
+    }
+    record.read = next_is('}');
+    return record;
+  }
+}
+
+WalkRecord walk_whole(std::string_view text) {
+  WalkRecord record;
+  record.read = walk_json_object(text, record.extent, [&](std::string_view key, ValueSpan value) {
+    record.members.emplace_back(std::string(key), std::make_pair(value.begin, value.end));
+  });
+  return record;
+}
+
 }  // namespace
+
+TEST_CASE("an object's members are walked as a byte-by-byte walk reads them, whatever the text",
+          "[policy][json_walk]") {
+  std::mt19937 random(20261203);
+  std::size_t read = 0;
+  for (int round = 0; round < 30000; ++round) {
+    auto text = round % 3 == 0 ? random_json_like(random)
+                : round % 3 == 1 ? random_object(random)
+                                 : mutated(claude_like_body(round % 5), random);
+    INFO("text: " << text);
+    auto walked = walk_whole(text);
+    REQUIRE(walked.same_as(walk_by_bytes(text)));
+    read += walked.read;
+  }
+  CHECK(read > 10000);  // well-formed objects as well as broken ones
+}
 
 TEST_CASE("a value ends where a byte-by-byte scan ends it, whatever the text", "[policy][json_walk]") {
   std::mt19937 random(20261202);
