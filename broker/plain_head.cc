@@ -27,11 +27,10 @@ constexpr std::array<std::string_view, 5> kFramingNames = {"content-length", "tr
 
 // Bytes that end a field value: Beast takes HTAB, 0x20-0x7e and obs-text (0x80-0xff) in one,
 // so every other control byte and DEL; the line's CR is the first of them on a plain line.
-[[maybe_unused]] bool is_value_stop(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+bool is_value_stop(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
 
-// Where value-stop bytes are in bytes_[0, size), in blocks of 64 bytes (each compared 16 bytes
-// at a time with SSE2, which every x86-64 has), each block computed when first asked for. Past
-// `size` nothing stops.
+// Where value-stop bytes are in bytes_[0, size), in blocks of 64 bytes (value_stops()), each
+// block computed when first asked for. Past `size` nothing stops.
 class StopBits {
  public:
   static constexpr std::size_t kBlock = 64;
@@ -58,34 +57,12 @@ class StopBits {
   }
 
   std::uint64_t compute(std::size_t at) const {
-    if (at + kBlock <= size_) return bits_of_block(data_ + at);
+    if (at + kBlock <= size_) return value_stops(data_ + at);
     std::array<char, kBlock> tail;  // the last, partial block, padded with bytes that do not stop
     tail.fill('a');
     std::memcpy(tail.data(), data_ + at, size_ - at);
-    return bits_of_block(tail.data());
+    return value_stops(tail.data());
   }
-
-#if defined(__SSE2__)
-  static std::uint64_t bits_of_block(const char* at) {
-    const __m128i below_space = _mm_set1_epi8(0x1f);
-    const __m128i tab = _mm_set1_epi8('\t');
-    const __m128i del = _mm_set1_epi8(0x7f);
-    std::uint64_t bits = 0;
-    for (std::size_t i = 0; i < kBlock; i += 16) {
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + i));
-      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, below_space), bytes);  // <= 0x1f, unsigned
-      const __m128i stop = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), control), _mm_cmpeq_epi8(bytes, del));
-      bits |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(stop))) << i;
-    }
-    return bits;
-  }
-#else
-  static std::uint64_t bits_of_block(const char* at) {
-    std::uint64_t bits = 0;
-    for (std::size_t i = 0; i < kBlock; ++i) bits |= std::uint64_t{is_value_stop(static_cast<unsigned char>(at[i]))} << i;
-    return bits;
-  }
-#endif
 
   const char* data_;
   std::size_t size_;
@@ -189,6 +166,30 @@ class Scan {
 };
 
 }  // namespace
+
+std::uint64_t value_stops_bytewise(const char* block) {
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < 64; ++i) bits |= std::uint64_t{is_value_stop(static_cast<unsigned char>(block[i]))} << i;
+  return bits;
+}
+
+std::uint64_t value_stops(const char* block) {
+#if defined(__SSE2__)
+  const __m128i below_space = _mm_set1_epi8(0x1f);
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i del = _mm_set1_epi8(0x7f);
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < 64; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i));
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, below_space), bytes);  // <= 0x1f, unsigned
+    const __m128i stop = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), control), _mm_cmpeq_epi8(bytes, del));
+    bits |= static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(stop))) << i;
+  }
+  return bits;
+#else
+  return value_stops_bytewise(block);
+#endif
+}
 
 bool scan_plain_head(std::string_view bytes, std::size_t limit, StartLine start_line, PlainHead& head) {
   return Scan(bytes, limit, start_line, head).run();

@@ -59,4 +59,11 @@ enum class StartLine { request, status };
 // fields each by its header limit, so whatever fits here fits there.)
 bool scan_plain_head(std::string_view bytes, std::size_t limit, StartLine start_line, PlainHead& head);
 
+// Where a field value must stop within the 64 bytes at `block`: bit i is set when byte i is a
+// control byte other than HTAB, or DEL. value_stops() compares 16 bytes at a time with SSE2
+// where the build has it (every x86-64); value_stops_bytewise() is the byte-by-byte look that
+// builds without SSE2 use. Both are compiled everywhere, so that a test holds them equal.
+std::uint64_t value_stops(const char* block);
+std::uint64_t value_stops_bytewise(const char* block);
+
 }  // namespace saferun::broker

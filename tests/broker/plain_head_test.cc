@@ -208,6 +208,26 @@ void compare_mutants(const std::vector<std::string>& heads, std::size_t limit, S
 
 }  // namespace
 
+TEST_CASE("value stops found 16 bytes at a time are the ones a byte-by-byte look finds, every byte at every place",
+          "[plain_head]") {
+  // Bit i depends on byte i alone, so every value at every place, over bytes that do not stop
+  // and over bytes that do, covers every block.
+  for (char background : {'a', '\x01'}) {
+    std::array<char, 64> block;
+    block.fill(background);
+    for (std::size_t at = 0; at < block.size(); ++at) {
+      for (int value = 0; value < 256; ++value) {
+        block[at] = static_cast<char>(value);
+        INFO("byte " << value << " at " << at);
+        REQUIRE(value_stops(block.data()) == value_stops_bytewise(block.data()));
+      }
+      block[at] = background;
+    }
+  }
+  CHECK(value_stops_bytewise(std::string(64, 'a').c_str()) == 0);
+  CHECK(value_stops_bytewise((std::string(63, '\t') + '\x7f').c_str()) == std::uint64_t{1} << 63);
+}
+
 TEST_CASE("a plain head taken by the fast path leaves the parser where Beast's own parse does", "[plain_head]") {
   Tally tally;
   for (auto request : kRequests) compare_paths(request, kRequestHeadLimit, StartLine::request, request_outcome, tally);
