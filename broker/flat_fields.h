@@ -59,8 +59,8 @@ class FlatFields {
   void add(std::string_view name_text, std::string_view value);
 
   // For a head whose fields came plain, one line after another (broker/plain_head.h): the
-  // lines, as they came, copied at once; then each field indexed at its offsets in `lines` (spans[i] has
-  // name_at, name_size, value_at and value_size).
+  // lines, as they came, copied at once; then each field indexed at its offsets in `lines`
+  // (spans[i] has name_at, name_size, value_at and value_size).
   template <class Span>
   void add_lines(std::string_view lines, const Span* spans, std::size_t count) {
     const auto base = append_lines(lines);

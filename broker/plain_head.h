@@ -7,8 +7,7 @@
 // It only ever says yes or "not plain": it accepts a strict subset of what Beast accepts, and
 // anything else — a head not whole yet, over the limit, a start line not of the shape below,
 // obs-fold, a bare CR or LF, a control byte, an empty or odd name, more fields than
-// kMaxFields — is left for Beast to parse from
-// the same bytes as before, with the same result. For a plain head, Beast still parses the
+// kMaxFields — is left for Beast to parse from the same bytes as before, with the same result. For a plain head, Beast still parses the
 // start line and every field that decides framing (Content-Length, Transfer-Encoding,
 // Connection, Proxy-Connection, Upgrade): they are copied verbatim, in order, into a short
 // framing head that Beast parses, so the body's framing, keep-alive and upgrade are Beast's

@@ -26,6 +26,11 @@ std::string fake_key(const std::string& prefix) {
   return out;
 }
 
+std::string with_key_hidden(std::string text, const std::string& key) {
+  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at)) text.replace(at, key.size(), "<key>");
+  return text;
+}
+
 LiveSession::LiveSession(const std::vector<std::string>& options, std::vector<std::string> env) {
   env.push_back("XDG_RUNTIME_DIR=" + runtime_.path());
   auto args = options;

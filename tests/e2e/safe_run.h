@@ -20,6 +20,10 @@ std::vector<std::string> safe_run_argv(const std::vector<std::string>& args);
 // A fake provider key no real service would accept; unique per call.
 std::string fake_key(const std::string& prefix = "sk-ant-test-");
 
+// `text` with every copy of `key` replaced by "<key>": what a failure message may show of
+// output that should not hold the key.
+std::string with_key_hidden(std::string text, const std::string& key);
+
 // A running session whose child reports the broker URL, token and session id, then waits
 // for stdin to close. The test talks to the broker directly from its own process.
 class LiveSession {
