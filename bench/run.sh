@@ -16,6 +16,11 @@
 # the POSTs carry Claude Code's request head (bench/claude_request_head.txt, 21 fields with
 # Host, length and key) and the sink answers with a provider's head (24 fields) instead of the
 # minimal heads wrk and the sink use by default.
+# NGINX_MALLOC=steady: the nginx proxy's glibc allocator never trims its heap and never maps a
+# body buffer of its own (glibc tunables). That keeps nginx in the faster of its two modes: with
+# glibc's defaults, a worker whose heap top is trimmed faults every body buffer in anew
+# (bench/RESULTS.md, seventeenth pass). The bar is against nginx as it ships; this is nginx at
+# its best.
 #
 # Loopback only; every load is bounded in time.
 set -euo pipefail
@@ -33,6 +38,13 @@ for tool in wrk hyperfine nginx curl awk; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (Debian: apt-get install wrk hyperfine nginx-light curl)" >&2; exit 1; }
 done
 [ -x "$SAFE_RUN" ] && [ -x "$FAKE" ] && [ -x "$PROBE" ] && [ -x "$SINK" ] || { echo "build first: ./dev.sh build" >&2; exit 1; }
+
+nginx_env=()
+case ${NGINX_MALLOC:-default} in
+  default) ;;
+  steady) nginx_env=(GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432) ;;
+  *) echo "bench/run.sh: NGINX_MALLOC is default or steady, not '$NGINX_MALLOC'" >&2; exit 1 ;;
+esac
 
 work=$(mktemp -d)
 pids=()
@@ -84,7 +96,7 @@ http {
 }
 NGINX
 nginx -p "$work" -c "$work/upstream.conf" & pids+=($!)
-nginx -p "$work" -c "$work/proxy.conf" & pids+=($!)
+env "${nginx_env[@]}" nginx -p "$work" -c "$work/proxy.conf" & pids+=($!)
 sleep 1
 NGINX_PROXY_PID=$(cat "$work/px.pid")
 NGINX_WORKER=$(pgrep -P "$NGINX_PROXY_PID" | head -1)
@@ -117,6 +129,7 @@ else
   echo "- heads: minimal — wrk's (Host, key; POSTs add Content-Type and length) and a 2-field answer"
 fi
 echo "- proxies, both adding x-api-key: safe-run (1 thread) and nginx (worker_processes 1, request bodies ${NGINX_BODY:-buffered} in memory, keepalive 256 upstream)"
+echo "- nginx proxy's allocator: ${NGINX_MALLOC:-default}$( [ ${#nginx_env[@]} -eq 0 ] && echo " (glibc's own settings)" || echo " (${nginx_env[0]})")"
 echo "- load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) before the first cell; the machine is shared"
 echo
 
