@@ -36,6 +36,40 @@ bool names_other_coding(std::string_view value, std::string_view plain) {
   return false;
 }
 
+// The field's line "name: value\r\n" as it stands in `text` (a plain head keeps its lines as
+// they came, broker/flat_fields.h), or empty when the field is not written so there: other
+// spaces around the value, or a head kept as names and values back to back.
+std::string_view line_as_written(std::string_view text, std::string_view name, std::string_view value) {
+  const auto begin = static_cast<std::size_t>(name.data() - text.data());
+  const auto value_at = static_cast<std::size_t>(value.data() - text.data());
+  const auto end = value_at + value.size() + 2;
+  if (value_at != begin + name.size() + 2 || end > text.size()) return {};
+  if (text.substr(begin + name.size(), 2) != ": " || text.substr(end - 2, 2) != "\r\n") return {};
+  return text.substr(begin, end - begin);
+}
+
+// Fields that pass unchanged are appended a run of adjacent lines at a time: a provider's head
+// is two dozen lines of which one or two stop at the broker, and one append of the lines
+// between them costs what one field's four appends did.
+class FieldRun {
+ public:
+  explicit FieldRun(std::string& out) : out_(out) {}
+
+  // `line` follows the run in the head's text: it joins it; else the run is written first.
+  void add(std::string_view line) {
+    if (run_.data() + run_.size() != line.data()) flush();
+    run_ = run_.empty() ? line : std::string_view(run_.data(), run_.size() + line.size());
+  }
+  void flush() {
+    out_.append(run_);
+    run_ = {};
+  }
+
+ private:
+  std::string& out_;
+  std::string_view run_;
+};
+
 }  // namespace
 
 // Masked field by field, and only when the head as a whole holds a secret (rare: an upstream
@@ -47,16 +81,22 @@ void append_client_head(std::string& out, const AnswerHead& head, const SecretRe
   const SecretRedactor* masking = redactor.finds_secret(head.text()) ? &redactor : nullptr;
   append_status_line(out, head.status(), head.reason(), masking);
   const auto listed = connection_listed_names(head);
+  FieldRun run(out);
   for (const auto& field : head) {
     const auto name = view(field.name_string());
     const auto value = view(field.value());
     if (!forwards_response_header(name, listed) || is_named(name, http::field::content_length)) continue;
     if (masking && (masking->finds_secret(name) || masking->finds_secret(value))) {
+      run.flush();
       append_field(out, masking->redact(name), masking->redact(value));
+    } else if (auto line = line_as_written(head.text(), name, value); !line.empty()) {
+      run.add(line);
     } else {
+      run.flush();
       append_field(out, name, value);
     }
   }
+  run.flush();
 }
 
 // Every Content-Encoding field counts ("identity" then "gzip" is gzip), and a transfer coding
