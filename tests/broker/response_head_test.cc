@@ -32,26 +32,22 @@ std::string client_head(const AnswerHead& head, const SecretRedactor& redactor) 
 
 const SecretRedactor kRedactor({"sk-ant-api03-QWERTYUIOP"});
 
-// The client's head for `bytes` (a whole answer head) as the answer parser takes it: a plain
-// head of 256 bytes or more keeps its lines as they came (put_head(), broker/plain_head_put.h),
-// which the caller checks with took_plain().
-std::string client_head_of_parsed(std::string_view bytes, const SecretRedactor& redactor) {
+// `bytes` (a whole answer head) as the answer parser takes it: whether it took the head as
+// plain (put_head(), broker/plain_head_put.h: a plain head of 256 bytes or more keeps its
+// lines as they came, so its text holds their line ends), and the client's head made from it.
+struct ParsedHead {
+  bool plain = false;
+  std::string client_head;
+};
+
+ParsedHead parse_answer_head(std::string_view bytes, const SecretRedactor& redactor) {
   HeadArena arena;
   AnswerParser parser{HeadAllocator<char>(arena)};
   boost::beast::error_code ec;
   parser.put_head(bytes, ec);
   REQUIRE_FALSE(ec);
   REQUIRE(parser.is_header_done());
-  return client_head(parser.head(), redactor);
-}
-
-// Whether the parser kept `bytes`' lines as they came: the scan took the head as plain.
-bool took_plain(std::string_view bytes) {
-  HeadArena arena;
-  AnswerParser parser{HeadAllocator<char>(arena)};
-  boost::beast::error_code ec;
-  parser.put_head(bytes, ec);
-  return !ec && parser.head().text().find("\r\n") != std::string_view::npos;
+  return {parser.head().text().find("\r\n") != std::string_view::npos, client_head(parser.head(), redactor)};
 }
 
 // `text` with each `key` in it shown as <key>, for a failure message.
@@ -171,11 +167,13 @@ TEST_CASE("a plain answer head's lines pass as they came; fields spaced otherwis
   const std::string bytes =
       "HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 16:00:00 GMT\r\nContent-Type: application/json\r\n"
       "Content-Length: 0\r\nConnection: keep-alive, X-Private\r\nrequest-id: req_011CVhB9s4mWxZkQeYJb2TfP\r\n"
-      "X-Spaced:   three before, two after  \r\nX-Trailing: one before, one after \r\nX-Private: for the proxy only\r\nX-Tight:no space\r\n"
+      "X-Spaced:   three before, two after  \r\nX-Trailing: one before, one after \r\n"
+      "X-Private: for the proxy only\r\nX-Tight:no space\r\n"
       "cf-cache-status: DYNAMIC\r\nX-Robots-Tag: none\r\nServer: cloudflare\r\nCF-RAY: 9a1b2c3d4e5f6a7b-FRA\r\n"
       "via: 1.1 google\r\nKeep-Alive: timeout=5\r\nX-Last: \tafter a tab\r\n\r\n";
-  REQUIRE(took_plain(bytes));
-  CHECK(client_head_of_parsed(bytes, kRedactor) ==
+  auto parsed = parse_answer_head(bytes, kRedactor);
+  REQUIRE(parsed.plain);
+  CHECK(parsed.client_head ==
         "HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 16:00:00 GMT\r\nContent-Type: application/json\r\n"
         "request-id: req_011CVhB9s4mWxZkQeYJb2TfP\r\nX-Spaced: three before, two after\r\n"
         "X-Trailing: one before, one after\r\nX-Tight: no space\r\n"
@@ -191,13 +189,15 @@ TEST_CASE("a secret in a plain answer head is masked in the line that holds it, 
                             "\r\nX-" + key + ": 1\r\ncf-cache-status: DYNAMIC\r\nServer: cloudflare\r\n"
                             "X-Robots-Tag: none\r\nCF-RAY: 9a1b2c3d4e5f6a7b-FRA\r\nvia: 1.1 google\r\n"
                             "strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n\r\n";
-  REQUIRE(took_plain(bytes));
   const std::string stars(key.size(), '*');
-  auto out = client_head_of_parsed(bytes, SecretRedactor({key}));
-  CHECK(out == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nrequest-id: req_011CVhB9s4mWxZkQeYJb2TfP\r\n"
+  auto parsed = parse_answer_head(bytes, SecretRedactor({key}));
+  REQUIRE(parsed.plain);
+  const auto& out = parsed.client_head;
+  INFO("the client's head, its key hidden: " << hidden(out, key));
+  CHECK((out == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nrequest-id: req_011CVhB9s4mWxZkQeYJb2TfP\r\n"
                "X-Echo: key=" + stars + "\r\nX-" + stars + ": 1\r\ncf-cache-status: DYNAMIC\r\nServer: cloudflare\r\n"
                "X-Robots-Tag: none\r\nCF-RAY: 9a1b2c3d4e5f6a7b-FRA\r\nvia: 1.1 google\r\n"
-               "strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n");
+               "strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n"));
   CHECK(out.find(key) == std::string::npos);
 }
 
@@ -208,8 +208,8 @@ TEST_CASE("a plain answer head gives the client the same head as its fields give
   for (int round = 0; round < 3000; ++round) {
     auto head = random_head(random, key);
     INFO("round " << round << ", the head with its key hidden: " << hidden(head.bytes, key));
-    REQUIRE(took_plain(head.bytes));
-    auto parsed = client_head_of_parsed(head.bytes, redactor);
+    auto [plain, parsed] = parse_answer_head(head.bytes, redactor);
+    REQUIRE(plain);
     auto one_by_one = client_head(answer_with(head.fields), redactor);
     INFO("plain: " << hidden(parsed, key) << "one by one: " << hidden(one_by_one, key));
     CHECK((parsed == one_by_one));
